@@ -1,0 +1,34 @@
+// The layering table of docs/ARCHITECTURE.md, as data. The lint rule in
+// layering-rule.mjs enforces it; tests/layering.test.ts proves it bites.
+
+/** Which src/ layers each layer may import (imports only point down the plan). */
+export const LAYER_IMPORTS = {
+  core: ['core'],
+  shared: ['core', 'shared'],
+  engine: ['core', 'shared', 'engine'],
+  server: ['core', 'shared', 'engine', 'server'],
+  main: ['core', 'shared', 'engine', 'main'],
+  preload: ['shared', 'preload'],
+  renderer: ['core', 'shared', 'renderer'],
+  cli: ['core', 'shared', 'engine', 'server', 'main', 'cli'],
+};
+
+/**
+ * Bare (package) imports each layer may use. `null` = any package.
+ * core is pure TypeScript over typed arrays: no packages at all, no node:*.
+ */
+export const LAYER_PACKAGES = {
+  core: [],
+  shared: ['zod'],
+  engine: null,
+  server: null,
+  main: null,
+  preload: ['electron', 'zod'],
+  renderer: ['react', 'react-dom', 'react/jsx-runtime', 'react-dom/client', 'dexie', 'zod'],
+  cli: null,
+};
+
+/** Packages no layer may import, except where listed (Electron stays in the thin shell). */
+export const PACKAGE_HOMES = {
+  electron: ['src/main/electron/', 'src/preload/'],
+};
