@@ -1,0 +1,2 @@
+export * from './weight-set';
+export * from './codec';
