@@ -1,0 +1,178 @@
+/**
+ * k-means for LoGo's macro step: k-means++ seeding (one trial per center, seeded RNG) then
+ * Lloyd iterations accelerated with Hamerly's bounds (one upper bound to the own center, one
+ * lower bound to the second closest, half the distance to the nearest other center): after
+ * the first couple of iterations most points skip all k distance computations, so an
+ * iteration costs far less than N * k * D. Stops when no point changes cluster or after
+ * `maxIter` iterations. Empty clusters keep their previous center (they may stay empty).
+ * Memory: O(N + k D). Euclidean distances.
+ */
+import { type Matrix } from './matrix';
+import { type Rng } from './rng';
+
+export interface KMeansOptions {
+  k: number;
+  /** Lloyd iterations after seeding (default 20). */
+  maxIter?: number;
+}
+
+export interface KMeansResult {
+  /** Cluster of each row. */
+  labels: Int32Array;
+  /** k x D centers. */
+  centers: Matrix<Float64Array>;
+  /** Lloyd iterations actually run. */
+  iterations: number;
+  converged: boolean;
+}
+
+function sqDist(a: Float64Array | Float32Array, ao: number, b: Float64Array, bo: number, D: number): number {
+  let s = 0;
+  for (let k = 0; k < D; k++) {
+    const d = (a[ao + k] as number) - (b[bo + k] as number);
+    s += d * d;
+  }
+  return s;
+}
+
+/** k-means++ seeding: row indices of the k initial centers. */
+export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Int32Array {
+  const N = x.rows;
+  const D = x.cols;
+  const picks = new Int32Array(k);
+  const d2 = new Float64Array(N).fill(Infinity);
+  const row = new Float64Array(D);
+  picks[0] = rng.int(N);
+  for (let n = 0; ; n++) {
+    const c = picks[n] as number;
+    row.set(x.data.subarray(c * D, (c + 1) * D));
+    let total = 0;
+    for (let i = 0; i < N; i++) {
+      const d = sqDist(x.data, i * D, row, 0, D);
+      if (d < (d2[i] as number)) d2[i] = d;
+      total += d2[i] as number;
+    }
+    if (n === k - 1) break;
+    let next = -1;
+    if (total > 0) {
+      let target = rng.next() * total;
+      for (let i = 0; i < N; i++) {
+        const w = d2[i] as number;
+        if (w <= 0) continue;
+        next = i;
+        target -= w;
+        if (target < 0) break;
+      }
+    } else next = rng.int(N); // all points identical: any row will do
+    picks[n + 1] = next;
+  }
+  return picks;
+}
+
+export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResult {
+  const N = x.rows;
+  const D = x.cols;
+  const k = Math.min(options.k, N);
+  const maxIter = options.maxIter ?? 20;
+  const seeds = kmeansPlusPlus(x, k, rng);
+  const centers = new Float64Array(k * D);
+  seeds.forEach((s, c) => centers.set(x.data.subarray(s * D, (s + 1) * D), c * D));
+
+  const labels = new Int32Array(N);
+  const upper = new Float64Array(N);
+  const lower = new Float64Array(N);
+  const sums = new Float64Array(k * D);
+  const counts = new Int32Array(k);
+
+  const assignFull = (i: number): void => {
+    let b1 = Infinity;
+    let b2 = Infinity;
+    let a = 0;
+    for (let c = 0; c < k; c++) {
+      const d = sqDist(x.data, i * D, centers, c * D, D);
+      if (d < b1) {
+        b2 = b1;
+        b1 = d;
+        a = c;
+      } else if (d < b2) b2 = d;
+    }
+    labels[i] = a;
+    upper[i] = Math.sqrt(b1);
+    lower[i] = Math.sqrt(b2);
+  };
+  for (let i = 0; i < N; i++) {
+    assignFull(i);
+    addRow(i, labels[i] as number, 1);
+  }
+
+  function addRow(i: number, c: number, sign: number): void {
+    counts[c] = (counts[c] as number) + sign;
+    for (let j = 0; j < D; j++) sums[c * D + j] = (sums[c * D + j] as number) + sign * (x.data[i * D + j] as number);
+  }
+
+  const shift = new Float64Array(k);
+  const half = new Float64Array(k);
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIter) {
+    iterations++;
+    // Move centers to their means.
+    let maxShift = 0;
+    let maxC = -1;
+    let secondShift = 0;
+    for (let c = 0; c < k; c++) {
+      const n = counts[c] as number;
+      let s = 0;
+      if (n > 0) {
+        for (let j = 0; j < D; j++) {
+          const v = (sums[c * D + j] as number) / n;
+          const d = v - (centers[c * D + j] as number);
+          s += d * d;
+          centers[c * D + j] = v;
+        }
+      }
+      const sh = Math.sqrt(s);
+      shift[c] = sh;
+      if (sh > maxShift) {
+        secondShift = maxShift;
+        maxShift = sh;
+        maxC = c;
+      } else if (sh > secondShift) secondShift = sh;
+    }
+    if (maxShift === 0) {
+      converged = true;
+      break;
+    }
+    for (let c = 0; c < k; c++) {
+      let best = Infinity;
+      for (let c2 = 0; c2 < k; c2++) {
+        if (c2 === c) continue;
+        const d = sqDist(centers, c * D, centers, c2 * D, D);
+        if (d < best) best = d;
+      }
+      half[c] = 0.5 * Math.sqrt(best);
+    }
+    let changed = 0;
+    for (let i = 0; i < N; i++) {
+      const a = labels[i] as number;
+      upper[i] = (upper[i] as number) + (shift[a] as number);
+      lower[i] = (lower[i] as number) - (a === maxC ? secondShift : maxShift);
+      const bound = Math.max(half[a] as number, lower[i] as number);
+      if ((upper[i] as number) <= bound) continue;
+      upper[i] = Math.sqrt(sqDist(x.data, i * D, centers, a * D, D));
+      if ((upper[i] as number) <= bound) continue;
+      assignFull(i);
+      const b = labels[i] as number;
+      if (b !== a) {
+        changed++;
+        addRow(i, a, -1);
+        addRow(i, b, 1);
+      }
+    }
+    if (changed === 0) {
+      converged = true;
+      break;
+    }
+  }
+  return { labels, centers: { data: centers, rows: k, cols: D }, iterations, converged };
+}
