@@ -1,0 +1,74 @@
+// Content-addressed blobs (model versions, control variates, stored updates) on disk:
+// <dataDir>/blobs/<sha256 hex>. Written to a temp file, fsynced, renamed, and the directory
+// fsynced, so a blob the database names is always complete on disk.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const HASH_NAME = /^[0-9a-f]{64}$/;
+
+export class BlobStore {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'blobs');
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  pathOf(hash: string): string {
+    if (!HASH_NAME.test(hash)) throw new Error(`not a blob hash: ${hash}`);
+    return path.join(this.dir, hash);
+  }
+
+  has(hash: string): boolean {
+    return existsSync(this.pathOf(hash));
+  }
+
+  /** Stores bytes durably and returns their sha256; a no-op when the blob already exists. */
+  put(bytes: Uint8Array, knownHash?: string): string {
+    const hash = knownHash ?? sha256Hex(bytes);
+    const final = this.pathOf(hash);
+    if (existsSync(final)) return hash;
+    const tmp = path.join(this.dir, `.tmp-${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
+    const fd = openSync(tmp, 'w');
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, final);
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+    return hash;
+  }
+
+  get(hash: string): Buffer {
+    return readFileSync(this.pathOf(hash));
+  }
+
+  delete(hash: string): void {
+    rmSync(this.pathOf(hash), { force: true });
+  }
+
+  /** Removes temp files and every blob not in `keep`. Returns how many files were removed. */
+  collectGarbage(keep: ReadonlySet<string>): number {
+    let removed = 0;
+    for (const name of readdirSync(this.dir)) {
+      if (name.startsWith('.tmp-') || (HASH_NAME.test(name) && !keep.has(name))) {
+        rmSync(path.join(this.dir, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}

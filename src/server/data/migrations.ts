@@ -1,0 +1,98 @@
+// Numbered schema migrations. Append only: never edit a migration that has shipped.
+// Applied in order inside one transaction each; PRAGMA user_version holds the last applied number.
+// Times are integer milliseconds since the epoch (the injected clock's).
+
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE federation (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        config_json TEXT NOT NULL,
+        admin_token_hash TEXT NOT NULL,
+        initial_hash TEXT NOT NULL,
+        param_count INTEGER NOT NULL,
+        phase TEXT NOT NULL CHECK (phase IN ('training', 'query', 'labeling', 'finished')),
+        cycle INTEGER NOT NULL,
+        phase_deadline INTEGER,
+        gamma_bar REAL,
+        latest_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        credential_hash TEXT NOT NULL UNIQUE,
+        display_name TEXT,
+        enrolled_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE TABLE enrolment_codes (
+        code_hash TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        used_by TEXT REFERENCES clients(id)
+      );
+      CREATE TABLE model_versions (
+        hash TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('initial', 'global', 'control')),
+        cycle INTEGER,
+        round_id INTEGER,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        cycle INTEGER NOT NULL,
+        round_index INTEGER NOT NULL,
+        base_hash TEXT NOT NULL REFERENCES model_versions(hash),
+        control_hash TEXT REFERENCES model_versions(hash),
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        opened_at INTEGER NOT NULL,
+        deadline INTEGER NOT NULL,
+        closed_at INTEGER,
+        result_hash TEXT REFERENCES model_versions(hash),
+        UNIQUE (cycle, round_index)
+      );
+      CREATE UNIQUE INDEX one_open_round ON rounds(status) WHERE status = 'open';
+      CREATE TABLE updates (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        body_hash TEXT NOT NULL,
+        sample_count INTEGER NOT NULL,
+        update_norm REAL NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (round_id, client_id)
+      );
+      -- Lineage: which clients (and how many samples) made a global version. Sample counts
+      -- never leave the server.
+      CREATE TABLE lineage (
+        version_hash TEXT NOT NULL REFERENCES model_versions(hash),
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        sample_count INTEGER NOT NULL,
+        PRIMARY KEY (round_id, client_id)
+      );
+      CREATE TABLE gammas (
+        cycle INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        gamma REAL NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (cycle, client_id)
+      );
+      CREATE TABLE ready (
+        cycle INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (cycle, client_id)
+      );
+      CREATE TABLE round_metrics (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        local_test_accuracy REAL NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (round_id, client_id)
+      );
+    `,
+  },
+];

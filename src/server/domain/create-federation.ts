@@ -1,0 +1,54 @@
+// Creates the one federation a data directory holds: config, admin token, initial weights
+// (version 0), and the first open round.
+import { FederationConfigSchema, type FederationConfig, type FederationConfigInput } from '../../shared/wire';
+import { BlobStore } from '../data/blob-store';
+import { openDatabase } from '../data/db';
+import { FederationStore } from '../data/store';
+import { hashSecret, newAdminToken } from './credentials';
+import { allFinite } from '../../core/aggregation';
+import { ConflictError, BadRequestError } from './errors';
+import { RoundEngine } from './round-engine';
+import { silentLogger, systemClock, type Clock } from './runtime';
+
+export interface CreateFederationOptions {
+  dataDir: string;
+  config: FederationConfigInput | FederationConfig;
+  /** The model's initial parameters (see initial-weights.ts for where they come from). */
+  initialWeights: Float32Array;
+  clock?: Clock;
+}
+
+export interface CreatedFederation {
+  /** Shown once; only its sha256 is stored. */
+  adminToken: string;
+  initialModelHash: string;
+  paramCount: number;
+}
+
+export function createFederation(opts: CreateFederationOptions): CreatedFederation {
+  const config = FederationConfigSchema.parse(opts.config);
+  const clock = opts.clock ?? systemClock;
+  if (opts.initialWeights.length === 0) throw new BadRequestError('initial weights are empty');
+  if (!allFinite(opts.initialWeights)) throw new BadRequestError('initial weights contain NaN or Infinity');
+  const db = openDatabase(opts.dataDir);
+  try {
+    const store = new FederationStore(db);
+    if (store.hasFederation()) throw new ConflictError(`${opts.dataDir} already holds federation "${store.federation().config.name}"`);
+    const blobs = new BlobStore(opts.dataDir);
+    const engine = new RoundEngine({ store, blobs, clock, log: silentLogger, fault: () => undefined });
+    const initialHash = engine.storeVector(opts.initialWeights);
+    const adminToken = newAdminToken();
+    const now = clock();
+    const paramCount = opts.initialWeights.length;
+    const usesControl = engine.strategy(config).usesControlVariate;
+    store.transaction(() => {
+      store.insertFederation({ config, adminTokenHash: hashSecret(adminToken), initialHash, paramCount, now });
+      store.insertVersion({ hash: initialHash, kind: 'initial', cycle: null, round_id: null, created_at: now });
+      const control = usesControl ? engine.zeroControl(paramCount, now) : null;
+      engine.openRound(store.federation(), 0, 0, initialHash, control, now);
+    });
+    return { adminToken, initialModelHash: initialHash, paramCount };
+  } finally {
+    db.close();
+  }
+}

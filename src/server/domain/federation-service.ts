@@ -1,0 +1,305 @@
+// The federation's use cases: enrolment, auth, tasks, uploads, reports, admin. The HTTP layer
+// calls these after parsing; they check state, write in transactions, then advance the
+// state machine.
+import {
+  ClientIdSchema,
+  type ClientId,
+  type PublicFederation,
+  type Task,
+  ModelHashSchema,
+  CycleIndexSchema,
+  RoundIdSchema,
+} from '../../shared/wire';
+import { sha256Hex, type BlobStore } from '../data/blob-store';
+import type { FederationStore } from '../data/store';
+import {
+  bearerToken,
+  hashSecret,
+  newClientCredential,
+  newClientId,
+  newEnrolmentCode,
+  secretMatches,
+} from './credentials';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidCodeError,
+  NotFoundError,
+  StaleRoundError,
+  UnauthorizedError,
+  WrongPhaseError,
+} from './errors';
+import { RoundEngine } from './round-engine';
+import { systemClock, silentLogger, type Clock, type FaultHook, type Logger } from './runtime';
+import { buildStatus } from './status-view';
+import { maxUpdateBodyBytes, validateUpdate } from './update-validation';
+
+export interface FederationServiceOptions {
+  store: FederationStore;
+  blobs: BlobStore;
+  clock?: Clock;
+  log?: Logger;
+  fault?: FaultHook;
+  /** retryAfterMs in wait tasks. */
+  pollIntervalMs?: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class FederationService {
+  readonly store: FederationStore;
+  readonly blobs: BlobStore;
+  readonly engine: RoundEngine;
+  readonly clock: Clock;
+  readonly log: Logger;
+  private readonly fault: FaultHook;
+  private readonly pollIntervalMs: number;
+
+  constructor(opts: FederationServiceOptions) {
+    this.store = opts.store;
+    this.blobs = opts.blobs;
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? silentLogger;
+    this.fault = opts.fault ?? (() => undefined);
+    this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
+    this.engine = new RoundEngine({ store: this.store, blobs: this.blobs, clock: this.clock, log: this.log, fault: this.fault });
+  }
+
+  /** Startup: drop temp files and unreferenced blobs, check referenced ones exist, catch up. */
+  recover(): void {
+    const keep = this.store.referencedBlobs();
+    const removed = this.blobs.collectGarbage(keep);
+    const missing = [...keep].filter((h) => !this.blobs.has(h));
+    if (missing.length > 0) throw new Error(`data directory is damaged: ${missing.length} blob(s) named in the database are missing, e.g. ${missing[0]}`);
+    if (removed > 0) this.log('info', 'removed unreferenced blobs at startup', { removed });
+    this.engine.advance();
+  }
+
+  // ---- auth ----
+
+  authenticateClient(authorization: string | undefined): ClientId {
+    const token = bearerToken(authorization);
+    if (!token) throw new UnauthorizedError('missing "Authorization: Bearer <client credential>"');
+    const row = this.store.clientByCredentialHash(hashSecret(token));
+    if (!row) throw new UnauthorizedError('unknown client credential');
+    if (row.revoked_at !== null) throw new ForbiddenError(`client ${row.id} was revoked at ${iso(row.revoked_at)}`);
+    return ClientIdSchema.parse(row.id);
+  }
+
+  authenticateAdmin(authorization: string | undefined): void {
+    const token = bearerToken(authorization);
+    if (!token) throw new UnauthorizedError('missing "Authorization: Bearer <admin token>"');
+    if (secretMatches(token, this.store.federation().adminTokenHash)) return;
+    if (this.store.clientByCredentialHash(hashSecret(token))) throw new ForbiddenError('admin endpoint: a client credential is not enough');
+    throw new UnauthorizedError('wrong admin token');
+  }
+
+  // ---- enrolment (admin issues codes; a client trades one for a credential) ----
+
+  createEnrolmentCodes(count: number, ttlHours: number): { codes: string[]; expiresAt: string } {
+    const now = this.clock();
+    const expiresAt = now + ttlHours * 3600_000;
+    const codes = Array.from({ length: count }, () => newEnrolmentCode());
+    this.store.transaction(() => {
+      for (const code of codes) this.store.insertEnrolmentCode(hashSecret(code), now, expiresAt);
+    });
+    this.log('info', 'enrolment codes issued', { count, expiresAt: iso(expiresAt) });
+    return { codes, expiresAt: iso(expiresAt) };
+  }
+
+  enrol(code: string, displayName: string | undefined): { clientId: ClientId; credential: string } {
+    const now = this.clock();
+    const clientId = newClientId();
+    const credential = newClientCredential();
+    this.store.transaction(() => {
+      this.store.insertClient({ id: clientId, credentialHash: hashSecret(credential), displayName: displayName ?? null, now });
+      if (!this.store.consumeEnrolmentCode(hashSecret(code), clientId, now)) {
+        throw new InvalidCodeError('enrolment code is unknown, already used or expired');
+      }
+    });
+    this.log('info', 'client enrolled', { clientId });
+    this.engine.events.emit('changed');
+    return { clientId: ClientIdSchema.parse(clientId), credential };
+  }
+
+  revoke(clientId: string): void {
+    if (!this.store.client(clientId)) throw new NotFoundError(`no client ${clientId}`);
+    if (!this.store.revokeClient(clientId, this.clock())) throw new ConflictError(`client ${clientId} is already revoked`);
+    this.log('warn', 'client revoked', { clientId });
+    this.engine.advance();
+  }
+
+  publicFederation(): PublicFederation {
+    const f = this.store.federation();
+    return { config: f.config, initialModelHash: ModelHashSchema.parse(f.initialHash), paramCount: f.paramCount };
+  }
+
+  // ---- tasks ----
+
+  task(clientId: ClientId): Task {
+    this.engine.advance();
+    const f = this.store.federation();
+    const c = f.config;
+    const wait = (reason: string): Task => ({ kind: 'wait', reason, retryAfterMs: this.pollIntervalMs });
+    const cycle = CycleIndexSchema.parse(f.cycle);
+    switch (f.phase) {
+      case 'training': {
+        const round = this.store.currentOpenRound();
+        if (!round) return wait('no round open');
+        if (this.store.update(round.id, clientId)) return wait(`update for round ${round.id} received; waiting for the round to close`);
+        const decayFrom = Math.floor(c.learningRate.decayAtRoundFraction * c.roundsPerCycle);
+        const lr = c.learningRate.initial * (round.round_index >= decayFrom ? c.learningRate.decayFactor : 1);
+        const task: Task = {
+          kind: 'train',
+          cycle,
+          deadline: iso(round.deadline),
+          roundId: RoundIdSchema.parse(round.id),
+          roundIndex: round.round_index,
+          roundsPerCycle: c.roundsPerCycle,
+          baseModelHash: ModelHashSchema.parse(round.base_hash),
+          paramCount: f.paramCount,
+          localEpochs: c.localEpochs,
+          learningRate: lr,
+          ...this.engine.strategy(c).configureRound({ roundIndex: round.round_index, roundsPerCycle: c.roundsPerCycle }),
+        };
+        if (round.control_hash) task.controlHash = ModelHashSchema.parse(round.control_hash);
+        return task;
+      }
+      case 'query': {
+        if (this.store.gammas(f.cycle).some((g) => g.client_id === clientId)) return wait('gamma received; waiting for the other clients');
+        return { kind: 'submit-gamma', cycle, deadline: iso(f.phaseDeadline ?? this.clock()), modelHash: ModelHashSchema.parse(f.latestHash) };
+      }
+      case 'labeling': {
+        if (this.store.readyClients(f.cycle).includes(clientId)) return wait('ready received; waiting for the next cycle');
+        if (f.gammaBar === null) throw new Error('labeling phase without gamma_bar');
+        return {
+          kind: 'query-and-label',
+          cycle,
+          deadline: iso(f.phaseDeadline ?? this.clock()),
+          modelHash: ModelHashSchema.parse(f.latestHash),
+          gammaBar: f.gammaBar,
+          budget: Math.floor(c.labelingBudgetPerCycle / Math.max(1, this.store.activeClientCount())),
+          strategy: c.strategy,
+        };
+      }
+      case 'finished':
+        return { kind: 'finished', finalModelHash: ModelHashSchema.parse(f.latestHash) };
+    }
+  }
+
+  /** Resolves when the state changed or after `ms` (for long-polling GET /v1/task). */
+  waitForChange(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.engine.events.off('changed', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.engine.events.on('changed', done);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  // ---- uploads and reports ----
+
+  /** Largest update body to read for `roundId` (so a huge body is cut off while streaming). */
+  maxUpdateBytes(): number {
+    const f = this.store.federation();
+    return maxUpdateBodyBytes(f.paramCount, this.engine.strategy(f.config).vectorsPerUpdate);
+  }
+
+  submitUpdate(clientId: ClientId, roundId: number, body: Uint8Array): { duplicate: boolean } {
+    this.engine.advance(); // a deadline that passed closes the round before we look at it
+    const round = this.store.round(roundId);
+    if (!round) throw new NotFoundError(`round ${roundId} does not exist`);
+    const bodyHash = sha256Hex(body);
+    const existing = this.store.update(roundId, clientId);
+    if (existing) {
+      if (existing.body_hash === bodyHash) return { duplicate: true };
+      throw new ConflictError(`a different update from ${clientId} is already stored for round ${roundId}; one update per client per round`);
+    }
+    if (round.status !== 'open') throw new StaleRoundError(`round ${roundId} is closed; late updates are rejected (see GET /v1/task for the current round)`);
+    const f = this.store.federation();
+    const valid = validateUpdate(
+      body,
+      {
+        roundId,
+        baseHash: round.base_hash,
+        paramCount: f.paramCount,
+        vectors: this.engine.strategy(f.config).vectorsPerUpdate,
+        maxUpdateNorm: f.config.maxUpdateNorm,
+      },
+      () => this.engine.vector(round.base_hash),
+    );
+    this.blobs.put(body, bodyHash);
+    this.fault('update:blob-written');
+    const now = this.clock();
+    this.store.transaction(() => {
+      const again = this.store.round(roundId);
+      if (again?.status !== 'open') throw new StaleRoundError(`round ${roundId} closed while the update was being stored`);
+      this.store.insertUpdate({
+        round_id: roundId,
+        client_id: clientId,
+        body_hash: bodyHash,
+        sample_count: valid.header.sampleCount,
+        update_norm: valid.norm,
+        received_at: now,
+      });
+    });
+    this.fault('update:committed');
+    this.log('info', 'update accepted', { roundId, clientId, norm: Math.round(valid.norm * 1e4) / 1e4 });
+    this.engine.events.emit('changed');
+    this.engine.advance();
+    return { duplicate: false };
+  }
+
+  submitGamma(clientId: ClientId, cycle: number, gamma: number): void {
+    this.engine.advance();
+    const f = this.store.federation();
+    const previous = this.store.gammas(cycle).find((g) => g.client_id === clientId);
+    if (previous) {
+      if (previous.gamma === gamma) return;
+      throw new ConflictError(`a different gamma from ${clientId} is already stored for cycle ${cycle}`);
+    }
+    if (f.phase !== 'query' || f.cycle !== cycle) {
+      throw new WrongPhaseError(`gamma is collected in the query phase of the first cycle; now: ${f.phase}, cycle ${f.cycle}`);
+    }
+    this.store.insertGamma(cycle, clientId, gamma, this.clock());
+    this.log('info', 'gamma received', { cycle, clientId });
+    this.engine.events.emit('changed');
+    this.engine.advance();
+  }
+
+  reportReady(clientId: ClientId, cycle: number): void {
+    this.engine.advance();
+    const f = this.store.federation();
+    if (this.store.readyClients(cycle).includes(clientId)) return;
+    if (f.phase !== 'labeling' || f.cycle !== cycle) {
+      throw new WrongPhaseError(`ready is reported in the labeling phase; now: ${f.phase}, cycle ${f.cycle}`);
+    }
+    this.store.insertReady(cycle, clientId, this.clock());
+    this.log('info', 'client ready', { cycle, clientId });
+    this.engine.events.emit('changed');
+    this.engine.advance();
+  }
+
+  reportMetrics(clientId: ClientId, roundId: number, localTestAccuracy: number): void {
+    const round = this.store.round(roundId);
+    if (!round) throw new NotFoundError(`round ${roundId} does not exist`);
+    if (round.status !== 'closed') throw new WrongPhaseError(`round ${roundId} has not produced a model yet`);
+    this.store.upsertMetrics(roundId, clientId, localTestAccuracy, this.clock());
+  }
+
+  /** A published blob (initial, global or control version), verified against its hash. */
+  modelBlob(hash: string): Buffer {
+    if (!this.store.version(hash)) throw new NotFoundError(`no model version ${hash}`);
+    return this.blobs.get(hash);
+  }
+
+  status() {
+    this.engine.advance();
+    return buildStatus(this.store);
+  }
+}

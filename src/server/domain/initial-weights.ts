@@ -1,0 +1,36 @@
+// Where a federation's initial weights come from (the server <-> engine seam, kept small):
+//   1. a file given at creation: the engine's versioned weights file ("FFALWTS", sha256-checked)
+//      or raw float32 little-endian values (the model blob format);
+//   2. otherwise the engine's model registry: getModel(name).init(config, seed).
+// Either way the result is one flat Float32Array in the engine's canonical tensor order.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { decodeWeights, WEIGHTS_MAGIC } from '../../core/weights';
+import { getModel } from '../../engine/models/registry';
+import { decodeModelBlob, type FederationConfig } from '../../shared/wire';
+import { BadRequestError } from './errors';
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+
+function isEngineWeightsFile(bytes: Uint8Array): boolean {
+  for (let i = 0; i < WEIGHTS_MAGIC.length; i++) if (bytes[i] !== WEIGHTS_MAGIC.charCodeAt(i)) return false;
+  return true;
+}
+
+export function readInitialWeightsFile(file: string): Float32Array {
+  const bytes = new Uint8Array(readFileSync(file));
+  if (isEngineWeightsFile(bytes)) return decodeWeights(bytes, sha256).weights.data;
+  try {
+    return decodeModelBlob(bytes);
+  } catch (e) {
+    throw new BadRequestError(`initial weights file ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Seeded init from the engine's model registry (model names are matched case-insensitively). */
+export function engineInitialWeights(config: FederationConfig, seed: number): Float32Array {
+  const [height, width, channels] = config.model.inputShape;
+  if (channels !== 1 && channels !== 3) throw new BadRequestError(`model input must have 1 or 3 channels, got ${channels}`);
+  const def = getModel(config.model.name.toLowerCase());
+  return def.init({ name: def.name, height, width, channels, numClasses: config.classNames.length }, seed).data;
+}

@@ -1,0 +1,203 @@
+// The cycle/round state machine: training rounds -> (first cycle) query -> labeling -> next
+// cycle ... -> finished. `advance()` moves it forward as far as thresholds and deadlines allow.
+// Every transition is one SQLite transaction; blobs are durable on disk before it commits, so
+// a crash at any point either leaves the old state (redone on restart, deterministically) or
+// the new one.
+import { EventEmitter } from 'node:events';
+import { decodeModelBlob, decodeUpdate, encodeModelBlob, type FederationConfig } from '../../shared/wire';
+import type { BlobStore } from '../data/blob-store';
+import type { FederationRow, FederationStore, RoundRow, UpdateRow } from '../data/store';
+import type { Clock, FaultHook, Logger } from './runtime';
+import { createStrategy, type AggregationStrategy, type ClientUpdate } from './strategies';
+
+const SECOND = 1000;
+
+export interface EngineDeps {
+  store: FederationStore;
+  blobs: BlobStore;
+  clock: Clock;
+  log: Logger;
+  fault: FaultHook;
+}
+
+export class RoundEngine {
+  /** Emits 'changed' after every committed state change (long-polls listen to it). */
+  readonly events = new EventEmitter();
+  private readonly vectorCache = new Map<string, Float32Array>();
+
+  constructor(private readonly deps: EngineDeps) {
+    this.events.setMaxListeners(0);
+  }
+
+  strategy(config: FederationConfig): AggregationStrategy {
+    return createStrategy(config.aggregation);
+  }
+
+  /** A stored model/control blob as a vector (small cache: the current base is read per upload). */
+  vector(hash: string): Float32Array {
+    const hit = this.vectorCache.get(hash);
+    if (hit) return hit;
+    const v = decodeModelBlob(this.deps.blobs.get(hash));
+    if (this.vectorCache.size >= 4) this.vectorCache.delete(this.vectorCache.keys().next().value as string);
+    this.vectorCache.set(hash, v);
+    return v;
+  }
+
+  /** Durably stores a vector as a blob and returns its hash. */
+  storeVector(values: Float32Array): string {
+    const hash = this.deps.blobs.put(encodeModelBlob(values));
+    this.vectorCache.set(hash, values);
+    return hash;
+  }
+
+  /** Zero control variate for SCAFFOLD rounds that start a cycle. Registered as a version. */
+  zeroControl(paramCount: number, now: number): string {
+    const hash = this.storeVector(new Float32Array(paramCount));
+    this.deps.store.insertVersion({ hash, kind: 'control', cycle: null, round_id: null, created_at: now });
+    return hash;
+  }
+
+  /** Opens round `roundIndex` of `cycle` (call inside a transaction). */
+  openRound(f: FederationRow, cycle: number, roundIndex: number, baseHash: string, controlHash: string | null, now: number): number {
+    return this.deps.store.openRound({
+      cycle,
+      roundIndex,
+      baseHash,
+      controlHash,
+      now,
+      deadline: now + f.config.roundDeadlineSeconds * SECOND,
+    });
+  }
+
+  /** Runs transitions until none applies. Returns true when anything changed. */
+  advance(): boolean {
+    let changed = false;
+    for (let guard = 0; guard < 1000 && this.step(); guard++) changed = true;
+    if (changed) this.events.emit('changed');
+    return changed;
+  }
+
+  private step(): boolean {
+    const { store, clock, log } = this.deps;
+    const f = store.federation();
+    const now = clock();
+    const c = f.config;
+    switch (f.phase) {
+      case 'training': {
+        const round = store.currentOpenRound();
+        if (!round) throw new Error(`federation is training cycle ${f.cycle} but no round is open`);
+        const updates = store.updates(round.id);
+        const deadlinePassed = now >= round.deadline;
+        if (updates.length >= c.minClientsPerRound || (deadlinePassed && updates.length > 0)) {
+          return this.aggregate(f, round, updates, now);
+        }
+        if (deadlinePassed) {
+          // No update at all: nothing to aggregate, keep the round open for another period.
+          store.extendRoundDeadline(round.id, now + c.roundDeadlineSeconds * SECOND);
+          log('warn', 'round deadline passed without updates; deadline extended', { roundId: round.id });
+          this.events.emit('changed');
+        }
+        return false;
+      }
+      case 'query': {
+        const gammas = store.gammas(f.cycle);
+        const deadlinePassed = f.phaseDeadline !== null && now >= f.phaseDeadline;
+        const active = store.activeClientCount();
+        if ((gammas.length > 0 && gammas.length >= active) || (deadlinePassed && gammas.length > 0)) {
+          const gammaBar = gammas.reduce((s, g) => s + g.gamma, 0) / gammas.length;
+          store.transaction(() => {
+            store.setGammaBar(gammaBar);
+            store.setPhase('labeling', f.cycle, now + c.labelingDeadlineSeconds * SECOND);
+          });
+          log('info', 'gamma_bar published (frozen)', { cycle: f.cycle, gammaBar, clients: gammas.length });
+          return true;
+        }
+        if (deadlinePassed) {
+          store.setPhaseDeadline(now + c.queryDeadlineSeconds * SECOND);
+          log('warn', 'query deadline passed without gamma reports; deadline extended', { cycle: f.cycle });
+        }
+        return false;
+      }
+      case 'labeling': {
+        const ready = store.readyClients(f.cycle).length;
+        const minReady = c.minReadyClients ?? c.minClientsPerRound;
+        const deadlinePassed = f.phaseDeadline !== null && now >= f.phaseDeadline;
+        if (ready >= minReady || deadlinePassed) {
+          this.startCycle(f, f.cycle + 1, now);
+          log('info', 'cycle started', { cycle: f.cycle + 1, ready, byDeadline: ready < minReady });
+          return true;
+        }
+        return false;
+      }
+      case 'finished':
+        return false;
+    }
+  }
+
+  private startCycle(f: FederationRow, cycle: number, now: number): void {
+    const { store } = this.deps;
+    const base = f.config.reinitializeEachCycle ? f.initialHash : f.latestHash;
+    const control = this.strategy(f.config).usesControlVariate ? this.zeroControl(f.paramCount, now) : null;
+    store.transaction(() => {
+      store.setPhase('training', cycle, null);
+      store.setLatestHash(base);
+      this.openRound(f, cycle, 0, base, control, now);
+    });
+  }
+
+  private aggregate(f: FederationRow, round: RoundRow, rows: UpdateRow[], now: number): boolean {
+    const { store, blobs, log, fault } = this.deps;
+    const started = performance.now();
+    const strategy = this.strategy(f.config);
+    const updates: ClientUpdate[] = rows.map((r) => {
+      const decoded = decodeUpdate(blobs.get(r.body_hash));
+      const u: ClientUpdate = { clientId: r.client_id, weights: decoded.weights, sampleCount: r.sample_count };
+      if (decoded.controlDelta) u.controlDelta = decoded.controlDelta;
+      return u;
+    });
+    const out = strategy.aggregate({
+      global: this.vector(round.base_hash),
+      control: round.control_hash ? this.vector(round.control_hash) : null,
+      updates,
+      totalClients: store.activeClientCount(),
+    });
+    const computedMs = performance.now() - started;
+    const resultHash = this.storeVector(out.weights);
+    const controlHash = out.control ? this.storeVector(out.control) : null;
+    fault('aggregate:blobs-written');
+
+    const isLastRound = round.round_index + 1 >= f.config.roundsPerCycle;
+    const closed = store.transaction(() => {
+      if (!store.closeRound(round.id, resultHash, now)) return false;
+      store.insertVersion({ hash: resultHash, kind: 'global', cycle: round.cycle, round_id: round.id, created_at: now });
+      if (controlHash) store.insertVersion({ hash: controlHash, kind: 'control', cycle: round.cycle, round_id: round.id, created_at: now });
+      for (const r of rows) store.insertLineage(resultHash, round.id, r.client_id, r.sample_count);
+      store.setLatestHash(resultHash);
+      if (!isLastRound) {
+        this.openRound(f, round.cycle, round.round_index + 1, resultHash, controlHash, now);
+      } else if (round.cycle + 1 >= f.config.cycles) {
+        store.setPhase('finished', round.cycle, null);
+      } else if (f.gammaBar === null) {
+        store.setPhase('query', round.cycle, now + f.config.queryDeadlineSeconds * SECOND);
+      } else {
+        store.setPhase('labeling', round.cycle, now + f.config.labelingDeadlineSeconds * SECOND);
+      }
+      return true;
+    });
+    if (!closed) return false;
+    fault('aggregate:committed');
+    // Update bodies are no longer needed once the version is committed (lineage stays in the DB).
+    for (const r of rows) blobs.delete(r.body_hash);
+    log('info', 'round aggregated', {
+      roundId: round.id,
+      cycle: round.cycle,
+      roundIndex: round.round_index,
+      updates: rows.length,
+      strategy: f.config.aggregation.name,
+      version: resultHash,
+      aggregateMs: Math.round(computedMs * 10) / 10,
+      totalMs: Math.round((performance.now() - started) * 10) / 10,
+    });
+    return true;
+  }
+}

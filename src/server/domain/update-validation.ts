@@ -1,0 +1,55 @@
+// Checks an uploaded update against its round BEFORE anything is stored.
+import { allFinite, l2Distance } from '../../core/aggregation';
+import { decodeUpdate, UpdateFormatError, type DecodedUpdate } from '../../shared/wire';
+import { InvalidUpdateError } from './errors';
+
+export interface RoundExpectation {
+  roundId: number;
+  baseHash: string;
+  paramCount: number;
+  vectors: 1 | 2;
+  maxUpdateNorm: number;
+}
+
+export interface ValidatedUpdate extends DecodedUpdate {
+  /** L2 norm of (weights - base weights). */
+  norm: number;
+}
+
+/** Largest body worth reading for a round (header + vectors); larger is rejected while streaming. */
+export function maxUpdateBodyBytes(paramCount: number, vectors: 1 | 2): number {
+  return 16 + 4096 + 4 * vectors * paramCount;
+}
+
+export function validateUpdate(body: Uint8Array, expect: RoundExpectation, baseWeights: () => Float32Array): ValidatedUpdate {
+  let decoded: DecodedUpdate;
+  try {
+    decoded = decodeUpdate(body);
+  } catch (e) {
+    if (e instanceof UpdateFormatError) throw new InvalidUpdateError(e.message);
+    throw e;
+  }
+  const { header, weights, controlDelta } = decoded;
+  if (header.roundId !== expect.roundId) {
+    throw new InvalidUpdateError(`update header names round ${header.roundId} but was posted to round ${expect.roundId}`);
+  }
+  if (header.baseModelHash !== expect.baseHash) {
+    throw new InvalidUpdateError(`update was trained from model ${header.baseModelHash.slice(0, 12)}, round ${expect.roundId} uses ${expect.baseHash.slice(0, 12)}`);
+  }
+  if (weights.length !== expect.paramCount) {
+    throw new InvalidUpdateError(`update has ${weights.length} parameters, the model has ${expect.paramCount}`);
+  }
+  const vectors = controlDelta ? 2 : 1;
+  if (vectors !== expect.vectors) {
+    throw new InvalidUpdateError(
+      expect.vectors === 2 ? 'SCAFFOLD update must carry weights and a control delta (2 vectors)' : `update must carry 1 vector, got ${vectors}`,
+    );
+  }
+  if (!allFinite(weights)) throw new InvalidUpdateError('update weights contain NaN or Infinity');
+  if (controlDelta && !allFinite(controlDelta)) throw new InvalidUpdateError('update control delta contains NaN or Infinity');
+  const norm = l2Distance(weights, baseWeights());
+  if (!(norm <= expect.maxUpdateNorm)) {
+    throw new InvalidUpdateError(`update norm ||w - w_global|| = ${norm.toPrecision(4)} exceeds the bound ${expect.maxUpdateNorm}`);
+  }
+  return { ...decoded, norm };
+}

@@ -1,0 +1,171 @@
+// HTTP entry points: parse and validate, call the domain, shape the reply. No logic here.
+import {
+  API_PREFIX,
+  CreateEnrolmentCodesRequestSchema,
+  EnrolRequestSchema,
+  EnrolResponseSchema,
+  GammaReportSchema,
+  ModelHashSchema,
+  ReadyReportSchema,
+  RoundIdSchema,
+  RoundMetricsReportSchema,
+  ClientIdSchema,
+  type EnrolResponse,
+  type UpdateAccepted,
+} from '../../shared/wire';
+import { z } from 'zod';
+import type { FederationService } from '../domain/federation-service';
+import { intParam, parseParam, readBody, readJson } from './body';
+import { Router, type RequestContext } from './router';
+
+const MAX_LONG_POLL_MS = 60_000;
+
+function client(ctx: RequestContext) {
+  if (!ctx.clientId) throw new Error('client route without an authenticated client');
+  return ctx.clientId;
+}
+
+export function buildRouter(service: FederationService): Router {
+  const r = new Router();
+  const p = API_PREFIX;
+
+  r.add({ method: 'GET', pattern: '/healthz', auth: 'none', handler: () => ({ status: 200, json: { ok: true } }) });
+
+  // ---- client ----
+  r.add({
+    method: 'POST',
+    pattern: `${p}/enrol`,
+    auth: 'none',
+    handler: async ({ req }) => {
+      const body = await readJson(req, EnrolRequestSchema);
+      const { clientId, credential } = service.enrol(body.code, body.displayName);
+      const json: EnrolResponse = EnrolResponseSchema.parse({ clientId, credential, federation: service.publicFederation() });
+      return { status: 201, json };
+    },
+  });
+
+  r.add({ method: 'GET', pattern: `${p}/federation`, auth: 'client', handler: () => ({ status: 200, json: service.publicFederation() }) });
+
+  r.add({
+    method: 'GET',
+    pattern: `${p}/task`,
+    auth: 'client',
+    handler: async (ctx) => {
+      const id = client(ctx);
+      const waitMs = parseParam('waitMs', ctx.query.get('waitMs') ?? '0', z.coerce.number().int().min(0).max(MAX_LONG_POLL_MS));
+      let task = service.task(id);
+      const until = Date.now() + waitMs;
+      // Long-poll: hold a 'wait' answer until the state changes or waitMs passes.
+      while (task.kind === 'wait' && !ctx.signal.aborted && Date.now() < until) {
+        await service.waitForChange(until - Date.now(), ctx.signal);
+        task = service.task(id);
+      }
+      return { status: 200, json: task };
+    },
+  });
+
+  r.add({
+    method: 'GET',
+    pattern: `${p}/models/:hash`,
+    auth: 'client',
+    handler: ({ params }) => {
+      const hash = parseParam('model hash', params.hash, ModelHashSchema);
+      const bytes = service.modelBlob(hash);
+      return {
+        status: 200,
+        bytes,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-content-sha256': hash,
+          etag: `"${hash}"`,
+          'cache-control': 'private, max-age=31536000, immutable',
+        },
+      };
+    },
+  });
+
+  r.add({
+    method: 'POST',
+    pattern: `${p}/rounds/:roundId/update`,
+    auth: 'client',
+    handler: async (ctx) => {
+      const roundId = parseParam('round id', intParam('round id', ctx.params.roundId), RoundIdSchema);
+      const body = await readBody(ctx.req, service.maxUpdateBytes());
+      const { duplicate } = service.submitUpdate(client(ctx), roundId, body);
+      const json: UpdateAccepted = { accepted: true, duplicate, roundId };
+      return { status: duplicate ? 200 : 201, json };
+    },
+  });
+
+  r.add({
+    method: 'POST',
+    pattern: `${p}/rounds/:roundId/metrics`,
+    auth: 'client',
+    handler: async (ctx) => {
+      const roundId = intParam('round id', ctx.params.roundId);
+      const body = await readJson(ctx.req, RoundMetricsReportSchema);
+      service.reportMetrics(client(ctx), roundId, body.localTestAccuracy);
+      return { status: 200, json: { ok: true } };
+    },
+  });
+
+  r.add({
+    method: 'POST',
+    pattern: `${p}/cycles/:cycle/gamma`,
+    auth: 'client',
+    handler: async (ctx) => {
+      const cycle = intParam('cycle', ctx.params.cycle);
+      const body = await readJson(ctx.req, GammaReportSchema);
+      service.submitGamma(client(ctx), cycle, body.gamma);
+      return { status: 200, json: { ok: true } };
+    },
+  });
+
+  r.add({
+    method: 'POST',
+    pattern: `${p}/cycles/:cycle/ready`,
+    auth: 'client',
+    handler: async (ctx) => {
+      const cycle = intParam('cycle', ctx.params.cycle);
+      await readJson(ctx.req, ReadyReportSchema);
+      service.reportReady(client(ctx), cycle);
+      return { status: 200, json: { ok: true } };
+    },
+  });
+
+  // ---- admin ----
+  const status = () => ({ status: 200, json: service.status() });
+  r.add({ method: 'GET', pattern: '/status', auth: 'admin', handler: status });
+  r.add({ method: 'GET', pattern: `${p}/status`, auth: 'admin', handler: status });
+
+  r.add({
+    method: 'POST',
+    pattern: `${p}/admin/enrolment-codes`,
+    auth: 'admin',
+    handler: async ({ req }) => {
+      const body = await readJson(req, CreateEnrolmentCodesRequestSchema);
+      return { status: 201, json: service.createEnrolmentCodes(body.count, body.ttlHours) };
+    },
+  });
+
+  r.add({
+    method: 'GET',
+    pattern: `${p}/admin/clients`,
+    auth: 'admin',
+    handler: () => ({ status: 200, json: { clients: service.status().clients } }),
+  });
+
+  r.add({
+    method: 'POST',
+    pattern: `${p}/admin/clients/:clientId/revoke`,
+    auth: 'admin',
+    handler: async ({ req, params }) => {
+      const clientId = parseParam('client id', params.clientId, ClientIdSchema);
+      await readJson(req, z.strictObject({}));
+      service.revoke(clientId);
+      return { status: 200, json: { ok: true } };
+    },
+  });
+
+  return r;
+}
