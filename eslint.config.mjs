@@ -3,7 +3,7 @@ import fairfal from './tools/eslint/layering-rule.mjs';
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/.tmp/**', 'tools/eslint/fixtures/**', '**/*.d.ts'],
+    ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/.tmp/**', '**/*.d.ts'],
   },
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// `npm start`: build, then launch the desktop app. Where the Electron binary is missing (it
+// cannot be downloaded on every machine) or no display exists, say so and start the web host,
+// which serves the same UI and API on loopback and prints the URL to open.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const forceWeb = args.includes('--web');
+const passThrough = args.filter((a) => a !== '--web');
+
+function run(cmd, cmdArgs) {
+  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function electronBinary() {
+  try {
+    const path = require('electron'); // the package exports the binary's path, or throws
+    return typeof path === 'string' && existsSync(path) ? { path } : { why: `binary not found at ${path}` };
+  } catch (err) {
+    return { why: String(err.message ?? err).split('\n')[0] };
+  }
+}
+
+function tryDownloadElectron() {
+  // Users get the binary on first start; machines without internet fail fast and fall back.
+  const installer = require.resolve('electron/install.js');
+  const r = spawnSync(process.execPath, [installer], { stdio: 'inherit', timeout: 120_000 });
+  return r.status === 0;
+}
+
+console.log('Building FairFAL Annotator…');
+run(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build']);
+
+let electron = forceWeb ? { why: '--web was given' } : electronBinary();
+if (!forceWeb && !electron.path && !process.env.FAIRFAL_NO_ELECTRON_DOWNLOAD) {
+  console.log(`Electron is not installed (${electron.why}); trying to download it once…`);
+  if (tryDownloadElectron()) electron = electronBinary();
+}
+const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
+
+if (electron.path && !noDisplay) {
+  const child = spawn(electron.path, ['.', ...passThrough], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  const why = electron.path ? 'no display is available' : `the Electron binary is missing (${electron.why})`;
+  console.log(`Cannot start the desktop window: ${why}.`);
+  console.log('Starting the web host instead: the same app, in your browser.');
+  const child = spawn(process.execPath, ['out/main/webhost.js', ...passThrough], { stdio: 'inherit' });
+  const stop = () => child.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => process.exit(code ?? 0));
+}

@@ -1,0 +1,37 @@
+// Electron entry: one window over the client node's services. Kept thin on purpose: the
+// services run identically in the web host and the headless CLI.
+import { app, BrowserWindow } from 'electron';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAppServices } from '../services/app-services';
+import { APP_VERSION } from '../services/app-version';
+import { registerApiHandlers } from './ipc';
+import { createMainWindow, hardenSession } from './window';
+
+const baseDir = dirname(fileURLToPath(import.meta.url));
+let mainWindow: BrowserWindow | null = null;
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+app.whenReady().then(async () => {
+  hardenSession();
+  const services = await createAppServices({ host: 'electron', dataDir: app.getPath('userData'), appVersion: APP_VERSION });
+  const unregister = registerApiHandlers(services, () => mainWindow);
+  mainWindow = createMainWindow(baseDir);
+  app.on('second-instance', () => mainWindow?.focus());
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(baseDir);
+  });
+  app.on('will-quit', () => {
+    unregister();
+    void services.dispose();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,36 @@
+// Composition root of the client node's services. The Electron shell, the web host and the
+// tests all build the services here, so every host runs exactly the same code.
+import { mkdirSync } from 'node:fs';
+import type { ApiImpl, BackendReport } from '../../shared/api';
+import { ApiEventBus } from './event-bus';
+import { createSystemService } from './system-service';
+
+
+export interface AppServicesOptions {
+  host: 'electron' | 'web';
+  dataDir: string;
+  appVersion: string;
+  /** The engine's backend choice; defaults to probing the engine in this process. */
+  backend?: Promise<BackendReport>;
+}
+
+export interface AppServices {
+  impl: ApiImpl;
+  events: ApiEventBus;
+  dispose(): Promise<void>;
+}
+
+export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const events = new ApiEventBus();
+  const backend = opts.backend ?? probeEngineBackend();
+  const impl: ApiImpl = {
+    system: createSystemService({ ...opts, backend, events }),
+  };
+  return { impl, events, dispose: async () => {} };
+}
+
+async function probeEngineBackend(): Promise<BackendReport> {
+  const { loadBestBackend } = await import('../../engine/backend');
+  return loadBestBackend();
+}

@@ -1,0 +1,30 @@
+// The web host's per-launch token: random, compared in constant time, carried by the URL the
+// user opens once and then by a SameSite=Strict, HttpOnly cookie.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { TOKEN_COOKIE } from '../../shared/api/ws-protocol';
+
+export function newLaunchToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function tokensEqual(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function tokenFromCookie(req: IncomingMessage): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+export function tokenCookie(token: string): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+}

@@ -1,0 +1,108 @@
+// The web host in-process on port 0: token handling, static files with CSP, and the typed API
+// over a real WebSocket.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createAppServices, type AppServices } from '../services/app-services';
+import { startWebHost, type WebHost } from './web-host';
+
+let dir: string;
+let services: AppServices;
+let host: WebHost;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'webhost-test-'));
+  const rendererDir = join(dir, 'renderer');
+  mkdirSync(rendererDir);
+  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
+  writeFileSync(join(rendererDir, 'app.js'), 'console.log(1)');
+  services = await createAppServices({
+    host: 'web',
+    dataDir: join(dir, 'data'),
+    appVersion: '9.9.9',
+    backend: Promise.resolve({ active: 'cpu', attempts: [{ name: 'cpu', ok: true }], threads: 1 }),
+  });
+  host = await startWebHost({ services, rendererDir, port: 0 });
+});
+
+afterAll(async () => {
+  await host.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cookieFromOpenUrl(): Promise<string> {
+  const res = await fetch(host.openUrl, { redirect: 'manual' });
+  expect(res.status).toBe(303);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+function call(ws: WebSocket, msg: object): Promise<unknown> {
+  return new Promise((resolve) => {
+    ws.once('message', (d) => resolve(JSON.parse(String(d))));
+    ws.send(JSON.stringify(msg));
+  });
+}
+
+describe('web host', () => {
+  it('binds to loopback and refuses requests without the token', async () => {
+    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await fetch(host.url)).status).toBe(401);
+    expect((await fetch(`${host.url}?token=nope`, { redirect: 'manual' })).status).toBe(401);
+    expect((await fetch(`${host.url}app.js`, { headers: { cookie: 'fairfal_token=nope' } })).status).toBe(401);
+  });
+
+  it('trades the URL token for an HttpOnly cookie and serves files with a strict CSP', async () => {
+    const res = await fetch(host.openUrl, { redirect: 'manual' });
+    expect(res.headers.get('location')).toBe('/');
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    const cookie = await cookieFromOpenUrl();
+    const page = await fetch(host.url, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(page.headers.get('content-security-policy')).not.toMatch(/unsafe-inline/);
+    const traversal = await fetch(`${host.url}%2e%2e/%2e%2e/etc/passwd`, { headers: { cookie } });
+    expect(await traversal.text()).not.toMatch(/root:/);
+  });
+
+  it('answers typed API calls over the WebSocket with the cookie', async () => {
+    const cookie = await cookieFromOpenUrl();
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { headers: { cookie } });
+    await new Promise((r) => ws.once('open', r));
+    const status = (await call(ws, { type: 'call', id: 1, service: 'system', method: 'getStatus', input: undefined })) as {
+      result: { ok: boolean; value: { appVersion: string; backend: { active: string } } };
+    };
+    expect(status.result.ok).toBe(true);
+    expect(status.result.value.appVersion).toBe('9.9.9');
+    expect(status.result.value.backend.active).toBe('cpu');
+    expect(await call(ws, { type: 'call', id: 2, service: 'system', method: 'ping', input: {} })).toMatchObject({
+      id: 2,
+      result: { ok: false, error: { code: 'invalid-input' } },
+    });
+    expect(await call(ws, { hello: 'world' })).toMatchObject({ type: 'error' });
+    ws.close();
+  });
+
+  it('refuses WebSocket upgrades without the token or from another origin', async () => {
+    const cookie = await cookieFromOpenUrl();
+    for (const opts of [{}, { headers: { cookie, origin: 'http://evil.example' } }]) {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, opts);
+      const outcome = await new Promise((r) => {
+        ws.once('open', () => r('open'));
+        ws.once('error', () => r('refused'));
+      });
+      expect(outcome).toBe('refused');
+    }
+  });
+
+  it('pushes service events to connected sockets', async () => {
+    const cookie = await cookieFromOpenUrl();
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { headers: { cookie } });
+    await new Promise((r) => ws.once('open', r));
+    const got = new Promise((r) => ws.once('message', (d) => r(JSON.parse(String(d)))));
+    services.events.emit('system', 'backendReady', { active: 'wasm', attempts: [], threads: 2 });
+    expect(await got).toMatchObject({ type: 'event', service: 'system', event: 'backendReady', payload: { active: 'wasm' } });
+    ws.close();
+  });
+});

@@ -1,0 +1,133 @@
+// The web host: serves the built renderer and the typed API over a WebSocket on loopback, so
+// the real UI runs in a browser where Electron cannot start (and in the e2e tests).
+// Every request must carry the per-launch token (URL once, then a cookie).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createDispatcher } from '../../shared/api/dispatch';
+import {
+  WS_API_PATH,
+  WS_MAX_PAYLOAD_BYTES,
+  WsClientMessageSchema,
+  type WsServerMessage,
+} from '../../shared/api/ws-protocol';
+import type { AppServices } from '../services/app-services';
+import { newLaunchToken, tokenCookie, tokenFromCookie, tokensEqual } from './auth';
+import { serveStatic } from './static-files';
+
+export interface WebHostOptions {
+  services: AppServices;
+  rendererDir: string;
+  port?: number;
+  /** Loopback only; anything else is refused (the API has no other protection than the token). */
+  host?: '127.0.0.1' | '::1' | 'localhost';
+  token?: string;
+  log?: (line: string) => void;
+}
+
+export interface WebHost {
+  url: string;
+  /** The URL to open: carries the token once. */
+  openUrl: string;
+  port: number;
+  token: string;
+  stop(): Promise<void>;
+}
+
+export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  const host = opts.host ?? '127.0.0.1';
+  const token = opts.token ?? newLaunchToken();
+  const log = opts.log ?? (() => {});
+  const dispatch = createDispatcher(opts.services.impl, (err, where) => log(`internal error in ${where}: ${String(err)}`));
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const queryToken = url.searchParams.get('token');
+    if (queryToken !== null) {
+      if (!tokensEqual(token, queryToken)) return refuse(res);
+      // Trade the URL token for a cookie and drop it from the address bar.
+      url.searchParams.delete('token');
+      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(token) });
+      return res.end();
+    }
+    if (!tokensEqual(token, tokenFromCookie(req))) return refuse(res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET' });
+      return res.end();
+    }
+    serveStatic(opts.rendererDir, url.pathname, res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    if (!upgradeAllowed(req, token)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data, isBinary) => {
+      void handleMessage(ws, isBinary ? null : data.toString());
+    });
+  });
+
+  async function handleMessage(ws: WebSocket, text: string | null): Promise<void> {
+    let json: unknown;
+    try {
+      if (text === null) throw new Error('binary frames are not part of the API');
+      json = JSON.parse(text);
+    } catch (err) {
+      return send(ws, { type: 'error', message: `malformed message: ${(err as Error).message}` });
+    }
+    const msg = WsClientMessageSchema.safeParse(json);
+    if (!msg.success) return send(ws, { type: 'error', message: 'malformed message: expected {type:"call", id, service, method, input}' });
+    const result = await dispatch(msg.data.service, msg.data.method, msg.data.input);
+    send(ws, { type: 'result', id: msg.data.id, result });
+  }
+
+  const unlisten = opts.services.events.listen((service, event, payload) => {
+    for (const ws of wss.clients) send(ws, { type: 'event', service, event, payload });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const base = `http://${host === '::1' ? '[::1]' : host}:${port}`;
+  log(`web host listening on ${base}`);
+  return {
+    url: base + '/',
+    openUrl: `${base}/?token=${token}`,
+    port,
+    token,
+    stop: async () => {
+      unlisten();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+function upgradeAllowed(req: IncomingMessage, token: string): boolean {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname !== WS_API_PATH) return false;
+  // Browsers send Origin on WebSocket upgrades; a page from another site must not connect.
+  const origin = req.headers.origin;
+  if (origin && new URL(origin).host !== req.headers.host) return false;
+  return tokensEqual(token, tokenFromCookie(req)) || tokensEqual(token, url.searchParams.get('token'));
+}
+
+function send(ws: WebSocket, msg: WsServerMessage): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+}
+
+function refuse(res: ServerResponse): void {
+  res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end('FairFAL Annotator: this address needs the launch token. Open the URL printed by `npm start`.');
+}
