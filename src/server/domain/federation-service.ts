@@ -251,7 +251,7 @@ export class FederationService {
     this.fault('update:committed');
     this.log('info', 'update accepted', { roundId, clientId, norm: Math.round(valid.norm * 1e4) / 1e4 });
     this.engine.events.emit('changed');
-    this.engine.advance();
+    this.engine.advanceSafely();
     return { duplicate: false };
   }
 
@@ -269,7 +269,7 @@ export class FederationService {
     this.store.insertGamma(cycle, clientId, gamma, this.clock());
     this.log('info', 'gamma received', { cycle, clientId });
     this.engine.events.emit('changed');
-    this.engine.advance();
+    this.engine.advanceSafely();
   }
 
   reportReady(clientId: ClientId, cycle: number): void {
@@ -282,7 +282,7 @@ export class FederationService {
     this.store.insertReady(cycle, clientId, this.clock());
     this.log('info', 'client ready', { cycle, clientId });
     this.engine.events.emit('changed');
-    this.engine.advance();
+    this.engine.advanceSafely();
   }
 
   reportMetrics(clientId: ClientId, roundId: number, localTestAccuracy: number): void {

@@ -69,6 +69,18 @@ export class RoundEngine {
     });
   }
 
+  /**
+   * Like advance(), but a failure (e.g. a damaged blob) is logged instead of thrown: used right
+   * after a client's report was committed, so the client still learns it was accepted.
+   */
+  advanceSafely(): void {
+    try {
+      this.advance();
+    } catch (e) {
+      this.deps.log('error', 'state machine could not advance', { error: (e as Error).stack ?? String(e) });
+    }
+  }
+
   /** Runs transitions until none applies. Returns true when anything changed. */
   advance(): boolean {
     let changed = false;
@@ -168,9 +180,10 @@ export class RoundEngine {
 
     const isLastRound = round.round_index + 1 >= f.config.roundsPerCycle;
     const closed = store.transaction(() => {
-      if (!store.closeRound(round.id, resultHash, now)) return false;
+      if (store.round(round.id)?.status !== 'open') return false; // already aggregated
       store.insertVersion({ hash: resultHash, kind: 'global', cycle: round.cycle, round_id: round.id, created_at: now });
       if (controlHash) store.insertVersion({ hash: controlHash, kind: 'control', cycle: round.cycle, round_id: round.id, created_at: now });
+      store.closeRound(round.id, resultHash, now);
       for (const r of rows) store.insertLineage(resultHash, round.id, r.client_id, r.sample_count);
       store.setLatestHash(resultHash);
       if (!isLastRound) {
