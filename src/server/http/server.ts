@@ -93,12 +93,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     res.on('close', onClose);
     lifetime.signal.addEventListener('abort', onClose);
     try {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const { route, params } = router.match(req.method ?? 'GET', url.pathname);
+      // Not new URL(): "//x" would parse as a host. Path and query are split by hand.
+      const raw = req.url ?? '/';
+      const q = raw.indexOf('?');
+      const pathname = q < 0 ? raw : raw.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+      const { route, params } = router.match(req.method ?? 'GET', pathname);
       let clientId = null;
       if (route.auth === 'client') clientId = service.authenticateClient(req.headers.authorization);
       if (route.auth === 'admin') service.authenticateAdmin(req.headers.authorization);
-      reply = await route.handler({ req, params, query: url.searchParams, signal: requestAbort.signal, clientId });
+      reply = await route.handler({ req, params, query, signal: requestAbort.signal, clientId });
     } catch (e) {
       if (e instanceof MethodNotAllowedError) reply = errorReply('bad_request', e.message, 405);
       else if (e instanceof FederationError) reply = errorReply(e.code, e.message);
