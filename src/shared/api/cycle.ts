@@ -1,0 +1,158 @@
+// The `cycle` service: one active-learning cycle as a live workflow. Main trains (federated
+// rounds or locally), runs the query strategy and hands the renderer the queue, each sample
+// with the reason it was chosen. The renderer owns the labels (Dexie) and submits the labeled
+// set; main never keeps a second copy of label history.
+import { z } from 'zod';
+import { defineService, method } from './define';
+import { SampleIdSchema } from './vault';
+
+export const CycleStepSchema = z.enum([
+  'idle', // not joined / not standalone yet
+  'joined', // waiting for the server's next task (or for "start" when standalone)
+  'training', // federated round r (or local training when standalone)
+  'query', // computing the query
+  'labeling', // the queue is ready: the annotator labels
+  'ready', // labels submitted and reported; waiting for the next cycle
+  'finished', // the federation's last cycle is done
+  'error', // the last step failed; see message, retried by startLocalWork
+]);
+export type CycleStep = z.infer<typeof CycleStepSchema>;
+
+export const CycleStatusSchema = z.object({
+  step: CycleStepSchema,
+  /** 0-based active-learning cycle. */
+  cycle: z.number().int().nonnegative(),
+  /** 0-based round within the cycle while training; null otherwise. */
+  round: z.number().int().nonnegative().nullable(),
+  roundsPerCycle: z.number().int().positive().nullable(),
+  /** Local work (training, inference, query) in progress right now. */
+  busy: z.boolean(),
+  /** 0..1 progress of the current step; null when unknown. */
+  progress: z.number().min(0).max(1).nullable(),
+  /** One human line: "Training round 2 of 5, epoch 1", "Waiting for other clinics". */
+  message: z.string(),
+  /** New labels asked for this cycle and how many queued samples the last submission labeled. */
+  budget: z.number().int().nonnegative(),
+  labeledThisCycle: z.number().int().nonnegative(),
+  /** Size of the labeled set main last received. */
+  labeledTotal: z.number().int().nonnegative(),
+  /** Vault samples the model sees. */
+  poolSize: z.number().int().nonnegative(),
+  updatedAt: z.iso.datetime(),
+});
+export type CycleStatus = z.infer<typeof CycleStatusSchema>;
+
+/** Why a sample was queued. FairFAL fills every field; baselines fill `score` instead. */
+export const QueueReasonSchema = z.object({
+  strategy: z.string(),
+  /** 0-based position in the whole queue (the order the annotator should see). */
+  rank: z.number().int().nonnegative(),
+  /** FairFAL: the prototype pseudo-label (class index) and its probability. */
+  pseudoLabel: z.number().int().nonnegative().nullable(),
+  prototypeProb: z.number().min(0).max(1).nullable(),
+  /** Entropy of the query model's softmax / log C, in [0, 1]. */
+  normalizedEntropy: z.number().min(0).max(1).nullable(),
+  /** Which model measured uncertainty: the federation's global model or this clinic's local one. */
+  queryModel: z.enum(['global', 'local']).nullable(),
+  /** Squared distance to the nearest already-chosen/labeled sample in gradient space; null for a seed. */
+  kcenterDistance: z.number().nonnegative().nullable(),
+  /** Pick order within its pseudo-class. */
+  classRank: z.number().int().nonnegative().nullable(),
+  /** Baselines: the strategy's own metric and value. */
+  score: z.object({ metric: z.string(), value: z.number().nullable() }).nullable(),
+});
+export type QueueReason = z.infer<typeof QueueReasonSchema>;
+
+export const PredictionSchema = z.object({
+  /** argmax class of the current model. */
+  label: z.number().int().nonnegative(),
+  /** Softmax over the label set. */
+  probs: z.array(z.number().min(0).max(1)),
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+
+export const QueueItemSchema = z.object({
+  sampleId: SampleIdSchema,
+  reason: QueueReasonSchema,
+  prediction: PredictionSchema,
+});
+export type QueueItem = z.infer<typeof QueueItemSchema>;
+
+export const QueueSchema = z.object({
+  cycle: z.number().int().nonnegative(),
+  createdAt: z.iso.datetime(),
+  budget: z.number().int().nonnegative(),
+  /** Extra query facts (FairFAL: gamma_k, divergence, gammaBar, quota per class). */
+  details: z.record(z.string(), z.union([z.number(), z.string(), z.array(z.number())])),
+  items: z.array(QueueItemSchema),
+});
+export type Queue = z.infer<typeof QueueSchema>;
+
+/** The model measured after each cycle's training, on this client's labeled data held out or on the oracle split. */
+export const CycleMetricsSchema = z.object({
+  cycle: z.number().int().nonnegative(),
+  measuredAt: z.iso.datetime(),
+  /** What it was measured on, e.g. "labeled set (training data)" or "oracle test split". */
+  evaluatedOn: z.string(),
+  samples: z.number().int().nonnegative(),
+  accuracy: z.number().min(0).max(1),
+  balancedAccuracy: z.number().min(0).max(1),
+  /** Per class (index = class id); null where the class has no sample. */
+  perClassRecall: z.array(z.number().min(0).max(1).nullable()),
+  labeledCount: z.number().int().nonnegative(),
+});
+export type CycleMetrics = z.infer<typeof CycleMetricsSchema>;
+
+export const LabelEntrySchema = z.object({
+  sampleId: SampleIdSchema,
+  /** Class index into the task's classNames. */
+  label: z.number().int().nonnegative(),
+});
+
+export const SubmitLabelsInputSchema = z.object({
+  /** The WHOLE current labeled set (latest label per sample); replaces what main had. */
+  labels: z.array(LabelEntrySchema).max(1_000_000),
+  /** true = this cycle's labeling is done: report ready (federated) / allow the next cycle. */
+  final: z.boolean().default(false),
+});
+
+export const ExportModelInputSchema = z.object({
+  /** 'tfjs': model.json + weights.bin directory; 'binary': the engine's versioned weights file. */
+  format: z.enum(['tfjs', 'binary']),
+  /** Destination directory (created if needed). Default: <data dir>/exports/<timestamp>. */
+  directory: z.string().min(1).max(4096).optional(),
+});
+
+export const cycleService = defineService(
+  'cycle',
+  {
+    getStatus: method(z.undefined(), CycleStatusSchema),
+    /** The current cycle's query (empty items before the first query). */
+    getQueue: method(z.undefined(), QueueSchema),
+    /** Per-cycle metrics, oldest first. */
+    getMetrics: method(z.undefined(), z.array(CycleMetricsSchema)),
+    submitLabels: method(
+      SubmitLabelsInputSchema,
+      z.object({
+        accepted: z.number().int().nonnegative(),
+        /** Labels naming samples the vault does not hold, or a class outside the label set. */
+        ignored: z.array(z.object({ sampleId: z.string(), reason: z.string() })),
+        status: CycleStatusSchema,
+      }),
+    ),
+    /** Standalone: train + query now. Federated: resume following the server (e.g. after an error). */
+    startLocalWork: method(z.undefined(), CycleStatusSchema),
+    /** Cancels the running training/query; the state machine stays at its step. */
+    cancelLocalWork: method(z.undefined(), CycleStatusSchema),
+    exportModel: method(
+      ExportModelInputSchema,
+      z.object({ format: z.enum(['tfjs', 'binary']), files: z.array(z.string()), modelHash: z.string() }),
+    ),
+  },
+  {
+    statusChanged: CycleStatusSchema,
+    /** A new query is ready for labeling. */
+    queueReady: QueueSchema,
+    metricsUpdated: z.array(CycleMetricsSchema),
+  },
+);

@@ -1,0 +1,97 @@
+// The `federation` service: how this client takes part. Join a federation server with an
+// enrolment code, or work standalone (a single clinic: active learning without a server),
+// and leave again. Connection state and the offline outbox come as events.
+import { z } from 'zod';
+import { defineService, method } from './define';
+
+/** Label sets offered when working standalone. */
+export const LABEL_SET_PRESETS = {
+  /** HAM10000 / DermaMNIST skin lesions, in DermaMNIST class order. */
+  ham10000: ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'],
+  /** ODIR-5K single-diagnosis fundus photographs (the odir-fundus-28 class order). */
+  fundus: ['normal', 'diabetic retinopathy', 'glaucoma', 'cataract', 'AMD', 'hypertensive retinopathy', 'pathological myopia'],
+} as const;
+export const LabelSetPresetSchema = z.enum(['ham10000', 'fundus']);
+export type LabelSetPreset = z.infer<typeof LabelSetPresetSchema>;
+
+export const ShapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
+
+/** What this client knows about the task it works on (federated or standalone). */
+export const TaskInfoSchema = z.object({
+  name: z.string(),
+  /** Index = class id used everywhere (labels, predictions, metrics). */
+  classNames: z.array(z.string()).min(2),
+  /** Engine model name, e.g. "cnn4conv". */
+  model: z.string(),
+  /** [height, width, channels] the model sees. */
+  inputShape: ShapeSchema,
+  /** Query strategy the cycle runs ('fairfal' by default). */
+  strategy: z.string(),
+  cycles: z.number().int().positive(),
+  roundsPerCycle: z.number().int().positive(),
+  localEpochs: z.number().int().positive(),
+  /** New labels this client is asked for per cycle. */
+  budgetPerCycle: z.number().int().nonnegative(),
+});
+export type TaskInfo = z.infer<typeof TaskInfoSchema>;
+
+export const ConnectionStateSchema = z.enum([
+  'none', // neither joined nor standalone: first run
+  'standalone', // no server involved
+  'connecting',
+  'online', // last request to the server succeeded
+  'offline', // server unreachable; work continues, reports wait in the outbox
+  'rejected', // the server refused our credential (revoked): join again
+]);
+
+export const ConnectionStatusSchema = z.object({
+  state: ConnectionStateSchema,
+  mode: z.enum(['none', 'federated', 'standalone']),
+  serverUrl: z.string().nullable(),
+  clientId: z.string().nullable(),
+  displayName: z.string().nullable(),
+  task: TaskInfoSchema.nullable(),
+  lastContactAt: z.iso.datetime().nullable(),
+  lastError: z.string().nullable(),
+  /** Reports (updates, gamma, ready) waiting to be delivered. */
+  outboxPending: z.number().int().nonnegative(),
+  /** Where the credential is kept: 'safe-storage' (OS keychain) or 'file-0600'. */
+  secretStore: z.string(),
+});
+export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
+
+export const JoinInputSchema = z.object({
+  serverUrl: z.url().max(2000),
+  /** ABCD-EFGH-JKLM-NPQR as handed out by the federation admin (case-insensitive). */
+  code: z.string().min(4).max(64),
+  displayName: z.string().min(1).max(200).optional(),
+});
+
+export const StandaloneInputSchema = z.object({
+  name: z.string().min(1).max(200).default('Standalone'),
+  /** A preset, or your own class names (2..100). Exactly one of the two. */
+  preset: LabelSetPresetSchema.optional(),
+  classNames: z.array(z.string().min(1).max(200)).min(2).max(100).optional(),
+  /** New labels asked for per cycle (default 50). */
+  budgetPerCycle: z.number().int().min(1).max(100_000).default(50),
+  /** Local training epochs per cycle (default 10). */
+  epochs: z.number().int().min(1).max(500).default(10),
+  strategy: z.string().default('fairfal'),
+});
+
+export const federationService = defineService(
+  'federation',
+  {
+    getConnection: method(z.undefined(), ConnectionStatusSchema),
+    /** Enrols with the server (the credential is stored encrypted) and starts following its tasks. */
+    join: method(JoinInputSchema, ConnectionStatusSchema),
+    startStandalone: method(StandaloneInputSchema, ConnectionStatusSchema),
+    /** Stops taking part and forgets the credential; the vault and labels stay. */
+    leave: method(z.undefined(), ConnectionStatusSchema),
+    /** Tries to deliver the outbox now (otherwise retried with backoff). */
+    flushOutbox: method(z.undefined(), z.object({ delivered: z.number().int().nonnegative(), pending: z.number().int().nonnegative() })),
+  },
+  {
+    connectionChanged: ConnectionStatusSchema,
+  },
+);
