@@ -5,6 +5,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -27,13 +29,19 @@ function electronBinary() {
 
 function tryDownloadElectron() {
   // Users get the binary on first start; machines without internet fail fast and fall back.
-  const installer = require.resolve('electron/install.js');
-  const r = spawnSync(process.execPath, [installer], { stdio: 'inherit', timeout: 120_000 });
+  const installer = join(root, 'node_modules/electron/install.js');
+  const r = spawnSync(process.execPath, [installer], { stdio: 'pipe', timeout: 120_000, encoding: 'utf8' });
+  if (r.status !== 0) {
+    const reason = `${r.stderr ?? ''}`.split('\n').find((l) => /error/i.test(l)) ?? 'download failed';
+    console.log(`Electron download failed: ${reason.trim()}`);
+  }
   return r.status === 0;
 }
 
 console.log('Building FairFAL Annotator…');
-run(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build']);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build']);
 
 let electron = forceWeb ? { why: '--web was given' } : electronBinary();
 if (!forceWeb && !electron.path && !process.env.FAIRFAL_NO_ELECTRON_DOWNLOAD) {
