@@ -32,3 +32,4 @@ export * from './strategies/registry';
 
 export * from './aggregation';
 export * from './weights';
+export { syntheticClient, type SyntheticClientOptions } from './synthetic';

@@ -7,12 +7,13 @@
  * `maxIter` iterations. Empty clusters keep their previous center (they may stay empty).
  * Memory: O(N + k D). Euclidean distances.
  */
-import { type Matrix } from './matrix';
+import { lowerToRow, nearestTwo } from './distance';
+import { type Matrix, rowSquaredNorms } from './matrix';
 import { type Rng } from './rng';
 
 export interface KMeansOptions {
   k: number;
-  /** Lloyd iterations after seeding (default 20). */
+  /** Lloyd iterations after seeding (default 5: each costs up to N * k * D). */
   maxIter?: number;
 }
 
@@ -41,18 +42,12 @@ export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Int32Array {
   const D = x.cols;
   const picks = new Int32Array(k);
   const d2 = new Float64Array(N).fill(Infinity);
-  const row = new Float64Array(D);
+  const xn = rowSquaredNorms(x);
   picks[0] = rng.int(N);
-  for (let n = 0; ; n++) {
-    const c = picks[n] as number;
-    row.set(x.data.subarray(c * D, (c + 1) * D));
+  for (let n = 0; n < k - 1; n++) {
+    lowerToRow(x, xn, x, xn, picks[n] as number, d2);
     let total = 0;
-    for (let i = 0; i < N; i++) {
-      const d = sqDist(x.data, i * D, row, 0, D);
-      if (d < (d2[i] as number)) d2[i] = d;
-      total += d2[i] as number;
-    }
-    if (n === k - 1) break;
+    for (let i = 0; i < N; i++) total += d2[i] as number;
     let next = -1;
     if (total > 0) {
       let target = rng.next() * total;
@@ -73,7 +68,7 @@ export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResul
   const N = x.rows;
   const D = x.cols;
   const k = Math.min(options.k, N);
-  const maxIter = options.maxIter ?? 20;
+  const maxIter = options.maxIter ?? 5;
   const seeds = kmeansPlusPlus(x, k, rng);
   const centers = new Float64Array(k * D);
   seeds.forEach((s, c) => centers.set(x.data.subarray(s * D, (s + 1) * D), c * D));
@@ -84,21 +79,15 @@ export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResul
   const sums = new Float64Array(k * D);
   const counts = new Int32Array(k);
 
+  const xn = rowSquaredNorms(x);
+  const cm: Matrix<Float64Array> = { data: centers, rows: k, cols: D };
+  let cn = rowSquaredNorms(cm);
+  const near = new Float64Array(3);
   const assignFull = (i: number): void => {
-    let b1 = Infinity;
-    let b2 = Infinity;
-    let a = 0;
-    for (let c = 0; c < k; c++) {
-      const d = sqDist(x.data, i * D, centers, c * D, D);
-      if (d < b1) {
-        b2 = b1;
-        b1 = d;
-        a = c;
-      } else if (d < b2) b2 = d;
-    }
-    labels[i] = a;
-    upper[i] = Math.sqrt(b1);
-    lower[i] = Math.sqrt(b2);
+    nearestTwo(x, xn, i, cm, cn, near);
+    labels[i] = near[2] as number;
+    upper[i] = Math.sqrt(near[0] as number);
+    lower[i] = Math.sqrt(near[1] as number);
   };
   for (let i = 0; i < N; i++) {
     assignFull(i);
@@ -143,6 +132,7 @@ export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResul
       converged = true;
       break;
     }
+    cn = rowSquaredNorms(cm);
     for (let c = 0; c < k; c++) {
       let best = Infinity;
       for (let c2 = 0; c2 < k; c2++) {
@@ -174,5 +164,5 @@ export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResul
       break;
     }
   }
-  return { labels, centers: { data: centers, rows: k, cols: D }, iterations, converged };
+  return { labels, centers: cm, iterations, converged };
 }

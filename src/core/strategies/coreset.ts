@@ -8,44 +8,19 @@
  * first pick is index 0, as in the official code. O(N (L + b) D) time, O(N) extra memory.
  */
 import { greedyKCenter } from '../kcenter';
-import { type Matrix } from '../matrix';
+import { lowerToRow } from '../distance';
+import { type Matrix, rowSquaredNorms } from '../matrix';
 import { type ScoreReason } from './types';
 import { defineStrategy, sortedIndices } from './validate';
-
-/** Lower minDist[i] to the squared distance between x[i] and y[j], for every i. */
-function lowerToCenter(x: Matrix, y: Matrix, j: number, minDist: Float64Array): void {
-  const D = x.cols;
-  const xd = x.data;
-  const yd = y.data;
-  const yo = j * D;
-  for (let i = 0, xo = 0; i < x.rows; i++, xo += D) {
-    const best = minDist[i] as number;
-    let s = 0;
-    let k = 0;
-    // Early exit: once the partial sum passes the current best it cannot lower it.
-    for (; k + 4 <= D; k += 4) {
-      const a = (xd[xo + k] as number) - (yd[yo + k] as number);
-      const b = (xd[xo + k + 1] as number) - (yd[yo + k + 1] as number);
-      const c = (xd[xo + k + 2] as number) - (yd[yo + k + 2] as number);
-      const d = (xd[xo + k + 3] as number) - (yd[yo + k + 3] as number);
-      s += a * a + b * b + c * c + d * d;
-      if (s >= best) break;
-    }
-    if (s >= best) continue;
-    for (; k < D; k++) {
-      const a = (xd[xo + k] as number) - (yd[yo + k] as number);
-      s += a * a;
-    }
-    if (s < best) minDist[i] = s;
-  }
-}
 
 export const coresetStrategy = defineStrategy('coreset', ['globalFeatures', 'labeledGlobalFeatures'], (q) => {
   const x = q.input.globalFeatures as Matrix;
   const lab = q.input.labeledGlobalFeatures as Matrix;
   const minDist = new Float64Array(x.rows).fill(Infinity);
-  for (let j = 0; j < lab.rows; j++) lowerToCenter(x, lab, j, minDist);
-  const { picks, distances } = greedyKCenter(minDist, q.budget, (j, md) => lowerToCenter(x, x, j, md));
+  const xn = rowSquaredNorms(x);
+  const ln = rowSquaredNorms(lab);
+  for (let j = 0; j < lab.rows; j++) lowerToRow(x, xn, lab, ln, j, minDist);
+  const { picks, distances } = greedyKCenter(minDist, q.budget, (j, md) => lowerToRow(x, xn, x, xn, j, md));
   const reasons: ScoreReason[] = Array.from(picks, (index, rank) => {
     const d = distances[rank] as number;
     return { kind: 'score', index, rank, metric: 'kcenter-sq-distance', value: Number.isFinite(d) ? d : null };

@@ -1,0 +1,99 @@
+/**
+ * Query speed and memory of FairFAL and every baseline on one synthetic client:
+ * N unlabeled, C = 7, feature dim 64 (gradient dim 448), 1,000 labeled, budget 350.
+ * Run: node --expose-gc --import tsx bench/core/query.bench.ts [--quick]
+ * Prints a markdown table and writes bench/core/results.json.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createRng, fairfalQuery, getStrategy, STRATEGY_NAMES, syntheticClient, type QueryInput } from '../../src/core';
+
+const quick = process.argv.includes('--quick');
+const C = 7;
+const D = 64;
+const L = 1000;
+const BUDGET = 350;
+const SIZES = quick ? [5000, 20000] : [5000, 10000, 20000, 40000];
+const RUNS_FAIRFAL = quick ? 3 : 7;
+const RUNS_BASELINE = quick ? 1 : 5;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+const MB = 1024 * 1024;
+
+/** Time `runs` calls; memory = growth of heap+ArrayBuffers and RSS across one call after a GC. */
+function measure(fn: () => unknown, runs: number): { ms: number; all: number[]; heapMB: number; rssMB: number } {
+  fn(); // warm-up (JIT)
+  const all: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    fn();
+    all.push(performance.now() - t);
+  }
+  gc?.();
+  const m0 = process.memoryUsage();
+  const keep = fn();
+  const m1 = process.memoryUsage();
+  void keep;
+  return {
+    ms: median(all),
+    all,
+    heapMB: (m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers) / MB,
+    rssMB: (m1.rss - m0.rss) / MB,
+  };
+}
+
+function client(n: number): QueryInput {
+  return { ...syntheticClient({ poolSize: n, labeledSize: L, numClasses: C, featureDim: D, seed: 7 }), gammaBar: 0.3 };
+}
+
+const scaling: { n: number; ms: number; heapMB: number; rssMB: number }[] = [];
+for (const n of SIZES) {
+  const input = client(n);
+  const r = measure(() => fairfalQuery(input, BUDGET), RUNS_FAIRFAL);
+  scaling.push({ n, ms: r.ms, heapMB: r.heapMB, rssMB: r.rssMB });
+}
+
+const input20k = client(20000);
+const perStrategy: { strategy: string; ms: number; runs: number; heapMB: number; selected: number }[] = [];
+for (const name of STRATEGY_NAMES) {
+  const s = getStrategy(name);
+  const runs = name === 'fairfal' ? RUNS_FAIRFAL : RUNS_BASELINE;
+  let selected = 0;
+  const r = measure(() => {
+    const out = s.select(input20k, BUDGET, createRng(1));
+    selected = out.selected.length;
+    return out;
+  }, runs);
+  perStrategy.push({ strategy: name, ms: r.ms, runs, heapMB: r.heapMB, selected });
+}
+
+const f = (x: number, d = 1): string => x.toFixed(d);
+const lines = [
+  `FairFAL query, C=${C}, D=${D} (grad dim ${D * C}), L=${L}, budget ${BUDGET}; median of ${RUNS_FAIRFAL} runs`,
+  '',
+  '| N unlabeled | time (ms) | heap+buffers delta (MB) | RSS delta (MB) |',
+  '|---:|---:|---:|---:|',
+  ...scaling.map((s) => `| ${s.n} | ${f(s.ms)} | ${f(s.heapMB)} | ${f(s.rssMB)} |`),
+  '',
+  `Every strategy at N=20000 (median of the runs shown, after one warm-up)`,
+  '',
+  '| strategy | time (ms) | runs | heap+buffers delta (MB) | selected |',
+  '|---|---:|---:|---:|---:|',
+  ...perStrategy.map((s) => `| ${s.strategy} | ${f(s.ms)} | ${s.runs} | ${f(s.heapMB)} | ${s.selected} |`),
+];
+console.log(lines.join('\n'));
+
+if (!quick) {
+  const out = fileURLToPath(new URL('./results.json', import.meta.url));
+  const env = { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, gcExposed: gc !== undefined };
+  const results = { date: new Date().toISOString(), env, params: { C, D, L, budget: BUDGET }, scaling, perStrategy };
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nwrote ${out}`);
+}

@@ -1,0 +1,104 @@
+/**
+ * Squared-Euclidean kernels for the clustering baselines (k-means, k-means++, Coreset).
+ * They use |x|^2 + |y|^2 - 2 <x, y> with precomputed norms and work on four rows at once so
+ * each loaded value feeds four multiply-adds (about 1.5x faster than one row at a time in V8).
+ * Results are clamped at 0 (rounding can make the expansion slightly negative).
+ */
+import { type Matrix } from './matrix';
+
+/**
+ * For row i of x: the nearest and second-nearest rows of y (squared distances).
+ * Writes [best, second, argBest] into `out`.
+ */
+export function nearestTwo(x: Matrix, xn: Float64Array, i: number, y: Matrix, yn: Float64Array, out: Float64Array): void {
+  const D = x.cols;
+  const xd = x.data;
+  const yd = y.data;
+  const io = i * D;
+  const xi = xn[i] as number;
+  const K = y.rows;
+  let b1 = Infinity;
+  let b2 = Infinity;
+  let arg = 0;
+  let j = 0;
+  const consider = (d: number, c: number): void => {
+    if (d < b1) {
+      b2 = b1;
+      b1 = d;
+      arg = c;
+    } else if (d < b2) b2 = d;
+  };
+  for (; j + 4 <= K; j += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const o0 = j * D;
+    const o1 = o0 + D;
+    const o2 = o1 + D;
+    const o3 = o2 + D;
+    for (let k = 0; k < D; k++) {
+      const v = xd[io + k] as number;
+      s0 += v * (yd[o0 + k] as number);
+      s1 += v * (yd[o1 + k] as number);
+      s2 += v * (yd[o2 + k] as number);
+      s3 += v * (yd[o3 + k] as number);
+    }
+    consider(Math.max(0, xi + (yn[j] as number) - 2 * s0), j);
+    consider(Math.max(0, xi + (yn[j + 1] as number) - 2 * s1), j + 1);
+    consider(Math.max(0, xi + (yn[j + 2] as number) - 2 * s2), j + 2);
+    consider(Math.max(0, xi + (yn[j + 3] as number) - 2 * s3), j + 3);
+  }
+  for (; j < K; j++) {
+    let s = 0;
+    const o = j * D;
+    for (let k = 0; k < D; k++) s += (xd[io + k] as number) * (yd[o + k] as number);
+    consider(Math.max(0, xi + (yn[j] as number) - 2 * s), j);
+  }
+  out[0] = b1;
+  out[1] = b2;
+  out[2] = arg;
+}
+
+/** minDist[i] = min(minDist[i], |x_i - c|^2) for every row of x; c = row j of y. */
+export function lowerToRow(x: Matrix, xn: Float64Array, y: Matrix, yn: Float64Array, j: number, minDist: Float64Array): void {
+  const D = x.cols;
+  const xd = x.data;
+  const yd = y.data;
+  const co = j * D;
+  const cn = yn[j] as number;
+  const N = x.rows;
+  let i = 0;
+  for (; i + 4 <= N; i += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const o0 = i * D;
+    const o1 = o0 + D;
+    const o2 = o1 + D;
+    const o3 = o2 + D;
+    for (let k = 0; k < D; k++) {
+      const v = yd[co + k] as number;
+      s0 += v * (xd[o0 + k] as number);
+      s1 += v * (xd[o1 + k] as number);
+      s2 += v * (xd[o2 + k] as number);
+      s3 += v * (xd[o3 + k] as number);
+    }
+    lower(minDist, i, (xn[i] as number) + cn - 2 * s0);
+    lower(minDist, i + 1, (xn[i + 1] as number) + cn - 2 * s1);
+    lower(minDist, i + 2, (xn[i + 2] as number) + cn - 2 * s2);
+    lower(minDist, i + 3, (xn[i + 3] as number) + cn - 2 * s3);
+  }
+  for (; i < N; i++) {
+    let s = 0;
+    const o = i * D;
+    for (let k = 0; k < D; k++) s += (yd[co + k] as number) * (xd[o + k] as number);
+    lower(minDist, i, (xn[i] as number) + cn - 2 * s);
+  }
+}
+
+function lower(minDist: Float64Array, i: number, d: number): void {
+  const v = d > 0 ? d : 0;
+  if (v < (minDist[i] as number)) minDist[i] = v;
+}
