@@ -1,0 +1,40 @@
+import type { TensorSpec, WeightSet } from '../../core/weights';
+
+export interface ModelConfig {
+  /** Registry key, e.g. 'cnn4conv'. */
+  name: string;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  numClasses: number;
+}
+
+/** A conv block: conv3x3(pad 1) -> BatchNorm -> ReLU -> MaxPool(2). */
+export interface ConvBlockSpec {
+  prefix: string;
+  cin: number;
+  cout: number;
+  /** Input spatial size of this block. */
+  h: number;
+  w: number;
+}
+
+/** Architectures the fast path understands: conv blocks, NCHW flatten, one linear layer. */
+export interface ConvNetArch {
+  config: ModelConfig;
+  blocks: ConvBlockSpec[];
+  /** Spatial size and channels after the last block. */
+  final: { h: number; w: number; c: number };
+  featureDim: number;
+  specs: TensorSpec[];
+}
+
+export interface ModelDefinition {
+  name: string;
+  describe(config: ModelConfig): ConvNetArch;
+  /** Seeded initial weights, matching PyTorch's default initialisation. */
+  init(config: ModelConfig, seed: number): WeightSet;
+}
+
+export const BN_EPS = 1e-5;
+export const BN_MOMENTUM = 0.1;

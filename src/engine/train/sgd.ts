@@ -1,0 +1,70 @@
+/**
+ * SGD with momentum and weight decay, PyTorch semantics (dampening 0, no Nesterov):
+ *   g += wd * w (+ mu * (w - w_global) for FedProx);  buf = m * buf + g;  w -= lr * buf
+ * on trainable tensors; BatchNorm running statistics follow torch's momentum-0.1 update.
+ */
+import { layoutOffsets, specSize, type WeightSet } from '../../core/weights';
+import { BN_MOMENTUM } from '../models/types';
+
+export interface SgdConfig {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  /** FedProx mu; the proximal anchor is `proxAnchor`. */
+  proxMu?: number;
+}
+
+export interface SgdState {
+  buf: Float32Array;
+  /** torch initialises the buffer with the first gradient. */
+  started: boolean;
+}
+
+export function createSgdState(size: number): SgdState {
+  return { buf: new Float32Array(size), started: false };
+}
+
+/** Ranges [start, end) of trainable tensors in the flat layout. */
+export function trainableRanges(ws: WeightSet): [number, number][] {
+  const offs = layoutOffsets(ws.specs);
+  const out: [number, number][] = [];
+  ws.specs.forEach((s, i) => {
+    if (s.trainable) out.push([offs[i] as number, (offs[i] as number) + specSize(s)]);
+  });
+  return out;
+}
+
+export function sgdStep(
+  w: Float32Array,
+  grad: Float32Array,
+  state: SgdState,
+  ranges: [number, number][],
+  cfg: SgdConfig,
+  lr: number,
+  proxAnchor?: Float32Array,
+): void {
+  const { momentum: m, weightDecay: wd } = cfg;
+  const mu = cfg.proxMu ?? 0;
+  const buf = state.buf;
+  for (const [s, e] of ranges) {
+    for (let i = s; i < e; i++) {
+      const wi = w[i] as number;
+      let g = (grad[i] as number) + wd * wi;
+      if (mu !== 0 && proxAnchor) g += mu * (wi - (proxAnchor[i] as number));
+      const b = state.started ? m * (buf[i] as number) + g : g;
+      buf[i] = b;
+      w[i] = wi - lr * b;
+    }
+  }
+  state.started = true;
+}
+
+/** running = (1 - 0.1) * running + 0.1 * batch, with the unbiased variance (count / (count - 1)). */
+export function updateRunningStats(runMean: Float32Array, runVar: Float32Array, batchStats: Float32Array, count: number): void {
+  const c = runMean.length;
+  const unbias = count > 1 ? count / (count - 1) : 1;
+  for (let k = 0; k < c; k++) {
+    runMean[k] = (1 - BN_MOMENTUM) * (runMean[k] as number) + BN_MOMENTUM * (batchStats[k] as number);
+    runVar[k] = (1 - BN_MOMENTUM) * (runVar[k] as number) + BN_MOMENTUM * (batchStats[c + k] as number) * unbias;
+  }
+}
