@@ -39,7 +39,6 @@ function sqDist(a: Float64Array | Float32Array, ao: number, b: Float64Array, bo:
 /** k-means++ seeding: row indices of the k initial centers. */
 export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Int32Array {
   const N = x.rows;
-  const D = x.cols;
   const picks = new Int32Array(k);
   const d2 = new Float64Array(N).fill(Infinity);
   const xn = rowSquaredNorms(x);
