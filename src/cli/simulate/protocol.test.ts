@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveConfig, type SimConfig } from './config';
+import { loadSimData, partitionSimData, type SimData } from './data';
+import { FakeTrainer } from './fake-trainer';
+import { logViolations } from './invariants';
+import { runSimulation } from './protocol';
+import { readRunLog } from './run-files';
+
+const RETINA = '../shared/datasets/retinamnist.npz';
+const tmp = mkdtempSync(join(tmpdir(), 'sim-protocol-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cfgFor(strategy: string, extra: string[] = []): SimConfig {
+  return resolveConfig([
+    '--dataset', RETINA, '--strategy', strategy, '--clients', '3', '--rounds', '2', '--local-epochs', '1',
+    '--target-fraction', '0.2', '--no-progress', ...extra,
+  ]);
+}
+
+let data: SimData | null = null;
+function retina(cfg: SimConfig): SimData {
+  data ??= loadSimData(cfg);
+  return data;
+}
+
+async function runFake(cfg: SimConfig, dir: string, failOnTrainCall?: number) {
+  const d = retina(cfg);
+  const trainer = new FakeTrainer(d, failOnTrainCall === undefined ? {} : { failOnTrainCall });
+  return runSimulation({ cfg, data: d, partition: partitionSimData(d, cfg), trainer, dir });
+}
+
+describe('protocol bookkeeping (fake trainer, real RetinaMNIST partition)', () => {
+  for (const strategy of ['fairfal', 'random', 'entropy', 'entropy-local', 'logo', 'kafal', 'badge', 'coreset']) {
+    it(`${strategy}: labeled sets grow by the budget, stay in the pools, never overlap`, async () => {
+      const cfg = cfgFor(strategy);
+      const dir = join(tmp, strategy);
+      const out = await runFake(cfg, dir);
+      expect(out.cycles).toHaveLength(4); // 5%, 10%, 15%, 20%
+      const { header, cycles } = readRunLog(join(dir, 'log.jsonl'));
+      expect(header.budgetPerClient).toBe(Math.trunc((1100 * 0.05) / 3));
+      expect(logViolations(header, cycles, retina(cfg).train.labels)).toEqual([]);
+      expect(cycles[3]?.labeledTotal).toBe(3 * header.initialPerClient + 3 * 3 * header.budgetPerClient);
+      if (strategy === 'fairfal') {
+        expect(cycles[0]?.gammaBar).not.toBeNull();
+        expect(new Set(cycles.map((c) => c.gammaBar)).size).toBe(1);
+        expect(cycles[0]?.clients.every((c) => c.queryModel === 'global' || c.queryModel === 'local')).toBe(true);
+        expect(cycles[0]?.clients.every((c) => typeof c.dK === 'number')).toBe(true);
+      } else {
+        expect(cycles.every((c) => c.gammaBar === null)).toBe(true);
+      }
+    });
+  }
+
+  it('an interrupted run resumes to exactly the uninterrupted result', async () => {
+    const cfg = cfgFor('fairfal');
+    const whole = await runFake(cfg, join(tmp, 'whole'));
+    const dir = join(tmp, 'interrupted');
+    // 3 clients x 2 rounds per cycle + 3 local-only models: call 12 is inside cycle 2's training.
+    await expect(runFake(cfg, dir, 12)).rejects.toThrow(/simulated interruption/);
+    expect(readRunLog(join(dir, 'log.jsonl')).cycles).toHaveLength(1);
+    const resumed = await runFake(cfg, dir);
+    expect(resumed.resumedFrom).toBe(1);
+    const strip = (c: (typeof whole.cycles)[number]) => ({ ...c, timings: null, finishedAt: null });
+    expect(resumed.cycles.map(strip)).toEqual(whole.cycles.map(strip));
+    const lines = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1 + 4);
+  });
+
+  it('refuses to resume with different settings unless --fresh', async () => {
+    const dir = join(tmp, 'mismatch');
+    await expect(runFake(cfgFor('random'), dir, 4)).rejects.toThrow(/simulated interruption/);
+    await expect(runFake(cfgFor('random', ['--seed', '2']), dir)).rejects.toThrow(/different settings/);
+    const fresh = await runFake(cfgFor('random', ['--seed', '2', '--fresh']), dir);
+    expect(fresh.resumedFrom).toBeNull();
+    expect(fresh.cycles).toHaveLength(4);
+  });
+
+  it('the invariant checker catches a corrupted log', async () => {
+    const dir = join(tmp, 'random');
+    const { header, cycles } = readRunLog(join(dir, 'log.jsonl'));
+    const broken = structuredClone(cycles);
+    const c0 = broken[0]?.clients[0];
+    if (!c0?.queried) throw new Error('expected a query');
+    c0.queried[0] = header.initialLabeled[0]?.[0] as number; // re-query a labeled sample
+    expect(logViolations(header, broken).join('\n')).toMatch(/re-queried/);
+    const gb = structuredClone(cycles).map((c) => ({ ...c, gammaBar: c.cycle * 0.1 + 0.2, gammaBarCycle: 0 }));
+    expect(logViolations({ ...header, config: { ...header.config, strategy: 'fairfal' } }, gb).join('\n')).toMatch(/gamma_bar changed/);
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * The query step of one cycle: local-only models where the strategy needs them, model
+ * outputs on each client's pool, gamma_bar (FairFAL: from the first query, frozen after),
+ * then every client selects its budget. Returns the new labels and what the log records.
+ */
+import {
+  aggregateGammaBar,
+  clientQueryStats,
+  fairfalStrategy,
+  getStrategy,
+  matrix,
+  type QueryInput,
+  type QueryStrategy,
+  type WeightSet,
+} from '../../core';
+import { type SimConfig } from './config';
+import { type SimData, type SimPartition } from './data';
+import { type ProgressBar } from './progress';
+import { deriveSeed, rngFor } from './seeds';
+import { type InferOutcome, type SimTrainer, type TrainOutcome } from './trainer';
+
+export type QueryModelLabel = 'global' | 'local' | 'both' | 'none';
+
+export interface ClientQueryResult {
+  queried: number[];
+  queryModel: QueryModelLabel;
+  gradSource: 'global' | 'local' | null;
+  dK: number | null;
+  gammaK: number | null;
+  sK: number | null;
+  localOnlyEpochs: number | null;
+  localOnlyTrainAccuracy: number | null;
+  localOnlyTestAccuracy: number | null;
+}
+
+export interface QueryPhaseResult {
+  clients: ClientQueryResult[];
+  gammaBar: number | null;
+  gammaBarCycle: number | null;
+  localOnlyMs: number;
+  inferMs: number;
+  queryMs: number;
+  imagePasses: number;
+}
+
+export class QueryPhaseError extends Error {
+  override readonly name = 'QueryPhaseError';
+}
+
+const FIXED_QUERY_MODEL: Record<string, QueryModelLabel> = {
+  random: 'none',
+  entropy: 'global',
+  margin: 'global',
+  'entropy-local': 'local',
+  'margin-local': 'local',
+  badge: 'global',
+  coreset: 'global',
+  logo: 'both',
+  kafal: 'both',
+};
+
+export function strategyFor(cfg: SimConfig): QueryStrategy {
+  return cfg.strategy === 'fairfal' ? fairfalStrategy({ delta: cfg.delta, kappa: cfg.kappa, temperature: cfg.temperature }) : getStrategy(cfg.strategy);
+}
+
+export function needsLocalModel(s: QueryStrategy): boolean {
+  return s.requires.some((k) => k === 'localProbs' || k === 'localFeatures' || k === 'labeledLocalProbs');
+}
+
+function splitRows(o: InferOutcome, C: number, nFirst: number) {
+  const D = o.featureDim;
+  const n = o.probs.length / C;
+  return {
+    firstProbs: matrix(o.probs.subarray(0, nFirst * C), nFirst, C, 'probs'),
+    firstFeatures: matrix(o.features.subarray(0, nFirst * D), nFirst, D, 'features'),
+    restProbs: matrix(o.probs.subarray(nFirst * C), n - nFirst, C, 'probs'),
+    restFeatures: matrix(o.features.subarray(nFirst * D), n - nFirst, D, 'features'),
+  };
+}
+
+function argmaxAccuracy(probs: Float32Array, labels: ArrayLike<number>, C: number): number | null {
+  if (labels.length === 0) return null;
+  let ok = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let j = 1; j < C; j++) if ((probs[i * C + j] as number) > (probs[i * C + best] as number)) best = j;
+    if (best === labels[i]) ok++;
+  }
+  return ok / labels.length;
+}
+
+export async function runQueryPhase(args: {
+  cfg: SimConfig;
+  data: SimData;
+  partition: SimPartition;
+  trainer: SimTrainer;
+  global: WeightSet;
+  labeled: readonly number[][];
+  budget: number;
+  cycle: number;
+  gammaBar: number | null;
+  gammaBarCycle: number | null;
+  progress: ProgressBar | null;
+}): Promise<QueryPhaseResult> {
+  const { cfg, data, partition, trainer, global, labeled, budget, cycle, progress } = args;
+  const K = labeled.length;
+  const C = data.numClasses;
+  const strategy = strategyFor(cfg);
+  const withLocal = needsLocalModel(strategy);
+  let passes = 0;
+
+  // 1. Local-only models: trained from one fresh random init on L_k only.
+  const t0 = Date.now();
+  let local: (TrainOutcome | null)[] = labeled.map(() => null);
+  if (withLocal) {
+    progress?.setPhase(cycle, 'local-only models', K);
+    const init = await trainer.initWeights(deriveSeed(cfg.seed, 'local-init', cycle));
+    local = await Promise.all(
+      labeled.map(async (lab, k) => {
+        const out = await trainer.train(
+          {
+            client: k,
+            init,
+            indices: Int32Array.from(lab),
+            epochs: cfg.localOnlyEpochs,
+            lr: cfg.lr,
+            momentum: cfg.momentum,
+            weightDecay: cfg.weightDecay,
+            batchSize: cfg.batchSize,
+            hflip: cfg.hflip,
+            seed: deriveSeed(cfg.seed, 'local-train', cycle, k),
+            earlyStopAccuracy: cfg.localOnlyStopAccuracy,
+            schedule: { milestones: [Math.floor(0.75 * cfg.localOnlyEpochs)], gamma: 0.1, unit: cfg.localOnlySchedule },
+          },
+          (t) => progress?.addWork(t.images),
+        );
+        progress?.clientDone();
+        return out;
+      }),
+    );
+    for (const o of local) passes += o?.imagePasses ?? 0;
+  }
+  const localOnlyMs = Date.now() - t0;
+
+  // 2. Model outputs on each client's unlabeled pool (first) and labeled set (after).
+  const t1 = Date.now();
+  progress?.setPhase(cycle, 'inference', K);
+  const unlabeled = labeled.map((lab, k) => {
+    const set = new Set(lab);
+    return (partition.pools[k] as number[]).filter((i) => !set.has(i));
+  });
+  const outputs = await Promise.all(
+    labeled.map(async (lab, k) => {
+      const ids = Int32Array.from([...(unlabeled[k] as number[]), ...lab]);
+      const g = await trainer.infer(global, 'train', ids);
+      const lw = local[k]?.weights;
+      const l = lw ? await trainer.infer(lw, 'train', ids) : null;
+      const testIds = Int32Array.from(partition.testSets[k] as number[]);
+      const lt = lw && cfg.evalClientTests && testIds.length > 0 ? await trainer.infer(lw, 'test', testIds) : null;
+      progress?.clientDone();
+      return { g, l, lt, testIds };
+    }),
+  );
+  const inferMs = Date.now() - t1;
+
+  // 3. Inputs per client; FairFAL's gamma_k / d_k, gamma_bar from the first query only.
+  const t2 = Date.now();
+  const inputs: QueryInput[] = [];
+  const stats: ({ gammaK: number; divergence: number } | null)[] = [];
+  labeled.forEach((lab, k) => {
+    const o = outputs[k] as (typeof outputs)[number];
+    const nU = (unlabeled[k] as number[]).length;
+    const labels = Int32Array.from(lab, (i) => data.train.labels[i] as number);
+    const g = splitRows(o.g, C, nU);
+    const input: QueryInput = {
+      numClasses: C,
+      poolSize: nU,
+      globalProbs: g.firstProbs,
+      globalFeatures: g.firstFeatures,
+      labeledGlobalFeatures: g.restFeatures,
+      labeledGlobalProbs: g.restProbs,
+      labeledLabels: labels,
+    };
+    let st: { gammaK: number; divergence: number } | null = null;
+    if (o.l) {
+      const l = splitRows(o.l, C, nU);
+      input.localProbs = l.firstProbs;
+      input.localFeatures = l.firstFeatures;
+      input.labeledLocalProbs = l.restProbs;
+      if (labels.length > 0) st = clientQueryStats(g.restProbs, l.restProbs, labels, C);
+    }
+    inputs.push(input);
+    stats.push(st);
+  });
+  let { gammaBar, gammaBarCycle } = args;
+  if (cfg.strategy === 'fairfal' && gammaBar === null) {
+    gammaBar = aggregateGammaBar(stats.map((s, k) => {
+      if (!s) throw new QueryPhaseError(`client ${k} has no labeled sample: gamma_k is undefined`);
+      return s.gammaK;
+    }));
+    gammaBarCycle = cycle;
+  }
+
+  // 4. Every client selects its budget.
+  const clients: ClientQueryResult[] = labeled.map((lab, k) => {
+    const input = inputs[k] as QueryInput;
+    const pool = unlabeled[k] as number[];
+    if (gammaBar !== null) input.gammaBar = gammaBar;
+    const sel = strategy.select(input, budget, rngFor(cfg.seed, 'query', cycle, k));
+    const queried = sel.selected.map((i) => {
+      const id = pool[i];
+      if (id === undefined) throw new QueryPhaseError(`client ${k}: strategy returned pool index ${i} outside 0..${pool.length - 1}`);
+      return id;
+    });
+    if (new Set(queried).size !== queried.length) throw new QueryPhaseError(`client ${k}: strategy returned duplicate samples`);
+    if (queried.length !== Math.min(budget, pool.length)) {
+      throw new QueryPhaseError(`client ${k}: strategy returned ${queried.length} samples for a budget of ${Math.min(budget, pool.length)}`);
+    }
+    const o = outputs[k] as (typeof outputs)[number];
+    const st = stats[k] ?? null;
+    const ff = sel.fairfal;
+    const lo = local[k] ?? null;
+    const testLabels = Array.from(o.testIds, (i) => data.test.labels[i] as number);
+    return {
+      queried: queried.sort((a, b) => a - b),
+      queryModel: ff ? ff.queryModel.model : (FIXED_QUERY_MODEL[cfg.strategy] ?? 'none'),
+      gradSource: ff ? ff.gradSource : null,
+      dK: ff ? ff.divergence : (st?.divergence ?? null),
+      gammaK: ff ? ff.gammaK : (st?.gammaK ?? null),
+      sK: ff ? ff.queryModel.score : null,
+      localOnlyEpochs: lo ? lo.epochsRun : null,
+      localOnlyTrainAccuracy: lo ? lo.finalTrainAccuracy : null,
+      localOnlyTestAccuracy: o.lt ? argmaxAccuracy(o.lt.probs, testLabels, C) : null,
+    };
+  });
+  return { clients, gammaBar, gammaBarCycle, localOnlyMs, inferMs, queryMs: Date.now() - t2, imagePasses: passes };
+}

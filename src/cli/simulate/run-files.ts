@@ -1,0 +1,118 @@
+/**
+ * A run directory: log.jsonl (header + cycle records), checkpoint.json (state after the last
+ * finished cycle) and, for --model-init continue, the global weights. Writes go through a
+ * temp file + rename so an interruption never leaves a half-written checkpoint.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { createWeightSet, type WeightSet } from '../../core';
+import { type CycleRecord, type HeaderRecord, LogRecordSchema, type LogRecord } from './log-schema';
+
+export class RunFileError extends Error {
+  override readonly name = 'RunFileError';
+}
+
+export const CheckpointSchema = z.object({
+  version: z.literal(1),
+  /** Result-affecting settings; a resume must match them. */
+  config: z.record(z.string(), z.unknown()),
+  nextCycle: z.number().int().min(0),
+  labeled: z.array(z.array(z.number().int().min(0))),
+  gammaBar: z.number().nullable(),
+  gammaBarCycle: z.number().int().nullable(),
+  elapsedMs: z.number().min(0),
+  weights: z
+    .object({
+      file: z.string(),
+      specs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().positive()), trainable: z.boolean() })),
+    })
+    .nullable(),
+});
+export type Checkpoint = z.infer<typeof CheckpointSchema>;
+
+export function atomicWrite(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export class RunDir {
+  readonly logPath: string;
+  readonly checkpointPath: string;
+  constructor(readonly dir: string) {
+    this.logPath = join(dir, 'log.jsonl');
+    this.checkpointPath = join(dir, 'checkpoint.json');
+  }
+
+  ensure(): void {
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  clear(): void {
+    for (const f of ['log.jsonl', 'checkpoint.json', 'checkpoint-weights.bin', 'summary.md', 'summary.json']) rmSync(join(this.dir, f), { force: true });
+  }
+
+  readCheckpoint(): Checkpoint | null {
+    if (!existsSync(this.checkpointPath)) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.checkpointPath, 'utf8'));
+    } catch (e) {
+      throw new RunFileError(`${this.checkpointPath} is not valid JSON: ${(e as Error).message}`);
+    }
+    const r = CheckpointSchema.safeParse(raw);
+    if (!r.success) throw new RunFileError(`${this.checkpointPath} does not match the checkpoint schema: ${r.error.issues[0]?.message ?? ''}`);
+    return r.data;
+  }
+
+  writeCheckpoint(cp: Checkpoint, weights: WeightSet | null): void {
+    let withWeights = cp;
+    if (weights) {
+      const file = 'checkpoint-weights.bin';
+      atomicWrite(join(this.dir, file), new Uint8Array(weights.data.buffer, weights.data.byteOffset, weights.data.byteLength));
+      withWeights = { ...cp, weights: { file, specs: weights.specs.map((s) => ({ name: s.name, shape: [...s.shape], trainable: s.trainable })) } };
+    }
+    atomicWrite(this.checkpointPath, JSON.stringify(withWeights));
+  }
+
+  readCheckpointWeights(cp: Checkpoint): WeightSet | null {
+    if (!cp.weights) return null;
+    const buf = readFileSync(join(this.dir, cp.weights.file));
+    const data = new Float32Array(buf.byteLength / 4);
+    new Uint8Array(data.buffer).set(buf);
+    return createWeightSet(cp.weights.specs, data);
+  }
+
+  writeLog(records: readonly LogRecord[]): void {
+    atomicWrite(this.logPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+
+  appendLog(record: CycleRecord): void {
+    appendFileSync(this.logPath, JSON.stringify(record) + '\n');
+  }
+}
+
+/** Parse a run log; every line must match the schema. */
+export function readRunLog(path: string): { header: HeaderRecord; cycles: CycleRecord[] } {
+  if (!existsSync(path)) throw new RunFileError(`no run log at ${path}`);
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  let header: HeaderRecord | null = null;
+  const cycles: CycleRecord[] = [];
+  lines.forEach((line, i) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      throw new RunFileError(`${path}:${i + 1} is not valid JSON`);
+    }
+    const r = LogRecordSchema.safeParse(raw);
+    if (!r.success) throw new RunFileError(`${path}:${i + 1} does not match the log schema: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (r.data.type === 'header') {
+      if (header) throw new RunFileError(`${path}:${i + 1}: second header`);
+      header = r.data;
+    } else cycles.push(r.data);
+  });
+  if (!header) throw new RunFileError(`${path} has no header record`);
+  return { header, cycles };
+}

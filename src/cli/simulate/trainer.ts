@@ -1,0 +1,68 @@
+/**
+ * What the protocol driver needs from a training engine. The real implementation wraps the
+ * engine's worker pool (engine-trainer.ts); tests use a cheap deterministic fake. Calls may
+ * be issued concurrently (one per client); the implementation decides how many run at once.
+ */
+import { type WeightSet } from '../../core';
+
+export type SplitName = 'train' | 'test';
+
+export interface LrStepSchedule {
+  milestones: number[];
+  gamma: number;
+  unit: 'epoch' | 'batch';
+}
+
+export interface TrainJob {
+  client: number;
+  init: WeightSet;
+  /** Train-split indices of the labeled set. */
+  indices: Int32Array;
+  epochs: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  batchSize: number;
+  hflip: boolean;
+  seed: number;
+  /** FedProx mu (0: plain SGD). */
+  proxMu?: number;
+  /** SCAFFOLD: added to every gradient, c - c_i (flat, weight-set layout). */
+  gradCorrection?: Float32Array;
+  earlyStopAccuracy?: number;
+  schedule?: LrStepSchedule;
+}
+
+export interface TrainOutcome {
+  weights: WeightSet;
+  /** SGD steps taken (SCAFFOLD's control-variate update divides by it). */
+  steps: number;
+  epochsRun: number;
+  /** Training accuracy of the last epoch. */
+  finalTrainAccuracy: number;
+  /** Images passed through the model (epochs x samples, as run). */
+  imagePasses: number;
+}
+
+export interface InferOutcome {
+  /** n x C softmax, row-major. */
+  probs: Float32Array;
+  /** n x D penultimate features, row-major. */
+  features: Float32Array;
+  featureDim: number;
+}
+
+export interface TrainProgressTick {
+  client: number;
+  /** Images processed since the last tick. */
+  images: number;
+}
+
+export interface SimTrainer {
+  /** Human-readable description (engine, backend, worker count) for the log header. */
+  readonly description: string;
+  initWeights(seed: number): Promise<WeightSet>;
+  train(job: TrainJob, onProgress?: (t: TrainProgressTick) => void): Promise<TrainOutcome>;
+  infer(weights: WeightSet, split: SplitName, indices: Int32Array): Promise<InferOutcome>;
+  close(): Promise<void>;
+}
