@@ -1,0 +1,88 @@
+// Numbered schema migrations of node.sqlite. Append only: never edit one that has shipped.
+// Times are ISO strings (what the API shows), counts are integers.
+
+export const NODE_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'vault, imports, kv, outbox, cycle tables',
+    sql: `
+      CREATE TABLE samples (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('file', 'npz')),
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        file_size INTEGER,
+        file_mtime_ms INTEGER,
+        source_label INTEGER,
+        import_id TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+      );
+      CREATE INDEX samples_source_key ON samples(source_key);
+      CREATE INDEX samples_import ON samples(import_id);
+      CREATE TABLE tensors (
+        sample_id TEXT NOT NULL,
+        shape TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        PRIMARY KEY (sample_id, shape),
+        UNIQUE (shape, slot)
+      );
+      CREATE TABLE imports (
+        id TEXT PRIMARY KEY,
+        roots_json TEXT NOT NULL,
+        options_json TEXT NOT NULL,
+        state TEXT NOT NULL,
+        total INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        error TEXT
+      );
+      CREATE TABLE import_issues (
+        import_id TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('rejected', 'duplicate')),
+        reason TEXT,
+        detail TEXT,
+        sample_id TEXT,
+        PRIMARY KEY (import_id, source_key)
+      );
+      CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE outbox (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered_at TEXT,
+        response_json TEXT
+      );
+      CREATE TABLE predictions (
+        sample_id TEXT PRIMARY KEY,
+        label INTEGER NOT NULL,
+        probs_json TEXT NOT NULL
+      );
+      CREATE INDEX predictions_label ON predictions(label);
+      CREATE TABLE queue_items (
+        sample_id TEXT PRIMARY KEY,
+        rank INTEGER NOT NULL,
+        reason_json TEXT NOT NULL
+      );
+      CREATE TABLE labels (
+        sample_id TEXT PRIMARY KEY,
+        label INTEGER NOT NULL
+      );
+      CREATE TABLE cycle_metrics (
+        cycle INTEGER PRIMARY KEY,
+        json TEXT NOT NULL
+      );
+    `,
+  },
+];

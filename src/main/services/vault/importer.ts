@@ -1,0 +1,297 @@
+// One import job: scan, then a small pool of workers (bounded memory: at most `concurrency`
+// files are held at once) hashing, decoding and storing each item. Every item commits on its
+// own, so the counters are always derived from committed rows: a crash or a cancel leaves a
+// consistent vault, and resuming the same import skips every item it already settled.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { readMedMnist, type ImageSplit, type SplitName } from '../../../engine/data/npz';
+import type { ImportProgress, RejectReason } from '../../../shared/api';
+import { DecodeError, decodeImage, encodeRaw, type DecodedImage } from './decode';
+import { scanRoots, type ScannedFile } from './scan';
+import type { VaultIndex } from './vault-index';
+import type { MediaStore } from './media-store';
+import type { TensorStore } from './tensor-store';
+import { z } from 'zod';
+
+/** Files larger than this are refused before reading (no clinical photo is near it). */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+export const ImportOptionsSchema = z.object({
+  /** .npz archives: which splits to import (default all). */
+  npzSplits: z.array(z.enum(['train', 'val', 'test'])).optional(),
+  /** .npz archives: keep only images with index % count === index (a client's partition). */
+  npzShard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+});
+export type ImportOptions = z.infer<typeof ImportOptionsSchema>;
+
+type Item =
+  | { kind: 'file'; key: string; path: string; scanned: ScannedFile }
+  | { kind: 'npz'; key: string; path: string; split: SplitName; index: number; data: ImageSplit };
+
+interface Outcome {
+  kind: 'imported' | 'duplicate' | 'rejected';
+}
+
+export interface ImportJobDeps {
+  index: VaultIndex;
+  media: MediaStore;
+  tensors: () => TensorStore;
+  concurrency: number;
+  now: () => Date;
+  onProgress: (p: ImportProgress) => void;
+}
+
+export class ImportJob {
+  private cancelled = false;
+  private state: ImportProgress['state'] = 'scanning';
+  private total = 0;
+  private counts = { imported: 0, duplicates: 0, rejected: 0 };
+  private readonly window: { t: number; done: number }[] = [];
+  private lastEmit = 0;
+  private error: string | null = null;
+  private finishedAt: string | null = null;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  readonly done: Promise<ImportProgress>;
+
+  constructor(
+    readonly id: string,
+    private readonly roots: readonly string[],
+    private readonly options: ImportOptions,
+    private readonly startedAt: string,
+    private readonly deps: ImportJobDeps,
+  ) {
+    const prior = deps.index.importCounts(id);
+    this.counts = prior;
+    this.done = this.run();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  progress(): ImportProgress {
+    const done = this.counts.imported + this.counts.duplicates + this.counts.rejected;
+    const rate = this.rate();
+    const remaining = Math.max(0, this.total - done);
+    return {
+      importId: this.id as ImportProgress['importId'],
+      state: this.state,
+      done,
+      total: Math.max(this.total, done),
+      ...this.counts,
+      ratePerSecond: rate,
+      etaSeconds: this.state === 'running' && rate > 0 ? remaining / rate : this.state === 'running' ? null : 0,
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+      error: this.error,
+    };
+  }
+
+  private rate(): number {
+    const w = this.window;
+    if (w.length < 2) return 0;
+    const a = w[0]!;
+    const b = w[w.length - 1]!;
+    const dt = (b.t - a.t) / 1000;
+    return dt > 0 ? (b.done - a.done) / dt : 0;
+  }
+
+  private tick(force = false): void {
+    const t = Date.now();
+    const done = this.counts.imported + this.counts.duplicates + this.counts.rejected;
+    this.window.push({ t, done });
+    while (this.window.length > 2 && t - this.window[0]!.t > 5000) this.window.shift();
+    if (force || t - this.lastEmit >= 250) {
+      this.lastEmit = t;
+      this.deps.onProgress(this.progress());
+    }
+  }
+
+  private async run(): Promise<ImportProgress> {
+    const { index } = this.deps;
+    try {
+      this.tick(true);
+      const settled = index.settledKeys(this.id);
+      const files = await scanRoots(
+        this.roots,
+        (p) => {
+          this.total++;
+          this.record(p.path, { kind: 'rejected' }, 'unreadable', p.detail, settled);
+        },
+        () => this.cancelled,
+      );
+      const items = this.items(files, settled);
+      this.state = 'running';
+      index.setImportState(this.id, 'running', this.total, null, null);
+      this.tick(true);
+      const workers = Array.from({ length: this.deps.concurrency }, async () => {
+        for (;;) {
+          if (this.cancelled) return;
+          const next = items.next();
+          if (next.done) return;
+          await this.process(next.value);
+          this.tick();
+        }
+      });
+      await Promise.all(workers);
+      this.deps.tensors().flush();
+      this.state = this.cancelled ? 'cancelled' : 'finished';
+    } catch (err) {
+      this.state = 'failed';
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+    this.finishedAt = this.deps.now().toISOString();
+    index.setImportState(this.id, this.state, this.total, this.finishedAt, this.error);
+    this.tick(true);
+    return this.progress();
+  }
+
+  /** Expands files (and .npz archives into their images), skipping what this import already settled. */
+  private *items(files: ScannedFile[], settled: Set<string>): Generator<Item> {
+    // Count first so progress has a total; archives are opened once to count and kept as they are needed.
+    const archives = new Map<string, { split: SplitName; data: ImageSplit; indices: number[] }[]>();
+    for (const f of files) {
+      if (f.kind !== 'npz') {
+        this.total++;
+        continue;
+      }
+      try {
+        const parts = this.npzParts(f.path);
+        archives.set(f.path, parts);
+        this.total += parts.reduce((s, p) => s + p.indices.length, 0);
+      } catch (err) {
+        this.total++;
+        this.record(f.path, { kind: 'rejected' }, 'npz-invalid', err instanceof Error ? err.message : String(err), settled);
+      }
+    }
+    for (const f of files) {
+      if (f.kind !== 'npz') {
+        if (!settled.has(f.path)) yield { kind: 'file', key: f.path, path: f.path, scanned: f };
+        continue;
+      }
+      const parts = archives.get(f.path);
+      if (!parts) continue;
+      archives.delete(f.path); // release the archive's memory once its images are handed out
+      for (const part of parts) {
+        for (const i of part.indices) {
+          const key = `${f.path}#${part.split}/${i}`;
+          if (!settled.has(key)) yield { kind: 'npz', key, path: f.path, split: part.split, index: i, data: part.data };
+        }
+      }
+    }
+  }
+
+  private npzParts(file: string): { split: SplitName; data: ImageSplit; indices: number[] }[] {
+    const ds = readMedMnist(file);
+    const out: { split: SplitName; data: ImageSplit; indices: number[] }[] = [];
+    const shard = this.options.npzShard;
+    for (const split of this.options.npzSplits ?? (['train', 'val', 'test'] as const)) {
+      const data = ds.splits[split];
+      if (!data) continue;
+      const indices: number[] = [];
+      for (let i = 0; i < data.count; i++) if (!shard || i % shard.count === shard.index) indices.push(i);
+      out.push({ split, data, indices });
+    }
+    return out;
+  }
+
+  private async process(item: Item): Promise<void> {
+    try {
+      if (item.kind === 'file') await this.processFile(item);
+      else await this.processNpz(item);
+    } catch (err) {
+      // An unexpected failure of one item (disk full, ...) is reported on that item; the import goes on.
+      this.record(item.key, { kind: 'rejected' }, 'unreadable', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private async processFile(item: Extract<Item, { kind: 'file' }>): Promise<void> {
+    if (item.scanned.kind === 'other') {
+      const ext = path.extname(item.path) || '(no extension)';
+      return this.record(item.key, { kind: 'rejected' }, 'unsupported-format', `not an image file (${ext})`);
+    }
+    let st;
+    try {
+      st = await stat(item.path);
+    } catch (err) {
+      return this.record(item.key, { kind: 'rejected' }, 'unreadable', (err as Error).message);
+    }
+    if (st.size === 0) return this.record(item.key, { kind: 'rejected' }, 'empty-file', 'the file is 0 bytes');
+    if (st.size > MAX_FILE_BYTES) return this.record(item.key, { kind: 'rejected' }, 'too-large', `${st.size} bytes is over ${MAX_FILE_BYTES}`);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(item.path);
+    } catch (err) {
+      return this.record(item.key, { kind: 'rejected' }, 'unreadable', (err as Error).message);
+    }
+    const id = createHash('sha256').update(bytes).digest('hex');
+    if (await this.isDuplicate(item.key, id)) return;
+    await this.guard(id, async () => {
+      let decoded: DecodedImage;
+      try {
+        decoded = await decodeImage(bytes, this.deps.tensors().shape);
+      } catch (err) {
+        const reason: RejectReason = err instanceof DecodeError ? err.reason : 'corrupt';
+        return this.record(item.key, { kind: 'rejected' }, reason, err instanceof Error ? err.message : String(err));
+      }
+      await this.store(id, decoded, {
+        name: path.basename(item.path), sourceKey: item.key, sourcePath: item.path, source: 'file',
+        fileSize: st.size, fileMtimeMs: Math.round(st.mtimeMs), sourceLabel: null,
+      });
+    });
+  }
+
+  private async processNpz(item: Extract<Item, { kind: 'npz' }>): Promise<void> {
+    const { data } = item;
+    const per = data.height * data.width * data.channels;
+    const pixels = data.images.subarray(item.index * per, (item.index + 1) * per);
+    const id = createHash('sha256').update(`npz:${data.height}x${data.width}x${data.channels}\n`).update(pixels).digest('hex');
+    if (await this.isDuplicate(item.key, id)) return;
+    await this.guard(id, async () => {
+      const decoded = await encodeRaw(pixels, data.width, data.height, data.channels, this.deps.tensors().shape);
+      await this.store(id, decoded, {
+        name: `${path.basename(item.path)}#${item.split}/${item.index}`, sourceKey: item.key, sourcePath: item.path,
+        source: 'npz', fileSize: null, fileMtimeMs: null, sourceLabel: data.labels[item.index] ?? null,
+      });
+    });
+  }
+
+  /** Serialises work on one content hash, so two copies in one import store it once. */
+  private async guard(id: string, work: () => Promise<void>): Promise<void> {
+    const p = work();
+    this.inFlight.set(id, p);
+    try {
+      await p;
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  private async isDuplicate(key: string, id: string): Promise<boolean> {
+    const pending = this.inFlight.get(id);
+    if (pending) await pending.catch(() => undefined);
+    if (!this.deps.index.hasSample(id)) return false;
+    this.record(key, { kind: 'duplicate' }, null, null, undefined, id);
+    return true;
+  }
+
+  private async store(id: string, d: DecodedImage, meta: Parameters<VaultIndex['insertSample']>[0]['meta']): Promise<void> {
+    const { media, index } = this.deps;
+    await media.write('preview', id, d.preview);
+    await media.write('thumb', id, d.thumbnail);
+    const tensors = this.deps.tensors();
+    const slot = tensors.write(d.tensor);
+    index.insertSample({ id, importId: this.id, width: d.width, height: d.height, importedAt: this.deps.now().toISOString(), meta }, () =>
+      tensors.commit(id, slot),
+    );
+    this.counts.imported++;
+  }
+
+  private record(key: string, o: Outcome, reason: RejectReason | null, detail: string | null, settled?: Set<string>, sampleId?: string): void {
+    if (settled?.has(key)) return;
+    this.deps.index.insertIssue(this.id, key, o.kind === 'duplicate' ? 'duplicate' : 'rejected', reason, detail, sampleId ?? null);
+    if (o.kind === 'duplicate') this.counts.duplicates++;
+    else this.counts.rejected++;
+  }
+}

@@ -1,0 +1,224 @@
+// The image vault: import jobs, the sample index, model-size tensors and display media, all
+// under <dataDir>/vault. Originals are only ever read.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import {
+  ApiError,
+  RejectReasonSchema,
+  SampleIdSchema,
+  type ImportProgress,
+  type ImportSummary,
+  type Sample,
+  type SamplePage,
+  type VaultStats,
+} from '../../../shared/api';
+import type { Db } from '../storage/node-db';
+import { ImportJob, ImportOptionsSchema, type ImportOptions } from './importer';
+import { MediaStore, type MediaUrlFn } from './media-store';
+import { TensorStore, shapeKey, type Shape } from './tensor-store';
+import { VaultIndex, type SampleFilter } from './vault-index';
+
+export interface VaultOptions {
+  db: Db;
+  dataDir: string;
+  mediaUrl: MediaUrlFn;
+  /** Model input shape [H, W, C]; default 28x28x3 until a federation says otherwise. */
+  tensorShape?: Shape;
+  /** Images decoded at once; bounds memory (each holds one file). Default 4. */
+  concurrency?: number;
+  now?: () => Date;
+  onProgress?: (p: ImportProgress) => void;
+  onFinished?: (s: ImportSummary) => void;
+}
+
+export const DEFAULT_TENSOR_SHAPE: Shape = [28, 28, 3];
+
+export class Vault {
+  readonly dir: string;
+  readonly index: VaultIndex;
+  readonly media: MediaStore;
+  private tensorStore: TensorStore;
+  private readonly jobs = new Map<string, ImportJob>();
+  private readonly now: () => Date;
+  private readonly interrupted: string[];
+
+  constructor(private readonly opts: VaultOptions) {
+    this.dir = path.join(opts.dataDir, 'vault');
+    mkdirSync(this.dir, { recursive: true });
+    this.index = new VaultIndex(opts.db);
+    this.media = new MediaStore(path.join(this.dir, 'media'));
+    this.tensorStore = new TensorStore(opts.db, this.dir, opts.tensorShape ?? DEFAULT_TENSOR_SHAPE);
+    this.now = opts.now ?? (() => new Date());
+    this.interrupted = this.index.markInterrupted();
+  }
+
+  get tensors(): TensorStore {
+    return this.tensorStore;
+  }
+
+  /** Switches the model-size tensors to another input shape, building the missing ones from the previews. */
+  async setTensorShape(shape: Shape): Promise<void> {
+    if (shapeKey(shape) === this.tensorStore.key) return;
+    if (this.jobs.size > 0) throw new ApiError('conflict', 'cannot change the model input shape while an import runs');
+    this.tensorStore.close();
+    this.tensorStore = new TensorStore(this.opts.db, this.dir, shape);
+    await this.ensureTensors();
+  }
+
+  /** Every sample has a tensor at the current shape (missing ones are rebuilt from the preview). */
+  async ensureTensors(): Promise<number> {
+    let built = 0;
+    const [h, w, c] = this.tensorStore.shape;
+    for (const id of this.index.allIds()) {
+      if (this.tensorStore.has(id)) continue;
+      const img = sharp(await readFile(this.media.pathOf('preview', id))).resize(w, h, { fit: 'fill' }).removeAlpha();
+      const raw = await (c === 1 ? img.greyscale().toColourspace('b-w') : img.toColourspace('srgb')).raw().toBuffer();
+      const slot = this.tensorStore.write(new Uint8Array(raw.buffer, raw.byteOffset, raw.length));
+      this.tensorStore.commit(id, slot);
+      built++;
+    }
+    this.tensorStore.flush();
+    return built;
+  }
+
+  startImport(paths: readonly string[], options: ImportOptions = {}): ImportJob {
+    if (this.jobs.size > 0) throw new ApiError('conflict', 'an import is already running; cancel it or wait for it to finish');
+    const id = `imp_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    const startedAt = this.now().toISOString();
+    const roots = paths.map((p) => path.resolve(p));
+    this.index.createImport(id, roots, JSON.stringify(ImportOptionsSchema.parse(options)), startedAt);
+    return this.launch(id, roots, options, startedAt);
+  }
+
+  resumeImport(id: string): ImportJob {
+    const running = this.jobs.get(id);
+    if (running) return running;
+    if (this.jobs.size > 0) throw new ApiError('conflict', 'another import is running');
+    const row = this.index.getImport(id);
+    if (!row) throw new ApiError('not-found', `no import ${id}`);
+    if (row.state === 'finished') throw new ApiError('conflict', `import ${id} already finished`);
+    const roots = JSON.parse(row.roots_json) as string[];
+    const options = ImportOptionsSchema.parse(JSON.parse(row.options_json));
+    return this.launch(id, roots, options, row.started_at);
+  }
+
+  private launch(id: string, roots: readonly string[], options: ImportOptions, startedAt: string): ImportJob {
+    const job = new ImportJob(id, roots, options, startedAt, {
+      index: this.index,
+      media: this.media,
+      tensors: () => this.tensorStore,
+      concurrency: this.opts.concurrency ?? 4,
+      now: this.now,
+      onProgress: (p) => this.opts.onProgress?.(p),
+    });
+    this.jobs.set(id, job);
+    void job.done.then(() => {
+      this.jobs.delete(id);
+      const i = this.interrupted.indexOf(id);
+      if (i >= 0) this.interrupted.splice(i, 1);
+      this.opts.onFinished?.(this.summary(id));
+    });
+    return job;
+  }
+
+  async cancelImport(id: string): Promise<ImportProgress> {
+    const job = this.jobs.get(id);
+    if (!job) return this.progressOf(id);
+    job.cancel();
+    return job.done;
+  }
+
+  runningImport(): ImportJob | null {
+    return this.jobs.values().next().value ?? null;
+  }
+
+  interruptedImport(): string | null {
+    return this.interrupted[this.interrupted.length - 1] ?? null;
+  }
+
+  progressOf(id: string): ImportProgress {
+    const job = this.jobs.get(id);
+    if (job) return job.progress();
+    const row = this.index.getImport(id);
+    if (!row) throw new ApiError('not-found', `no import ${id}`);
+    const c = this.index.importCounts(id);
+    const done = c.imported + c.duplicates + c.rejected;
+    return {
+      importId: row.id as ImportProgress['importId'],
+      state: row.state as ImportProgress['state'],
+      done,
+      total: Math.max(row.total, done),
+      ...c,
+      ratePerSecond: 0,
+      etaSeconds: row.state === 'finished' ? 0 : null,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      error: row.error,
+    };
+  }
+
+  summary(id: string): ImportSummary {
+    const p = this.progressOf(id);
+    return {
+      ...p,
+      rejectedFiles: this.index.issues(id, 'rejected').map((r) => ({
+        path: r.source_key,
+        reason: RejectReasonSchema.catch('corrupt').parse(r.reason),
+        detail: r.detail ?? '',
+      })),
+      duplicateFiles: this.index.issues(id, 'duplicate').map((r) => ({ path: r.source_key, sampleId: SampleIdSchema.parse(r.sample_id) })),
+    };
+  }
+
+  listImports(): ImportProgress[] {
+    return this.index.listImports().map((r) => this.progressOf(r.id));
+  }
+
+  listSamples(filter: SampleFilter, offset: number, limit: number): SamplePage {
+    const { total, rows } = this.index.page(filter, offset, limit);
+    const items: Sample[] = rows.map((r) => ({
+      id: SampleIdSchema.parse(r.id),
+      name: r.name,
+      sourcePath: r.source_path,
+      source: r.source,
+      width: r.width,
+      height: r.height,
+      importedAt: r.imported_at,
+      previewUrl: this.opts.mediaUrl('preview', r.id),
+      thumbnailUrl: this.opts.mediaUrl('thumb', r.id),
+      sourceLabel: r.source_label,
+      predictedClass: r.predicted,
+      queued: r.queued === 1,
+    }));
+    return { total, offset, items };
+  }
+
+  stats(): VaultStats {
+    return {
+      samples: this.index.count(),
+      bytesOnDisk: dirSize(this.dir),
+      tensorShape: [...this.tensorStore.shape] as [number, number, number],
+      vaultDir: this.dir,
+      interruptedImport: (this.interruptedImport() as VaultStats['interruptedImport']) ?? null,
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const job of this.jobs.values()) job.cancel();
+    await Promise.all([...this.jobs.values()].map((j) => j.done));
+    this.tensorStore.close();
+  }
+}
+
+function dirSize(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += dirSize(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
