@@ -10,14 +10,17 @@ const sample = (id: string, seq: number): SampleRow => ({
   id, fileName: `${id}.jpg`, previewUrl: null, width: 10, height: 10, importedAt: 't', seq,
   status: 'queued', labelClass: -1, predictedClass: -1, predictedProb: null,
 });
-const reason = { pseudoLabel: 1, uncertainty: 0.5, queryModel: 'global', rank: 1, kCenterDistance: 0.3, strategy: 'fairfal' };
+const reason = {
+  strategy: 'fairfal', rank: 0, pseudoLabel: 1, prototypeProb: 0.6, normalizedEntropy: 0.5,
+  queryModel: 'global' as const, kcenterDistance: 0.3, classRank: 0, score: null,
+};
 
 beforeEach(async () => {
   db = new AnnotatorDb(`labels-${n++}`);
   await db.samples.bulkAdd([sample('s1', 1), sample('s2', 2)]);
   await db.queue.bulkAdd([
-    { cycle: 0, sampleId: 's1', rank: 1, reason, state: 'pending', addedAt: 't' },
-    { cycle: 0, sampleId: 's2', rank: 2, reason, state: 'pending', addedAt: 't' },
+    { cycle: 0, sampleId: 's1', rank: 0, reason, prediction: null, state: 'pending', addedAt: 't' },
+    { cycle: 0, sampleId: 's2', rank: 1, reason, prediction: null, state: 'pending', addedAt: 't' },
   ]);
 });
 afterEach(async () => {

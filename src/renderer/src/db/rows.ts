@@ -1,5 +1,8 @@
 // Row types of the annotator's IndexedDB (Dexie). Sample ids are the vault's content hashes,
 // so a sample keeps its identity across re-imports and between renderer and main.
+import type { Prediction, QueueReason } from '../../../shared/api';
+
+export type { QueueReason };
 
 export type SampleStatus = 'unlabeled' | 'queued' | 'labeled' | 'unsure';
 
@@ -8,6 +11,8 @@ export interface SampleRow {
   fileName: string;
   /** URL main serves the display preview at (longest side 1024). */
   previewUrl: string | null;
+  /** Gallery thumbnail URL (longest side 192). Not indexed: added without a schema step. */
+  thumbnailUrl?: string | null;
   width: number | null;
   height: number | null;
   importedAt: string;
@@ -45,27 +50,17 @@ export interface LabelHistoryRow {
   sessionId: number | null;
 }
 
-export interface QueueReason {
-  /** Class the prototypes assigned (FairFAL pseudo-label), -1 when the strategy has none. */
-  pseudoLabel: number;
-  /** Normalised entropy of the query model, 0..1. */
-  uncertainty: number | null;
-  /** Which model scored uncertainty: 'global' | 'local' | strategy-specific text. */
-  queryModel: string | null;
-  /** 1-based rank within this client's query. */
-  rank: number;
-  /** Distance to the nearest already chosen/labeled sample in the k-center stage. */
-  kCenterDistance: number | null;
-  strategy: string | null;
-}
-
 export type QueueItemState = 'pending' | 'labeled' | 'unsure' | 'skipped';
 
 export interface QueueRow {
   cycle: number;
   sampleId: string;
+  /** 0-based position in the cycle's query: the order the annotator sees. */
   rank: number;
+  /** Why the strategy chose it, exactly as main reported it. */
   reason: QueueReason;
+  /** The current model's prediction when the query was made. */
+  prediction: Prediction | null;
   state: QueueItemState;
   addedAt: string;
 }

@@ -1,0 +1,70 @@
+// Brings what main knows (vault samples, the cycle's query) into the workspace without ever
+// overwriting a label the annotator made here: labels and unsure marks are the renderer's.
+import type { Queue, Sample } from '../../../shared/api';
+import type { AnnotatorDb } from './database';
+import type { QueueRow, SampleRow } from './rows';
+
+export async function upsertSamples(db: AnnotatorDb, samples: readonly Sample[], firstSeq: number): Promise<number> {
+  let added = 0;
+  await db.transaction('rw', db.samples, async () => {
+    const existing = await db.samples.bulkGet(samples.map((s) => s.id));
+    const rows: SampleRow[] = samples.map((s, i) => {
+      const old = existing[i];
+      if (!old) added++;
+      return {
+        id: s.id,
+        fileName: s.name,
+        previewUrl: s.previewUrl,
+        thumbnailUrl: s.thumbnailUrl,
+        width: s.width,
+        height: s.height,
+        importedAt: s.importedAt,
+        seq: old?.seq ?? firstSeq + i,
+        status: old && old.status !== 'unlabeled' && old.status !== 'queued' ? old.status : s.queued ? 'queued' : 'unlabeled',
+        labelClass: old?.labelClass ?? -1,
+        predictedClass: s.predictedClass ?? old?.predictedClass ?? -1,
+        predictedProb: old?.predictedProb ?? null,
+      };
+    });
+    await db.samples.bulkPut(rows);
+  });
+  return added;
+}
+
+/** Stores a cycle's query; samples must already be in the workspace (see missingSamples). */
+export async function applyQueue(db: AnnotatorDb, queue: Queue, now = new Date()): Promise<void> {
+  await db.transaction('rw', [db.samples, db.queue], async () => {
+    const inQueue = new Set(queue.items.map((i) => i.sampleId as string));
+    // Samples a previous cycle queued but nobody labeled go back to the pool.
+    await db.samples.where('status').equals('queued').filter((s) => !inQueue.has(s.id)).modify({ status: 'unlabeled' });
+    const keys = queue.items.map((i) => [queue.cycle, i.sampleId] as [number, string]);
+    const oldRows = await db.queue.bulkGet(keys);
+    const samples = await db.samples.bulkGet(queue.items.map((i) => i.sampleId));
+    const rows: QueueRow[] = [];
+    for (const [i, item] of queue.items.entries()) {
+      const sample = samples[i];
+      if (!sample) continue;
+      const old = oldRows[i];
+      const state = old?.state ?? (sample.status === 'labeled' ? 'labeled' : 'pending');
+      rows.push({ cycle: queue.cycle, sampleId: item.sampleId, rank: item.reason.rank, reason: item.reason, prediction: item.prediction, state, addedAt: old?.addedAt ?? now.toISOString() });
+      const top = item.prediction.probs[item.prediction.label] ?? null;
+      await db.samples.update(item.sampleId, {
+        predictedClass: item.prediction.label,
+        predictedProb: top,
+        // A sample marked unsure in an earlier cycle and chosen again is open again.
+        ...(sample.status === 'unlabeled' || (!old && sample.status === 'unsure') ? { status: 'queued' as const } : {}),
+      });
+    }
+    await db.queue.bulkPut(rows);
+  });
+}
+
+export async function missingSamples(db: AnnotatorDb, ids: readonly string[]): Promise<string[]> {
+  const rows = await db.samples.bulkGet([...ids]);
+  return ids.filter((_, i) => !rows[i]);
+}
+
+export async function nextSeq(db: AnnotatorDb): Promise<number> {
+  const last = await db.samples.orderBy('seq').last();
+  return (last?.seq ?? 0) + 1;
+}

@@ -1,0 +1,55 @@
+// Label exports: CSV (one row per labeled sample) and JSON (the same plus each sample's
+// history). Pure functions over rows, so the format is tested without a browser.
+import type { ClassInfo } from './classes';
+
+export interface ExportLabel {
+  sampleId: string;
+  fileName: string;
+  classIndex: number;
+  annotator: string;
+  labeledAt: string;
+  cycle: number;
+  revision: number;
+}
+
+export interface ExportHistory {
+  sampleId: string;
+  action: string;
+  value: string;
+  previous: string;
+  annotator: string;
+  at: string;
+}
+
+export const CSV_COLUMNS = ['sample_id', 'file_name', 'class_index', 'class_code', 'class_name', 'annotator', 'labeled_at', 'cycle', 'revision'] as const;
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  // Quote when needed; neutralise leading =,+,-,@ so spreadsheets never run a cell as a formula.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function labelsToCsv(labels: readonly ExportLabel[], classes: readonly ClassInfo[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const l of labels) {
+    const c = classes[l.classIndex];
+    lines.push([l.sampleId, l.fileName, l.classIndex, c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle, l.revision].map(csvCell).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+export function labelsToJson(labels: readonly ExportLabel[], history: readonly ExportHistory[], classes: readonly ClassInfo[], meta: { exportedAt: string; exportedBy: string; task: string | null }): string {
+  const byId = new Map<string, ExportHistory[]>();
+  for (const h of history) byId.set(h.sampleId, [...(byId.get(h.sampleId) ?? []), h]);
+  return JSON.stringify(
+    {
+      format: 'fairfal-labels/1',
+      ...meta,
+      classes: classes.map((c) => ({ index: c.index, code: c.code, name: c.name })),
+      labels: labels.map((l) => ({ ...l, classCode: classes[l.classIndex]?.code ?? null, history: byId.get(l.sampleId) ?? [] })),
+    },
+    null,
+    2,
+  );
+}

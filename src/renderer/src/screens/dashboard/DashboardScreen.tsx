@@ -1,0 +1,97 @@
+// Where the work stands: the labeled set's class balance against the equal quota, the
+// model's per-class recall and balanced accuracy per cycle, the cycle and the link.
+import { BarChart } from '../../components/charts/BarChart';
+import { LineChart } from '../../components/charts/LineChart';
+import { CycleControl } from '../../components/CycleControl';
+import { describeConnection } from '../../components/NavBar';
+import { EmptyState, ScreenHeader } from '../../components/ui';
+import { useLiveQuery } from '../../hooks/useLiveQuery';
+import { useWorkspace } from '../../workspace/WorkspaceContext';
+import { useBalance } from './useBalance';
+
+export function DashboardScreen() {
+  const ws = useWorkspace();
+  const status = ws.cycle.value;
+  const balance = useBalance(ws.db, ws.classes.length, status?.cycle ?? null, status?.budget ?? 0);
+  const unsynced = useLiveQuery(() => ws.db.outbox.where('state').anyOf('pending', 'failed').count(), [ws.db]);
+  const metrics = ws.metrics.value ?? [];
+  const conn = ws.connection.value;
+  const xLabels = metrics.map((m) => `C${m.cycle + 1}`);
+
+  return (
+    <div className="screen dashboard-screen">
+      <ScreenHeader title="Dashboard" subtitle={conn?.task ? `${conn.task.name} · ${conn.task.strategy === 'fairfal' ? 'FairFAL' : conn.task.strategy} · ${conn.task.classNames.length} classes` : undefined} />
+      <div className="dash-grid">
+        <section className="card span-2" aria-labelledby="balance-title">
+          <div className="row between">
+            <h2 id="balance-title" className="card-title">Class balance of the labeled set</h2>
+            <span className="muted small" data-testid="balance-total">{balance ? `${balance.total} labeled · equal quota ${balance.quota} per class` : ''}</span>
+          </div>
+          {balance && (
+            <BarChart
+              title="Labeled images per class against the equal quota"
+              testId="class-balance-chart"
+              bars={ws.classes.map((c) => ({ key: c.code, label: c.name, value: balance.counts[c.index] ?? 0, color: c.color }))}
+              reference={balance.quota}
+              referenceLabel={`equal quota ${balance.quota}`}
+            />
+          )}
+        </section>
+        <section className="card" aria-labelledby="cycle-title">
+          <h2 id="cycle-title" className="card-title">Cycle</h2>
+          <CycleControl allDecided={false} />
+          {status && (
+            <dl className="facts compact">
+              <dt>Labeled this cycle</dt><dd>{status.labeledThisCycle} / {status.budget}</dd>
+              <dt>Labeled set (main)</dt><dd>{status.labeledTotal}</dd>
+              <dt>Pool</dt><dd>{status.poolSize.toLocaleString()} images</dd>
+            </dl>
+          )}
+        </section>
+        <section className="card" aria-labelledby="link-title">
+          <h2 id="link-title" className="card-title">Connection</h2>
+          <dl className="facts compact" data-testid="dash-connection">
+            <dt>State</dt><dd><span className={`conn conn-${conn?.state ?? 'none'}`}><span className="dot" aria-hidden /> {describeConnection(conn?.state, conn?.serverUrl ?? null)}</span></dd>
+            {conn?.lastContactAt && (<><dt>Last contact</dt><dd>{new Date(conn.lastContactAt).toLocaleString()}</dd></>)}
+            <dt>Reports waiting</dt><dd data-testid="outbox-main">{conn?.outboxPending ?? '—'}</dd>
+            <dt>Label changes not handed over</dt><dd data-testid="outbox-renderer">{unsynced ?? '—'}</dd>
+            {conn?.lastError && (<><dt>Last error</dt><dd className="warn">{conn.lastError}</dd></>)}
+          </dl>
+        </section>
+        <section className="card span-2" aria-labelledby="metrics-title">
+          <h2 id="metrics-title" className="card-title">Model quality per cycle</h2>
+          {metrics.length === 0 ? (
+            <EmptyState title="No measurements yet" icon="◔">
+              After each cycle’s training the model is measured; balanced accuracy and per-class recall appear here.
+            </EmptyState>
+          ) : (
+            <div className="chart-pair">
+              <div>
+                <h3 className="chart-title">Balanced accuracy</h3>
+                <LineChart
+                  title="Balanced accuracy per cycle"
+                  testId="balanced-accuracy-chart"
+                  xLabels={xLabels}
+                  series={[
+                    { key: 'bacc', label: 'Balanced accuracy', color: 'var(--accent)', values: metrics.map((m) => m.balancedAccuracy), emphasis: true },
+                    { key: 'acc', label: 'Accuracy', color: 'var(--muted)', values: metrics.map((m) => m.accuracy) },
+                  ]}
+                />
+              </div>
+              <div>
+                <h3 className="chart-title">Recall per class</h3>
+                <LineChart
+                  title="Per-class recall per cycle"
+                  testId="recall-chart"
+                  xLabels={xLabels}
+                  series={ws.classes.map((c) => ({ key: c.code, label: c.code, color: c.color, values: metrics.map((m) => m.perClassRecall[c.index] ?? null) }))}
+                />
+              </div>
+              <p className="muted small">Measured on {metrics[metrics.length - 1]!.evaluatedOn} ({metrics[metrics.length - 1]!.samples} images).</p>
+            </div>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}

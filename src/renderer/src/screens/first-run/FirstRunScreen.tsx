@@ -1,0 +1,152 @@
+// First run: join a federation (server URL + enrolment code) or work standalone with a
+// preset label set. Either way the workspace opens on the import screen next.
+import { useState, type FormEvent } from 'react';
+import { LABEL_SET_PRESETS as API_PRESETS, type LabelSetPreset } from '../../../../shared/api';
+import { useApi } from '../../api/ApiContext';
+import { Notice } from '../../components/ui';
+import { describeClasses } from '../../domain/classes';
+import { useWorkspace } from '../../workspace/WorkspaceContext';
+
+const PRESET_INFO: Record<LabelSetPreset, { title: string; description: string }> = {
+  ham10000: { title: 'Dermoscopy', description: 'HAM10000 skin lesions · 7 classes' },
+  fundus: { title: 'Fundus photography', description: 'ODIR single-diagnosis fundus · 7 classes' },
+};
+
+export function FirstRunScreen({ onDone }: { onDone(): void }) {
+  const [mode, setMode] = useState<'join' | 'standalone'>('standalone');
+  return (
+    <div className="first-run" data-testid="first-run">
+      <div className="first-run-head">
+        <span className="logo big" aria-hidden>◐</span>
+        <h1>Welcome to FairFAL Annotator</h1>
+        <p className="muted">
+          Label the images that matter most. Images never leave this workstation; only model weights are shared when you join a federation.
+        </p>
+      </div>
+      <div className="segmented" role="tablist" aria-label="How this workstation takes part">
+        <button type="button" role="tab" aria-selected={mode === 'standalone'} className={mode === 'standalone' ? 'on' : ''} onClick={() => setMode('standalone')} data-testid="mode-standalone">
+          Work standalone
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'join'} className={mode === 'join' ? 'on' : ''} onClick={() => setMode('join')} data-testid="mode-join">
+          Join a federation
+        </button>
+      </div>
+      {mode === 'standalone' ? <StandaloneForm onDone={onDone} /> : <JoinForm onDone={onDone} />}
+    </div>
+  );
+}
+
+function useSubmit(onDone: () => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (what: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await what();
+      onDone();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
+}
+
+function StandaloneForm({ onDone }: { onDone(): void }) {
+  const api = useApi();
+  const ws = useWorkspace();
+  const [preset, setPreset] = useState<LabelSetPreset>('ham10000');
+  const [budget, setBudget] = useState(20);
+  const [annotator, setAnnotator] = useState(ws.settings.annotator);
+  const { busy, error, run } = useSubmit(onDone);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      if (annotator.trim()) await ws.updateSettings({ annotator: annotator.trim() });
+      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal' });
+      ws.connection.set(status);
+    });
+  };
+  return (
+    <form className="card form" onSubmit={submit} aria-label="Work standalone">
+      <fieldset>
+        <legend>Label set</legend>
+        <div className="preset-grid">
+          {(Object.keys(API_PRESETS) as LabelSetPreset[]).map((p) => (
+            <label key={p} className={`preset ${preset === p ? 'on' : ''}`} data-testid={`preset-${p}`}>
+              <input type="radio" name="preset" value={p} checked={preset === p} onChange={() => setPreset(p)} />
+              <span className="preset-title">{PRESET_INFO[p].title}</span>
+              <span className="muted small">{PRESET_INFO[p].description}</span>
+              <ul className="preset-classes">
+                {describeClasses(API_PRESETS[p]).map((c) => (
+                  <li key={c.code}>
+                    <span className="swatch" style={{ background: c.color }} aria-hidden />
+                    <span className="mono small">{c.code}</span> {c.name !== c.code ? c.name : ''}
+                  </li>
+                ))}
+              </ul>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div className="form-row">
+        <label>
+          Your name <span className="muted small">(written into label history and exports)</span>
+          <input value={annotator} onChange={(e) => setAnnotator(e.target.value)} placeholder="e.g. Dr. A. Rossi" data-testid="annotator-input" />
+        </label>
+        <label>
+          Images to label per cycle
+          <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Math.max(1, Number(e.target.value) || 1))} data-testid="budget-input" />
+        </label>
+      </div>
+      {error && <Notice tone="error">{error}</Notice>}
+      <div className="form-actions">
+        <button className="btn primary" type="submit" disabled={busy} data-testid="start-standalone">
+          {busy ? 'Setting up…' : 'Start standalone workspace'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function JoinForm({ onDone }: { onDone(): void }) {
+  const api = useApi();
+  const ws = useWorkspace();
+  const [serverUrl, setServerUrl] = useState('https://');
+  const [code, setCode] = useState('');
+  const [annotator, setAnnotator] = useState(ws.settings.annotator);
+  const { busy, error, run } = useSubmit(onDone);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      if (annotator.trim()) await ws.updateSettings({ annotator: annotator.trim() });
+      const status = await api.federation.join({ serverUrl: serverUrl.trim(), code: code.trim().toUpperCase(), ...(annotator.trim() ? { displayName: annotator.trim() } : {}) });
+      ws.connection.set(status);
+    });
+  };
+  return (
+    <form className="card form" onSubmit={submit} aria-label="Join a federation">
+      <p className="muted">Your federation’s coordinator gives you the server address and a one-time enrolment code.</p>
+      <label>
+        Server address
+        <input value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} required data-testid="server-url" inputMode="url" />
+      </label>
+      <label>
+        Enrolment code
+        <input value={code} onChange={(e) => setCode(e.target.value)} required placeholder="ABCD-EFGH-JKLM-NPQR" className="mono" data-testid="enrol-code" autoComplete="off" />
+      </label>
+      <label>
+        Your name
+        <input value={annotator} onChange={(e) => setAnnotator(e.target.value)} placeholder="e.g. Dr. A. Rossi" />
+      </label>
+      {error && <Notice tone="error">{error}</Notice>}
+      <div className="form-actions">
+        <button className="btn primary" type="submit" disabled={busy} data-testid="join">
+          {busy ? 'Joining…' : 'Join federation'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,137 @@
+// The queue: the images the strategy chose, one at a time, large. Keys 1-9 label, U unsure,
+// S skip, Z undo, arrows move, +/-/0 zoom; every key has a button too.
+import { useEffect, useMemo } from 'react';
+import { CycleControl } from '../../components/CycleControl';
+import { EmptyState, Kbd, Notice, ProgressBar } from '../../components/ui';
+import { ZoomPanImage } from '../../components/ZoomPanImage';
+import type { ClassInfo } from '../../domain/classes';
+import { currentItem, type LabelValue } from '../../domain/queue-machine';
+import { useWorkspace } from '../../workspace/WorkspaceContext';
+import { ClassBar } from './ClassBar';
+import { ReasonPanel } from './ReasonPanel';
+import { useQueueController } from './useQueueController';
+import { useQueueData } from './useQueueData';
+
+const PRELOAD = 3;
+
+export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void }) {
+  const ws = useWorkspace();
+  const data = useQueueData(ws.db, ws.cycle.value?.cycle ?? null);
+  const items = useMemo(() => data?.entries.map((e) => ({ sampleId: e.sample.id, label: e.label })), [data]);
+  const ctl = useQueueController({
+    db: ws.db,
+    items,
+    cycle: data?.cycle ?? null,
+    annotator: ws.annotatorName,
+    sessionId: ws.sessionId,
+    keymap: ws.settings.keymap,
+    classCount: ws.classes.length,
+  });
+  const { state, send } = ctl;
+  const entries = data?.entries ?? [];
+  const item = currentItem(state);
+  const entry = item ? entries.find((e) => e.sample.id === item.sampleId) ?? null : null;
+  const decided = state.items.filter((i) => i.label !== null).length;
+  const labeled = state.items.filter((i) => i.label?.kind === 'class').length;
+  const budget = ws.cycle.value?.budget || entries.length;
+
+  // Smooth switching: the next few previews are fetched before they are needed.
+  useEffect(() => {
+    for (let k = 1; k <= PRELOAD; k++) {
+      const next = entries.find((e) => e.sample.id === state.items[state.index + k]?.sampleId);
+      if (next?.sample.previewUrl) new Image().src = next.sample.previewUrl;
+    }
+  }, [entries, state.index, state.items]);
+
+  if (!data) return <div className="screen loading">Loading queue…</div>;
+  if (entries.length === 0) {
+    return (
+      <div className="screen queue-screen">
+        <EmptyState
+          title="No images waiting for you"
+          icon="◎"
+          action={<CycleControl allDecided={false} />}
+        >
+          When a cycle’s query is ready, the images chosen for labeling appear here, one at a time. Import images first if the workspace is empty.
+          {onNavigate && (
+            <button type="button" className="btn link" onClick={() => onNavigate('import')}>Import images</button>
+          )}
+        </EmptyState>
+      </div>
+    );
+  }
+
+  const allDecided = decided === state.items.length;
+  return (
+    <div className="screen queue-screen" data-testid="queue-screen">
+      <div className="queue-top">
+        <div className="queue-progress">
+          <span className="queue-count" data-testid="queue-progress">
+            <strong>{labeled}</strong> / {budget} labeled this cycle
+          </span>
+          <ProgressBar value={budget ? labeled / budget : 0} label="Labeled this cycle" />
+        </div>
+        <CycleControl allDecided={allDecided} compact />
+      </div>
+      {ctl.writeError && <Notice tone="error">Could not save the last label: {ctl.writeError}</Notice>}
+      <div className="queue-body">
+        <div className="viewer">
+          {entry ? (
+            <>
+              <div className="viewer-head">
+                <span className="file-name mono" data-testid="current-file">{entry.sample.fileName}</span>
+                <span className="muted">{state.index + 1} of {state.items.length}</span>
+                <CurrentLabel label={item?.label ?? null} classes={ws.classes} />
+              </div>
+              <ZoomPanImage src={entry.sample.previewUrl} alt={`Image ${entry.sample.fileName}`} command={ctl.zoom} testId="queue-image" />
+              <ClassBar classes={ws.classes} current={item?.label ?? null} onPick={(classIndex) => send({ type: 'class', classIndex })} disabled={false} />
+              <div className="action-bar">
+                <button type="button" className="btn" onClick={() => send({ type: 'previous' })} aria-label="Previous image"><Kbd k="ArrowLeft" /> Previous</button>
+                <button type="button" className="btn" onClick={() => send({ type: 'unsure' })} data-testid="btn-unsure"><Kbd k={ws.settings.keymap.unsure[0]!} /> Unsure</button>
+                <button type="button" className="btn" onClick={() => send({ type: 'skip' })} data-testid="btn-skip"><Kbd k={ws.settings.keymap.skip[0]!} /> Skip</button>
+                <button type="button" className="btn" onClick={() => send({ type: 'undo' })} disabled={state.undo.length === 0} data-testid="btn-undo"><Kbd k={ws.settings.keymap.undo[0]!} /> Undo</button>
+                <span className="spacer" />
+                <button type="button" className="btn ghost" onClick={() => send({ type: 'zoomOut' })} aria-label="Zoom out"><Kbd k="-" /></button>
+                <button type="button" className="btn ghost" onClick={() => send({ type: 'fit' })} aria-label="Fit to view"><Kbd k="0" /> Fit</button>
+                <button type="button" className="btn ghost" onClick={() => send({ type: 'zoomIn' })} aria-label="Zoom in"><Kbd k="+" /></button>
+                <button type="button" className="btn" onClick={() => send({ type: 'next' })} aria-label="Next image">Next <Kbd k="ArrowRight" /></button>
+              </div>
+            </>
+          ) : (
+            <EmptyState title="Every image in this queue has a decision" icon="✓" action={<CycleControl allDecided={allDecided} />}>
+              {labeled} labeled, {decided - labeled} marked unsure. Use ← to review, or submit the labeled set to finish the cycle.
+            </EmptyState>
+          )}
+        </div>
+        {entry && <ReasonPanel row={entry.row} classes={ws.classes} queueSize={entries.length} />}
+      </div>
+      <Filmstrip entries={entries} index={state.index} onPick={(i) => send({ type: 'goto', index: i })} labels={state.items} />
+    </div>
+  );
+}
+
+function CurrentLabel({ label, classes }: { label: LabelValue; classes: ClassInfo[] }) {
+  if (!label) return <span className="chip muted" data-testid="current-label">Not labeled</span>;
+  if (label.kind === 'unsure') return <span className="chip chip-warn" data-testid="current-label">Unsure</span>;
+  const c = classes[label.classIndex];
+  return <span className="chip" style={{ ['--chip-color' as string]: c?.color }} data-testid="current-label">{c?.name ?? label.classIndex}</span>;
+}
+
+function Filmstrip({ entries, index, onPick, labels }: { entries: { sample: { id: string; thumbnailUrl?: string | null; previewUrl: string | null; fileName: string } }[]; index: number; onPick(i: number): void; labels: { label: unknown }[] }) {
+  return (
+    <nav className="filmstrip" aria-label="Queue">
+      {entries.map((e, i) => (
+        <button
+          key={e.sample.id}
+          type="button"
+          className={`film ${i === index ? 'current' : ''} ${labels[i]?.label ? 'done' : ''}`}
+          onClick={() => onPick(i)}
+          title={e.sample.fileName}
+          tabIndex={-1}
+        >
+          {(e.sample.thumbnailUrl ?? e.sample.previewUrl) && <img src={(e.sample.thumbnailUrl ?? e.sample.previewUrl)!} alt="" loading="lazy" />}
+        </button>
+      ))}
+    </nav>
+  );
+}

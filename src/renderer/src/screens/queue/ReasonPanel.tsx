@@ -1,0 +1,89 @@
+// Beside the image: why the strategy chose this sample and what the model currently thinks.
+import type { QueueRow } from '../../db/rows';
+import type { ClassInfo } from '../../domain/classes';
+import { ClassSwatch } from '../../components/ui';
+
+function pct(v: number | null | undefined, digits = 0): string {
+  return v === null || v === undefined ? '—' : `${(v * 100).toFixed(digits)}%`;
+}
+
+export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classes: ClassInfo[]; queueSize: number }) {
+  const r = row.reason;
+  const pseudo = r.pseudoLabel === null ? null : classes[r.pseudoLabel];
+  const pred = row.prediction;
+  const ranked = pred ? pred.probs.map((p, i) => ({ p, c: classes[i] })).sort((a, b) => b.p - a.p).slice(0, 3) : [];
+  return (
+    <aside className="reason-panel" aria-label="Why this image was chosen" data-testid="reason-panel">
+      <section>
+        <h2 className="panel-title">Why this image</h2>
+        <dl className="reason-facts">
+          <dt>Rank</dt>
+          <dd data-testid="reason-rank">#{r.rank + 1} of {queueSize}{r.classRank !== null ? ` · #${r.classRank + 1} in its class` : ''}</dd>
+          <dt>Strategy</dt>
+          <dd>{r.strategy === 'fairfal' ? 'FairFAL' : r.strategy}</dd>
+          {r.pseudoLabel !== null && (
+            <>
+              <dt>Pseudo-label</dt>
+              <dd>
+                {pseudo ? <><ClassSwatch color={pseudo.color} /> {pseudo.name}</> : `class ${r.pseudoLabel}`}
+                {r.prototypeProb !== null && <span className="muted"> · {pct(r.prototypeProb)}</span>}
+              </dd>
+            </>
+          )}
+          {r.normalizedEntropy !== null && (
+            <>
+              <dt>Uncertainty</dt>
+              <dd>
+                <span className="meter" aria-hidden><span style={{ width: pct(r.normalizedEntropy) }} /></span> {pct(r.normalizedEntropy)}
+              </dd>
+            </>
+          )}
+          {r.queryModel && (
+            <>
+              <dt>Queried by</dt>
+              <dd>{r.queryModel === 'global' ? 'Federation (global) model' : 'This clinic’s local model'}</dd>
+            </>
+          )}
+          {r.kcenterDistance !== null && (
+            <>
+              <dt>K-center distance</dt>
+              <dd className="mono">{r.kcenterDistance.toPrecision(3)}</dd>
+            </>
+          )}
+          {r.score && (
+            <>
+              <dt>{r.score.metric}</dt>
+              <dd className="mono">{r.score.value === null ? '—' : r.score.value.toPrecision(3)}</dd>
+            </>
+          )}
+        </dl>
+        <p className="hint muted">{explain(row)}</p>
+      </section>
+      <section>
+        <h2 className="panel-title">Model prediction</h2>
+        {pred ? (
+          <ul className="prediction" data-testid="prediction">
+            {ranked.map(({ p, c }, i) => (
+              <li key={c?.code ?? i} className={i === 0 ? 'top' : ''}>
+                <span className="pred-name">{c ? <><ClassSwatch color={c.color} /> {c.name}</> : '?'}</span>
+                <span className="pred-bar" aria-hidden><span style={{ width: pct(p), background: c?.color }} /></span>
+                <span className="pred-p mono">{pct(p)}</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">No model prediction yet — the first cycle is chosen before any model has been trained.</p>
+        )}
+      </section>
+    </aside>
+  );
+}
+
+function explain(row: QueueRow): string {
+  const r = row.reason;
+  if (r.strategy !== 'fairfal') return `Chosen by the ${r.strategy} strategy.`;
+  const parts = ['FairFAL fills an equal quota per pseudo-class,'];
+  parts.push(r.normalizedEntropy !== null && r.normalizedEntropy > 0.6 ? 'this image is among the most uncertain of its class' : 'this image is among the uncertain candidates of its class');
+  parts.push(r.kcenterDistance === null ? 'and seeds its class.' : 'and is far from what is already labeled.');
+  return parts.join(' ');
+}

@@ -1,0 +1,105 @@
+// Runs the queue state machine against real data: feeds it live rows, turns key presses
+// into commands, and executes its effects in order — the Dexie write starts inside the
+// keydown handler, so the decision is durable before the next image is even shown.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AnnotatorDb } from '../../db/database';
+import { writeLabel } from '../../db/label-writes';
+import { commandForKey, type KeyCommand, type KeyMap } from '../../domain/keymap';
+import { initialQueueState, queueReducer, type QueueEffect, type QueueEvent, type QueueItem, type QueueState } from '../../domain/queue-machine';
+import type { ZoomCommand } from '../../components/ZoomPanImage';
+
+export interface QueueControllerDeps {
+  db: AnnotatorDb;
+  items: QueueItem[] | undefined;
+  cycle: number | null;
+  annotator: string;
+  sessionId: number | null;
+  keymap: KeyMap;
+  classCount: number;
+}
+
+export interface QueueController {
+  state: QueueState;
+  send(ev: QueueEvent): void;
+  zoom: ZoomCommand | null;
+  lastEffect: QueueEffect | null;
+  writeError: string | null;
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+export function useQueueController(deps: QueueControllerDeps): QueueController {
+  const [state, setState] = useState<QueueState>(() => initialQueueState(deps.items ?? []));
+  const stateRef = useRef(state);
+  const [zoom, setZoom] = useState<ZoomCommand | null>(null);
+  const [lastEffect, setLastEffect] = useState<QueueEffect | null>(null);
+  const [writeError, setWriteError] = useState<string | null>(null);
+  const chain = useRef<Promise<void>>(Promise.resolve());
+  const depsRef = useRef(deps);
+  depsRef.current = deps;
+  const initialised = useRef(deps.items !== undefined);
+
+  const execute = useCallback((effect: QueueEffect) => {
+    const d = depsRef.current;
+    if (effect.type === 'zoom') {
+      setZoom((z) => ({ type: effect.command, nonce: (z?.nonce ?? 0) + 1 }));
+      return;
+    }
+    setLastEffect(effect);
+    if (effect.type === 'skip' || d.cycle === null) return;
+    const cycle = d.cycle;
+    const write = () =>
+      writeLabel(d.db, {
+        sampleId: effect.sampleId,
+        value: effect.value,
+        annotator: d.annotator,
+        cycle,
+        sessionId: d.sessionId,
+        cause: effect.type === 'revert' ? 'undo' : 'decision',
+      });
+    // Writes run strictly in key order; the first starts synchronously in this handler.
+    chain.current = chain.current.then(write).then(
+      () => setWriteError(null),
+      (err: unknown) => setWriteError(err instanceof Error ? err.message : String(err)),
+    );
+  }, []);
+
+  const send = useCallback(
+    (ev: QueueEvent) => {
+      const t = queueReducer(stateRef.current, ev);
+      stateRef.current = t.state;
+      setState(t.state);
+      for (const e of t.effects) execute(e);
+    },
+    [execute],
+  );
+
+  // Live rows in: the first load positions the cursor, later ones keep it on its sample.
+  useEffect(() => {
+    if (!deps.items) return;
+    if (!initialised.current) {
+      initialised.current = true;
+      stateRef.current = initialQueueState(deps.items);
+      setState(stateRef.current);
+      return;
+    }
+    send({ type: 'sync', items: deps.items });
+  }, [deps.items, send]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      const cmd: KeyCommand | null = commandForKey(e.key, depsRef.current.keymap, depsRef.current.classCount);
+      if (!cmd) return;
+      e.preventDefault();
+      send(cmd);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [send]);
+
+  return { state, send, zoom, lastEffect, writeError };
+}
