@@ -26,6 +26,8 @@ export interface Workspace {
 }
 
 const Ctx = createContext<Workspace | null>(null);
+/** For tests that render a screen with a hand-built workspace. */
+export const WorkspaceContext = Ctx;
 
 export function WorkspaceProvider({ db, children }: { db: AnnotatorDb; children: ReactNode }) {
   const api = useApi();
