@@ -1,86 +1,58 @@
 /**
- * Layout kernels that turn a 3x3 / stride 1 / pad 1 convolution and both of its gradients into
- * plain matmuls (no transpose flags: wasm runs those ~10x slower):
- *   forward   Z[NHW, Co]   = im2col(x)[NHW, 9Ci] x W[9Ci, Co]
- *   filter    dW^T[Co, 9Ci] = dZ^T[Co, NHW] x im2col(x)[NHW, 9Ci]   (then a tiny transpose)
- *   input     dX[NHW, Ci]  = im2col(dZ)[NHW, 9Co] x flip(W)[9Co, Ci]
- * W is HWIO [3,3,Ci,Co], whose row-major reshape is exactly [9Ci, Co].
+ * The one layout kernel the fast path needs: transposed im2col for the filter gradient of a
+ * 3x3 / stride 1 / pad 1 convolution, so that it becomes a single matmul without transpose
+ * flags (wasm runs transposed matmuls ~10x slower and has no Conv2DBackpropFilter):
+ *   dW[9Ci, Co] = im2colT(x)[9Ci, NHW] x dZ[NHW, Co]      (row order (kh, kw, ci) = HWIO)
+ * The input is first transposed to channel-major planes so every output row is built from
+ * contiguous, shifted runs of one image row.
  */
 import { registerRawKernel } from './raw-kernel';
 
-export const IM2COL = 'FairfalIm2col3x3';
-export const FLIP_FILTER = 'FairfalFlipFilter3x3';
-export const FILTER_FROM_T = 'FairfalFilterFromTransposed';
+export const IM2COL_T = 'FairfalIm2colT3x3';
 
-/** x [N,H,W,C] -> patches [N*H*W, 9*C], column order (kh, kw, c), zero padding 1. */
+/** x [N,H,W,C] -> [9*C, N*H*W], zero padding 1. */
 registerRawKernel({
-  name: IM2COL,
+  name: IM2COL_T,
   outShapes: ([s]) => {
     const [n, h, w, c] = s as [number, number, number, number];
-    return [[n * h * w, 9 * c]];
+    return [[9 * c, n * h * w]];
   },
   run: ([x], [out], _a, [s]) => {
     const [n, h, w, c] = s as [number, number, number, number];
     const src = x as Float32Array;
     const dst = out as Float32Array;
-    const rowLen = 9 * c;
-    let r = 0;
-    for (let b = 0; b < n; b++) {
-      const imgBase = b * h * w * c;
-      for (let y = 0; y < h; y++) {
-        for (let xx = 0; xx < w; xx++, r++) {
-          let d = r * rowLen;
-          for (let kh = -1; kh <= 1; kh++) {
-            const yy = y + kh;
-            for (let kw = -1; kw <= 1; kw++) {
-              const x2 = xx + kw;
-              if (yy < 0 || yy >= h || x2 < 0 || x2 >= w) {
-                dst.fill(0, d, d + c);
-              } else {
-                const s0 = imgBase + (yy * w + x2) * c;
-                for (let k = 0; k < c; k++) dst[d + k] = src[s0 + k] as number;
+    const m = n * h * w;
+    // Channel-major copy: planes[ci][n*h*w].
+    const planes = new Float32Array(m * c);
+    for (let r = 0; r < m; r++) {
+      const o = r * c;
+      for (let k = 0; k < c; k++) planes[k * m + r] = src[o + k] as number;
+    }
+    for (let kh = 0; kh < 3; kh++) {
+      for (let kw = 0; kw < 3; kw++) {
+        const dx = kw - 1;
+        const dy = kh - 1;
+        const x0 = Math.max(0, -dx);
+        const x1 = Math.min(w, w - dx);
+        for (let ci = 0; ci < c; ci++) {
+          const rowBase = ((kh * 3 + kw) * c + ci) * m;
+          const plane = ci * m;
+          for (let b = 0; b < n; b++) {
+            for (let y = 0; y < h; y++) {
+              const d = rowBase + (b * h + y) * w;
+              const yy = y + dy;
+              if (yy < 0 || yy >= h) {
+                dst.fill(0, d, d + w);
+                continue;
               }
-              d += c;
+              const srow = plane + (b * h + yy) * w + dx;
+              if (x0 > 0) dst[d] = 0;
+              if (x1 < w) dst[d + w - 1] = 0;
+              for (let xx = x0; xx < x1; xx++) dst[d + xx] = planes[srow + xx] as number;
             }
           }
         }
       }
     }
-  },
-});
-
-/** W [3,3,Ci,Co] -> [9*Co, Ci] with out[(kh,kw,co), ci] = W[2-kh, 2-kw, ci, co]. */
-registerRawKernel({
-  name: FLIP_FILTER,
-  outShapes: ([s]) => {
-    const [, , ci, co] = s as [number, number, number, number];
-    return [[9 * co, ci]];
-  },
-  run: ([w], [out], _a, [s]) => {
-    const [, , ci, co] = s as [number, number, number, number];
-    const src = w as Float32Array;
-    const dst = out as Float32Array;
-    for (let k = 0; k < 9; k++) {
-      const kf = 8 - k; // (2-kh)*3 + (2-kw)
-      for (let o = 0; o < co; o++) {
-        const drow = (k * co + o) * ci;
-        for (let i = 0; i < ci; i++) dst[drow + i] = src[(kf * ci + i) * co + o] as number;
-      }
-    }
-  },
-});
-
-/** dW^T [Co, 9*Ci] -> dW [3,3,Ci,Co]. */
-registerRawKernel({
-  name: FILTER_FROM_T,
-  outShapes: ([s]) => {
-    const [co, k] = s as [number, number];
-    return [[3, 3, k / 9, co]];
-  },
-  run: ([t], [out], _a, [s]) => {
-    const [co, k] = s as [number, number];
-    const src = t as Float32Array;
-    const dst = out as Float32Array;
-    for (let o = 0; o < co; o++) for (let j = 0; j < k; j++) dst[j * co + o] = src[o * k + j] as number;
   },
 });

@@ -1,13 +1,16 @@
 /**
- * Hand-written forward and backward for conv-block nets, built only from matmuls without
- * transpose flags (XNNPACK speed on wasm) and the one-pass raw kernels. No autodiff tape,
- * no Conv2DBackpropFilter (absent on wasm), no broadcasts on the hot path.
+ * Hand-written forward and backward for conv-block nets, built from ops the wasm backend runs
+ * natively at full speed: XNNPACK conv2d (forward, and the input gradient as a conv with the
+ * spatially flipped, in/out-swapped filter), matmuls without transpose flags (the filter
+ * gradient over a transposed im2col; per-channel sums as ones[1,M] x X instead of the slow
+ * axis-0 Sum), elementwise ops with [C] broadcasts, MaxPool and its native MaxPoolGrad.
+ * No autodiff tape, no Conv2DBackpropFilter (absent on wasm), no Tile, no transposed matmuls
+ * on the large tensors.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createWeightSet, layoutOffsets, specSize } from '../../core/weights';
-import { BN_RELU_POOL, BN_RELU_POOL_GRAD } from '../kernels/bn-kernels';
-import { FILTER_FROM_T, FLIP_FILTER, IM2COL } from '../kernels/conv-kernels';
-import { NCHW_FLAT_TO_NHWC, NHWC_TO_NCHW_FLAT, SOFTMAX_XENT } from '../kernels/loss-kernels';
+import { CHANNEL_MOMENTS, POOL_RELU_BN_GRAD } from '../kernels/bn-kernels';
+import { IM2COL_T } from '../kernels/conv-kernels';
 import { runRaw } from '../kernels/raw-kernel';
 import { BN_EPS, type ConvBlockSpec, type ConvNetArch } from '../models/types';
 import { param, type ParamTensors } from './params';
@@ -15,9 +18,13 @@ import type { ForwardOutput, NetImpl, StepOutput } from './types';
 
 interface BlockCache {
   block: ConvBlockSpec;
-  patches: tf.Tensor;
-  z: tf.Tensor;
-  arg: tf.Tensor;
+  input: tf.Tensor4D;
+  z: tf.Tensor2D;
+  mean: tf.Tensor;
+  invStd: tf.Tensor;
+  scale: tf.Tensor;
+  relu: tf.Tensor4D;
+  pooled: tf.Tensor4D;
   stats: tf.Tensor;
 }
 
@@ -25,36 +32,62 @@ interface FullForward extends ForwardOutput {
   caches: BlockCache[];
 }
 
-export function createFastNet(arch: ConvNetArch): NetImpl {
-  const { final } = arch;
-  const flatIsReshape = final.h * final.w === 1;
+/** Spatially flipped filter with in/out channels swapped: [3,3,Ci,Co] -> [3,3,Co,Ci]. */
+function flipFilter(w: tf.Tensor4D): tf.Tensor4D {
+  return tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
+}
 
-  function forwardFull(p: ParamTensors, x: tf.Tensor4D, train: boolean): FullForward {
-    const n = x.shape[0];
+export function createFastNet(arch: ConvNetArch): NetImpl {
+  function flatten(act: tf.Tensor4D): tf.Tensor2D {
+    const n = act.shape[0];
+    // PyTorch flattens NCHW; the transpose is a no-op copy at 1x1 and tiny otherwise.
+    return (arch.final.h * arch.final.w === 1 ? act : tf.transpose(act, [0, 3, 1, 2])).reshape([n, arch.featureDim]) as tf.Tensor2D;
+  }
+
+  function forwardTrain(p: ParamTensors, x: tf.Tensor4D): FullForward {
     const caches: BlockCache[] = [];
-    let act: tf.Tensor = x;
+    let act = x;
     for (const b of arch.blocks) {
-      const [patches] = runRaw(IM2COL, [act]) as [tf.Tensor];
-      const w = param(p, `${b.prefix}.conv.weight`).reshape([9 * b.cin, b.cout]) as tf.Tensor2D;
-      const z = tf.matMul(patches as tf.Tensor2D, w);
-      const [y, arg, stats] = runRaw(
-        BN_RELU_POOL,
-        [z, param(p, `${b.prefix}.conv.bias`), param(p, `${b.prefix}.bn.weight`), param(p, `${b.prefix}.bn.bias`),
-          param(p, `${b.prefix}.bn.running_mean`), param(p, `${b.prefix}.bn.running_var`)],
-        { n, h: b.h, w: b.w, train: train ? 1 : 0, eps: BN_EPS },
-      ) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      caches.push({ block: b, patches, z, arg, stats });
-      act = y;
+      const m = x.shape[0] * b.h * b.w;
+      // The conv bias cancels inside training-mode BatchNorm; it only shifts the running mean.
+      const z = tf.conv2d(act, param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D, 1, 'same').reshape([m, b.cout]) as tf.Tensor2D;
+      const [moments] = runRaw(CHANNEL_MOMENTS, [z]) as [tf.Tensor2D];
+      const [mean, variance] = tf.split(moments.reshape([2 * b.cout]), 2) as [tf.Tensor, tf.Tensor];
+      const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
+      const scale = tf.mul(param(p, `${b.prefix}.bn.weight`), invStd);
+      const shift = tf.sub(param(p, `${b.prefix}.bn.bias`), tf.mul(mean, scale));
+      const relu = tf.relu(tf.add(tf.mul(z, scale), shift)).reshape([x.shape[0], b.h, b.w, b.cout]) as tf.Tensor4D;
+      const pooled = tf.maxPool(relu, 2, 2, 'valid');
+      const stats = tf.concat([tf.add(mean, param(p, `${b.prefix}.conv.bias`)), variance]);
+      caches.push({ block: b, input: act, z, mean, invStd, scale, relu, pooled, stats });
+      act = pooled;
     }
-    const features = (flatIsReshape ? act.reshape([n, arch.featureDim]) : (runRaw(NHWC_TO_NCHW_FLAT, [act])[0] as tf.Tensor)) as tf.Tensor2D;
+    const features = flatten(act);
     const logits = tf.add(tf.matMul(features, param(p, 'fc.weight') as tf.Tensor2D), param(p, 'fc.bias')) as tf.Tensor2D;
     return { logits, features, caches };
+  }
+
+  /** Eval mode: BatchNorm folded into the conv (W*s, (b - mean)*s + beta), fused conv+bias+ReLU, then pool. */
+  function forwardEval(p: ParamTensors, x: tf.Tensor4D): ForwardOutput {
+    let act = x;
+    for (const b of arch.blocks) {
+      const s = tf.mul(param(p, `${b.prefix}.bn.weight`), tf.rsqrt(tf.add(param(p, `${b.prefix}.bn.running_var`), BN_EPS)));
+      const filter = tf.mul(param(p, `${b.prefix}.conv.weight`), s) as tf.Tensor4D;
+      const bias = tf.add(tf.mul(tf.sub(param(p, `${b.prefix}.conv.bias`), param(p, `${b.prefix}.bn.running_mean`)), s), param(p, `${b.prefix}.bn.bias`));
+      const y = tf.fused.conv2d({ x: act, filter, strides: 1, pad: 'same', bias, activation: 'relu' });
+      act = tf.maxPool(y, 2, 2, 'valid');
+    }
+    const features = flatten(act);
+    const logits = tf.add(tf.matMul(features, param(p, 'fc.weight') as tf.Tensor2D), param(p, 'fc.bias')) as tf.Tensor2D;
+    return { logits, features };
   }
 
   return {
     kind: 'fast',
     forward(p, x, train) {
-      const { logits, features } = forwardFull(p, x, train);
+      if (!train) return forwardEval(p, x);
+      const { logits, features, caches } = forwardTrain(p, x);
+      tf.dispose(caches.flatMap((c) => [c.z, c.mean, c.invStd, c.scale, c.relu, c.stats]));
       return { logits, features };
     },
     step(p, x, labels): StepOutput {
@@ -64,39 +97,50 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
       let correct = 0;
       tf.tidy(() => {
         const n = x.shape[0];
-        const { logits, features, caches } = forwardFull(p, x, true);
-        const [dlogits, lc] = runRaw(SOFTMAX_XENT, [logits, tf.tensor1d(Float32Array.from(labels))]) as [tf.Tensor2D, tf.Tensor];
-        const lcv = lc.dataSync();
-        loss = lcv[0] as number;
-        correct = lcv[1] as number;
-        const fcW = param(p, 'fc.weight') as tf.Tensor2D;
-        // Small [D,B]x[B,C] products: transpose flags cost nothing at this size.
+        const { logits, features, caches } = forwardTrain(p, x);
+        const probs = tf.softmax(logits);
+        const pv = probs.dataSync();
+        const C = arch.config.numClasses;
+        const dl = new Float32Array(n * C);
+        for (let i = 0; i < n; i++) {
+          const y = labels[i] as number;
+          let best = 0;
+          for (let c = 0; c < C; c++) {
+            const v = pv[i * C + c] as number;
+            if (v > (pv[i * C + best] as number)) best = c;
+            dl[i * C + c] = (v - (c === y ? 1 : 0)) / n;
+          }
+          if (best === y) correct++;
+          loss -= Math.log(Math.max(pv[i * C + y] as number, 1e-30));
+        }
+        loss /= n;
+        const dlogits = tf.tensor2d(dl, [n, C]);
+        // Tiny [D,B]x[B,C] products: transpose flags cost nothing at this size.
         grads.set('fc.weight', tf.matMul(features, dlogits, true, false).dataSync() as Float32Array);
         grads.set('fc.bias', tf.sum(dlogits, 0).dataSync() as Float32Array);
-        const dfeat = tf.matMul(dlogits, fcW, false, true);
-        let dy: tf.Tensor = flatIsReshape
-          ? dfeat.reshape([n, final.h, final.w, final.c])
-          : (runRaw(NCHW_FLAT_TO_NHWC, [dfeat], { h: final.h, w: final.w, c: final.c })[0] as tf.Tensor);
+        const dfeat = tf.matMul(dlogits, param(p, 'fc.weight') as tf.Tensor2D, false, true);
+        const { h: fh, w: fw, c: fc } = arch.final;
+        let dy: tf.Tensor4D = (fh * fw === 1 ? dfeat.reshape([n, fh, fw, fc]) : tf.transpose(dfeat.reshape([n, fc, fh, fw]), [0, 2, 3, 1])) as tf.Tensor4D;
         for (let i = caches.length - 1; i >= 0; i--) {
           const c = caches[i] as BlockCache;
           const b = c.block;
-          const needInputGrad = i > 0;
-          const [dz, dzT, dp] = runRaw(
-            BN_RELU_POOL_GRAD,
-            [dy, c.arg, c.z, param(p, `${b.prefix}.conv.bias`), param(p, `${b.prefix}.bn.weight`), c.stats],
-            { n, h: b.h, w: b.w, eps: BN_EPS, needNhwc: needInputGrad ? 1 : 0 },
-          ) as [tf.Tensor, tf.Tensor, tf.Tensor];
-          const dwT = tf.matMul(dzT as tf.Tensor2D, c.patches as tf.Tensor2D);
-          grads.set(`${b.prefix}.conv.weight`, runRaw(FILTER_FROM_T, [dwT])[0]?.dataSync() as Float32Array);
-          const dpv = dp.dataSync() as Float32Array;
-          grads.set(`${b.prefix}.bn.weight`, dpv.slice(0, b.cout));
-          grads.set(`${b.prefix}.bn.bias`, dpv.slice(b.cout, 2 * b.cout));
-          grads.set(`${b.prefix}.conv.bias`, dpv.slice(2 * b.cout, 3 * b.cout));
+          const m = n * b.h * b.w;
+          const [dPre, sums] = runRaw(POOL_RELU_BN_GRAD, [dy, c.relu, c.pooled, c.z, c.mean], { n, h: b.h, w: b.w }) as [tf.Tensor2D, tf.Tensor2D];
+          const [dBeta, sumCentered] = tf.split(sums.reshape([2 * b.cout]), 2) as [tf.Tensor, tf.Tensor];
+          const dGamma = tf.mul(sumCentered, c.invStd);
+          // dz = scale * (dPre - dBeta/m - xhat*dGamma/m), xhat = (z - mean)*invStd, as dPre*scale + z*k3 + k0
+          const k3 = tf.mul(tf.mul(c.scale, c.invStd), tf.mul(dGamma, -1 / m));
+          const k0 = tf.sub(tf.mul(c.scale, tf.mul(dBeta, -1 / m)), tf.mul(c.mean, k3));
+          const dz = tf.add(tf.mul(dPre, c.scale), tf.add(tf.mul(c.z, k3), k0)) as tf.Tensor2D;
+          const [patchesT] = runRaw(IM2COL_T, [c.input]) as [tf.Tensor2D];
+          grads.set(`${b.prefix}.conv.weight`, tf.matMul(patchesT, dz).dataSync() as Float32Array);
+          // sum(dz) is exactly 0 in training-mode BatchNorm (sum of xhat is 0): the conv bias gets no gradient.
+          grads.set(`${b.prefix}.conv.bias`, new Float32Array(b.cout));
+          grads.set(`${b.prefix}.bn.weight`, dGamma.dataSync() as Float32Array);
+          grads.set(`${b.prefix}.bn.bias`, dBeta.dataSync() as Float32Array);
           batchStats[i] = c.stats.dataSync() as Float32Array;
-          if (needInputGrad) {
-            const [dpatch] = runRaw(IM2COL, [dz.reshape([n, b.h, b.w, b.cout])]) as [tf.Tensor2D];
-            const [wflip] = runRaw(FLIP_FILTER, [param(p, `${b.prefix}.conv.weight`)]) as [tf.Tensor2D];
-            dy = tf.matMul(dpatch, wflip).reshape([n, b.h, b.w, b.cin]);
+          if (i > 0) {
+            dy = tf.conv2d(dz.reshape([n, b.h, b.w, b.cout]) as tf.Tensor4D, flipFilter(param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D), 1, 'same');
           }
         }
       });
