@@ -83,7 +83,7 @@ export const SampleSchema = z.object({
   importedAt: z.iso.datetime(),
   /** Display image (WebP, longest side <= 1024). A URL the UI can put in <img src>. */
   previewUrl: z.string(),
-  /** Gallery thumbnail (WebP, longest side <= 192). */
+  /** Gallery thumbnail (WebP, longest side <= 192; images up to 256 px share their preview). */
   thumbnailUrl: z.string(),
   /** Label that came with the data (an .npz archive's labels), index into the label set; null otherwise. */
   sourceLabel: z.number().int().nonnegative().nullable(),

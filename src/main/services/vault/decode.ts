@@ -8,6 +8,8 @@ import type { Shape } from './tensor-store';
 
 export const PREVIEW_MAX = 1024;
 export const THUMB_MAX = 192;
+/** Up to this longest side the preview doubles as the thumbnail. */
+export const THUMB_REUSE_MAX = 256;
 /** Decompression-bomb guard: refuse images over this many pixels. */
 export const MAX_PIXELS = 100_000_000;
 
@@ -56,11 +58,14 @@ export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedI
   const oriented = base.rotate();
   const [h, w, c] = shape;
   try {
-    const [preview, thumbnail, tensor] = await Promise.all([
+    // An image barely larger than a thumbnail is its own thumbnail: one encode saved.
+    const smallEnough = Math.max(width, height) <= THUMB_REUSE_MAX;
+    const [preview, thumb, tensor] = await Promise.all([
       oriented.clone().resize(PREVIEW_MAX, PREVIEW_MAX, { fit: 'inside', withoutEnlargement: true }).webp(WEBP).toBuffer(),
-      oriented.clone().resize(THUMB_MAX, THUMB_MAX, { fit: 'inside', withoutEnlargement: true }).webp(WEBP).toBuffer(),
+      smallEnough ? null : oriented.clone().resize(THUMB_MAX, THUMB_MAX, { fit: 'inside', withoutEnlargement: true }).webp(WEBP).toBuffer(),
       tensorPipeline(oriented.clone(), w, h, c).raw().toBuffer(),
     ]);
+    const thumbnail = thumb ?? preview;
     if (tensor.length !== h * w * c) throw new DecodeError('corrupt', `decoded tensor has ${tensor.length} bytes, expected ${h * w * c}`);
     return { width, height, preview, thumbnail, tensor: new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.length) };
   } catch (err) {

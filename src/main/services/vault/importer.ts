@@ -9,7 +9,7 @@ import { readMedMnist, type ImageSplit, type SplitName } from '../../../engine/d
 import type { ImportProgress, RejectReason } from '../../../shared/api';
 import { DecodeError, decodeImage, encodeRaw, type DecodedImage } from './decode';
 import { scanRoots, type ScannedFile } from './scan';
-import type { VaultIndex } from './vault-index';
+import type { NewSample, VaultIndex } from './vault-index';
 import type { MediaStore } from './media-store';
 import type { TensorStore } from './tensor-store';
 import { z } from 'zod';
@@ -52,6 +52,7 @@ export class ImportJob {
   private error: string | null = null;
   private finishedAt: string | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly commits = new Set<Promise<void>>();
   readonly done: Promise<ImportProgress>;
 
   constructor(
@@ -135,6 +136,9 @@ export class ImportJob {
         }
       });
       await Promise.all(workers);
+      index.flush();
+      await Promise.allSettled([...this.commits]);
+      if (this.error) throw new Error(this.error);
       this.deps.tensors().flush();
       this.state = this.cancelled ? 'cancelled' : 'finished';
     } catch (err) {
@@ -276,22 +280,36 @@ export class ImportJob {
     return true;
   }
 
-  private async store(id: string, d: DecodedImage, meta: Parameters<VaultIndex['insertSample']>[0]['meta']): Promise<void> {
+  private async store(id: string, d: DecodedImage, meta: NewSample['meta']): Promise<void> {
     const { media, index } = this.deps;
     await media.write('preview', id, d.preview);
     await media.write('thumb', id, d.thumbnail);
     const tensors = this.deps.tensors();
     const slot = tensors.write(d.tensor);
-    index.insertSample({ id, importId: this.id, width: d.width, height: d.height, importedAt: this.deps.now().toISOString(), meta }, () =>
-      tensors.commit(id, slot),
+    // Counted at commit (batched; not awaited so workers keep decoding): counters only ever reflect rows on disk.
+    this.track(
+      index
+        .insertSample({ id, importId: this.id, width: d.width, height: d.height, importedAt: this.deps.now().toISOString(), meta }, () => tensors.commit(id, slot))
+        .then(() => {
+          this.counts.imported++;
+        }),
     );
-    this.counts.imported++;
   }
 
   private record(key: string, o: Outcome, reason: RejectReason | null, detail: string | null, settled?: Set<string>, sampleId?: string): void {
     if (settled?.has(key)) return;
-    this.deps.index.insertIssue(this.id, key, o.kind === 'duplicate' ? 'duplicate' : 'rejected', reason, detail, sampleId ?? null);
-    if (o.kind === 'duplicate') this.counts.duplicates++;
-    else this.counts.rejected++;
+    this.track(
+      this.deps.index.insertIssue(this.id, key, o.kind === 'duplicate' ? 'duplicate' : 'rejected', reason, detail, sampleId ?? null).then(() => {
+        if (o.kind === 'duplicate') this.counts.duplicates++;
+        else this.counts.rejected++;
+      }),
+    );
+  }
+
+  private track(p: Promise<void>): void {
+    this.commits.add(p);
+    p.catch((err: unknown) => {
+      this.error ??= err instanceof Error ? err.message : String(err);
+    }).finally(() => this.commits.delete(p));
   }
 }

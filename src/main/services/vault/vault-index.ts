@@ -35,7 +35,38 @@ export interface SampleFilter {
   importId?: string;
 }
 
+export interface NewSample {
+  id: string;
+  importId: string;
+  width: number;
+  height: number;
+  importedAt: string;
+  meta: {
+    name: string;
+    sourceKey: string;
+    sourcePath: string;
+    source: 'file' | 'npz';
+    fileSize: number | null;
+    fileMtimeMs: number | null;
+    sourceLabel: number | null;
+  };
+}
+
+const BATCH_MAX = 64;
+const BATCH_MS = 200;
+
+interface PendingSample {
+  s: NewSample;
+  alsoInTx: () => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class VaultIndex {
+  private readonly pending = new Map<string, PendingSample>();
+  private readonly pendingIssues: { row: [string, string, string, string | null, string | null, string | null]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
   constructor(private readonly db: Db) {}
 
   createImport(id: string, roots: readonly string[], optionsJson: string, startedAt: string): void {
@@ -83,45 +114,64 @@ export class VaultIndex {
       .all(id, kind, limit) as { source_key: string; reason: string | null; detail: string | null; sample_id: string | null }[];
   }
 
-  insertIssue(importId: string, key: string, kind: 'rejected' | 'duplicate', reason: string | null, detail: string | null, sampleId: string | null): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO import_issues (import_id, source_key, kind, reason, detail, sample_id) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(importId, key, kind, reason, detail, sampleId);
+  /** Queued like samples (same batch, same commit). */
+  insertIssue(importId: string, key: string, kind: 'rejected' | 'duplicate', reason: string | null, detail: string | null, sampleId: string | null): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingIssues.push({ row: [importId, key, kind, reason, detail, sampleId], resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.pending.size + this.pendingIssues.length >= BATCH_MAX) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
   hasSample(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM samples WHERE id = ?').get(id) !== undefined;
+    return this.pending.has(id) || this.db.prepare('SELECT 1 FROM samples WHERE id = ?').get(id) !== undefined;
   }
 
-  /** Inserts the sample and, in the same transaction, whatever `alsoInTx` records (its tensor slot). */
-  insertSample(
-    s: {
-      id: string;
-      importId: string;
-      width: number;
-      height: number;
-      importedAt: string;
-      meta: {
-        name: string;
-        sourceKey: string;
-        sourcePath: string;
-        source: 'file' | 'npz';
-        fileSize: number | null;
-        fileMtimeMs: number | null;
-        sourceLabel: number | null;
-      };
-    },
-    alsoInTx: () => void,
-  ): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO samples (id, name, source_key, source_path, source, width, height, file_size, file_mtime_ms, source_label, import_id, imported_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(s.id, s.meta.name, s.meta.sourceKey, s.meta.sourcePath, s.meta.source, s.width, s.height, s.meta.fileSize, s.meta.fileMtimeMs, s.meta.sourceLabel, s.importId, s.importedAt);
-      alsoInTx();
-    })();
+  /**
+   * Queues a sample (and whatever `alsoInTx` records, its tensor slot) for the next batch
+   * commit. One fsync per batch instead of per image: a crash loses at most the last batch,
+   * which a resumed import simply redoes. Resolves when the batch is committed.
+   */
+  insertSample(s: NewSample, alsoInTx: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(s.id, { s, alsoInTx, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Commits every queued sample now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = [...this.pending.values()];
+    const issues = this.pendingIssues.splice(0);
+    if (batch.length === 0 && issues.length === 0) return;
+    const insertIssue = this.db.prepare(
+      'INSERT OR IGNORE INTO import_issues (import_id, source_key, kind, reason, detail, sample_id) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO samples (id, name, source_key, source_path, source, width, height, file_size, file_mtime_ms, source_label, import_id, imported_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    try {
+      this.db.transaction(() => {
+        for (const { s, alsoInTx } of batch) {
+          insert.run(s.id, s.meta.name, s.meta.sourceKey, s.meta.sourcePath, s.meta.source, s.width, s.height, s.meta.fileSize, s.meta.fileMtimeMs, s.meta.sourceLabel, s.importId, s.importedAt);
+          alsoInTx();
+        }
+        for (const i of issues) insertIssue.run(...i.row);
+      })();
+    } catch (err) {
+      for (const b of batch) this.pending.delete(b.s.id);
+      for (const b of [...batch, ...issues]) b.reject(err);
+      return;
+    }
+    for (const b of batch) this.pending.delete(b.s.id);
+    for (const b of [...batch, ...issues]) b.resolve();
   }
 
   count(): number {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -103,6 +103,7 @@ describe('vault import', () => {
     expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(1024);
     const thumb = await sharp(vault.media.pathOf('thumb', big.id)).metadata();
     expect(Math.max(thumb.width!, thumb.height!)).toBeLessThanOrEqual(192);
+    expect(existsSync(vault.media.pathOf('thumb', npzSample.id))).toBe(true);
     const tensors = vault.tensors.read(page.items.map((s) => s.id));
     expect(tensors.length).toBe(page.items.length * 28 * 28 * 3);
     expect(statSync(path.join(vault.dir, 'tensors-28x28x3.u8')).size).toBe(page.items.length * 28 * 28 * 3);
