@@ -30,7 +30,7 @@ export class ProgressBar {
 
   constructor(
     private readonly sink: ProgressSink | null,
-    private readonly cycles: number,
+    private cycles: number,
     private total: number,
     private readonly now: () => number = Date.now,
     private readonly plainEveryMs = 30_000,
@@ -39,7 +39,8 @@ export class ProgressBar {
   }
 
   /** Work already done before a resume counts neither toward the rate nor the remaining total. */
-  setTotal(total: number): void {
+  setPlan(cycles: number, total: number): void {
+    this.cycles = cycles;
     this.total = total;
   }
 

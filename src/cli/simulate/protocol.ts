@@ -151,7 +151,7 @@ export async function runSimulation(ctx: RunContext): Promise<RunOutcome> {
   let labeled = cp.labeled.map((l) => l.slice());
   let { gammaBar, gammaBarCycle, elapsedMs } = cp;
   const totals = fractions.map((_, c) => K * initialPerClient + c * K * budget);
-  progress?.setTotal(plannedWork(cfg, totals, cp.nextCycle, needsLocalModel(strategy)));
+  progress?.setPlan(fractions.length, plannedWork(cfg, totals, cp.nextCycle, needsLocalModel(strategy)));
 
   for (let c = cp.nextCycle; c < fractions.length; c++) {
     const tStart = Date.now();

@@ -1,0 +1,98 @@
+/** Human-readable tables: one run's cycles, and several runs grouped by strategy (mean +- std over seeds). */
+import { type CycleRecord, type HeaderRecord } from './log-schema';
+
+export interface RunLog {
+  dir: string;
+  header: HeaderRecord;
+  cycles: CycleRecord[];
+}
+
+const pct = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? '-' : (100 * v).toFixed(digits));
+
+export function runSummaryMarkdown(run: RunLog): string {
+  const h = run.header;
+  const names = h.dataset.minorityClasses.join(', ');
+  const lines = [
+    `# ${String(h.config['strategy'])} seed ${String(h.config['seed'])} on ${h.dataset.name}`,
+    '',
+    `${h.partition.pools.length} clients, ${String(h.config['partition'])} alpha ${String(h.config['alpha'])}, ${String(h.config['rounds'])} rounds x ${String(h.config['localEpochs'])} epochs per cycle, budget ${h.budgetPerClient} per client per cycle. Engine: ${h.engine}.`,
+    `Minority classes (the floor(C/2) rarest in train): ${names}.`,
+    '',
+    '| cycle | labeled | test acc % | balanced acc % | minority recall % | gamma_bar | global/local query models | minutes |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of run.cycles) {
+    const g = c.clients.filter((x) => x.queryModel === 'global').length;
+    const l = c.clients.filter((x) => x.queryModel === 'local').length;
+    lines.push(
+      `| ${c.cycle + 1} | ${pct(c.labeledFraction, 1)}% (${c.labeledTotal}) | ${pct(c.testAccuracy)} | ${pct(c.balancedAccuracy)} | ${pct(c.minorityRecall)} | ${c.gammaBar === null ? '-' : c.gammaBar.toFixed(3)} | ${c.clients.some((x) => x.queryModel) ? `${g}/${l}` : '-'} | ${(c.timings.totalMs / 60000).toFixed(1)} |`,
+    );
+  }
+  const done = run.cycles.length === h.fractions.length;
+  lines.push('', done ? 'Run complete.' : `Run incomplete: ${run.cycles.length}/${h.fractions.length} cycles.`);
+  return lines.join('\n') + '\n';
+}
+
+export function meanStd(xs: readonly number[]): { mean: number; std: number; n: number } {
+  const v = xs.filter((x) => Number.isFinite(x));
+  const n = v.length;
+  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
+  const mean = v.reduce((a, b) => a + b, 0) / n;
+  // Sample standard deviation (n - 1), 0 for a single run.
+  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+export interface StrategyRow {
+  strategy: string;
+  seeds: number[];
+  complete: number;
+  final: { accuracy: ReturnType<typeof meanStd>; balanced: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> };
+  /** Mean test accuracy at each nominal fraction (complete cycles only), with the run count. */
+  byFraction: { fraction: number; accuracy: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> }[];
+}
+
+export function groupByStrategy(runs: readonly RunLog[]): StrategyRow[] {
+  const groups = new Map<string, RunLog[]>();
+  for (const r of runs) {
+    const s = String(r.header.config['strategy']);
+    groups.set(s, [...(groups.get(s) ?? []), r]);
+  }
+  const rows: StrategyRow[] = [];
+  for (const [strategy, rs] of groups) {
+    const complete = rs.filter((r) => r.cycles.length === r.header.fractions.length);
+    const finals = complete.map((r) => r.cycles[r.cycles.length - 1] as CycleRecord);
+    const fractions = rs[0]?.header.fractions ?? [];
+    rows.push({
+      strategy,
+      seeds: rs.map((r) => Number(r.header.config['seed'])).sort((a, b) => a - b),
+      complete: complete.length,
+      final: {
+        accuracy: meanStd(finals.map((c) => c.testAccuracy)),
+        balanced: meanStd(finals.map((c) => c.balancedAccuracy)),
+        minority: meanStd(finals.map((c) => c.minorityRecall)),
+      },
+      byFraction: fractions.map((f, i) => {
+        const at = rs.map((r) => r.cycles[i]).filter((c): c is CycleRecord => c !== undefined);
+        return { fraction: f, accuracy: meanStd(at.map((c) => c.testAccuracy)), minority: meanStd(at.map((c) => c.minorityRecall)) };
+      }),
+    });
+  }
+  return rows;
+}
+
+const ms = (m: ReturnType<typeof meanStd>) => (m.n === 0 ? '-' : m.n === 1 ? `${pct(m.mean)}` : `${pct(m.mean)} +- ${pct(m.std)}`);
+
+export function comparisonMarkdown(rows: readonly StrategyRow[]): string {
+  const fractions = rows[0]?.byFraction.map((b) => b.fraction) ?? [];
+  const out = [
+    `| strategy | seeds (complete) | final acc % | final balanced acc % | final minority recall % | ${fractions.map((f) => `acc @${Math.round(f * 100)}%`).join(' | ')} |`,
+    `|---|---|---|---|---|${fractions.map(() => '---').join('|')}|`,
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.strategy} | ${r.seeds.join(',')} (${r.complete}) | ${ms(r.final.accuracy)} | ${ms(r.final.balanced)} | ${ms(r.final.minority)} | ${r.byFraction.map((b) => (b.accuracy.n ? `${pct(b.accuracy.mean)}${b.accuracy.n > 1 ? ` +- ${pct(b.accuracy.std)}` : ''} (n=${b.accuracy.n})` : '-')).join(' | ')} |`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
