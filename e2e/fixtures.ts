@@ -2,9 +2,9 @@
 // Debian Chromium with a fresh profile and the flags this closed network needs.
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 
 export interface WebHostProcess {
@@ -56,3 +56,23 @@ export const test = base.extend<{ host: WebHostProcess }>({
 });
 
 export { expect } from '@playwright/test';
+
+/** Absolute path of a folder under ../shared/datasets/images (real clinic-like image folders). */
+export function datasetImages(folder: string): string {
+  return resolve('..', 'shared', 'datasets', 'images', folder);
+}
+
+/** HAM10000 ground truth of a dataset folder: image id (file name without .jpg) -> dx code. */
+export function hamLabels(folder: string): Map<string, string> {
+  const lines = readFileSync(join(datasetImages(folder), 'labels.csv'), 'utf8').trim().split(/\r?\n/);
+  const head = lines[0]!.split(',');
+  const idCol = head.indexOf('image_id');
+  const dxCol = head.indexOf('dx');
+  return new Map(lines.slice(1).map((l) => l.split(',')).map((c) => [c[idCol]!, c[dxCol]!]));
+}
+
+/** Where e2e screenshots go (looked at by a person before a release). */
+export function screenshotPath(name: string): string {
+  mkdirSync('test-results', { recursive: true });
+  return join('test-results', name);
+}

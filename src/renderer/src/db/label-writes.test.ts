@@ -41,6 +41,9 @@ describe('writeLabel', () => {
 
     await writeLabel(db, { ...base, sampleId: 's1', value: null, cause: 'undo' });
     expect(await db.labels.get('s1')).toBeUndefined();
+    await writeLabel(db, { ...base, sampleId: 's1', value: { kind: 'class', classIndex: 3 } });
+    expect(await db.labels.get('s1')).toMatchObject({ classIndex: 3, revision: 3 });
+    await writeLabel(db, { ...base, sampleId: 's1', value: null, cause: 'undo' });
     expect(await db.samples.get('s1')).toMatchObject({ status: 'queued', labelClass: -1 });
     expect(await db.queue.get([0, 's1'])).toMatchObject({ state: 'pending' });
 
@@ -49,10 +52,12 @@ describe('writeLabel', () => {
       ['label', { kind: 'class', classIndex: 4 }, null],
       ['relabel', { kind: 'class', classIndex: 2 }, { kind: 'class', classIndex: 4 }],
       ['undo', null, { kind: 'class', classIndex: 2 }],
+      ['label', { kind: 'class', classIndex: 3 }, null],
+      ['undo', null, { kind: 'class', classIndex: 3 }],
     ]);
     const pending = await db.outbox.where('state').equals('pending').toArray();
     expect(pending.map((o) => [o.sampleId, o.kind])).toEqual([['s1', 'clear']]);
-    expect((await db.sessions.get(sessionId))?.decisions).toBe(3);
+    expect((await db.sessions.get(sessionId))?.decisions).toBe(5);
   });
 
   it('marks unsure samples and returns them to the pool status', async () => {

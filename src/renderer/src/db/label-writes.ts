@@ -38,13 +38,15 @@ export async function writeLabel(db: AnnotatorDb, change: LabelChange): Promise<
     const v = change.value;
 
     if (v?.kind === 'class') {
+      // Counted from history so a label cleared by undo and given again is revision 2.
+      const earlier = await db.labelHistory.where('sampleId').equals(change.sampleId).filter((h) => h.value?.kind === 'class').count();
       await db.labels.put({
         sampleId: change.sampleId,
         classIndex: v.classIndex,
         annotator: change.annotator,
         labeledAt: at,
         cycle: change.cycle,
-        revision: (current?.revision ?? 0) + 1,
+        revision: earlier + 1,
       });
     } else if (current) {
       await db.labels.delete(change.sampleId);

@@ -1,0 +1,132 @@
+// The annotator end to end in Chromium through the web host, on real HAM10000 images:
+// standalone setup, import, keyboard labeling with undo, reload durability, dashboard
+// balance, gallery, CSV export — with a screenshot of every screen for a person to check.
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { datasetImages, expect, hamLabels, screenshotPath, test } from './fixtures';
+
+const CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'];
+const truth = hamLabels('ham10000-dermoscopy');
+
+async function balance(page: Page): Promise<Record<string, number>> {
+  const bars = page.getByTestId('class-balance-chart').locator('[data-bar]');
+  await expect(bars).toHaveCount(CLASSES.length);
+  const out: Record<string, number> = {};
+  for (const b of await bars.all()) out[(await b.getAttribute('data-bar'))!] = Number(await b.getAttribute('data-value'));
+  return out;
+}
+
+async function currentTruth(page: Page): Promise<{ file: string; dx: string }> {
+  const file = (await page.getByTestId('current-file').textContent())!.trim();
+  const dx = truth.get(file.replace(/\.jpg$/i, ''));
+  if (!dx) throw new Error(`no ground truth for ${file}`);
+  return { file, dx };
+}
+
+test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, dashboard, export CSV', async ({ host, page }) => {
+  test.setTimeout(600_000);
+  await page.goto(host.openUrl);
+
+  // ---- First run: standalone with the HAM10000 preset.
+  await expect(page.getByTestId('first-run')).toBeVisible();
+  await page.getByTestId('preset-ham10000').click();
+  await page.getByTestId('annotator-input').fill('Dr. E2E Tester');
+  await page.getByTestId('budget-input').fill('12');
+  await page.screenshot({ path: screenshotPath('ui-first-run.png') });
+  await page.getByTestId('start-standalone').click();
+
+  // ---- Import the folder (typed path: the web host has no native picker).
+  await expect(page.getByTestId('import-path')).toBeVisible();
+  await page.getByTestId('import-path').fill(datasetImages('ham10000-dermoscopy'));
+  await page.getByTestId('import-start').click();
+  await expect(page.getByTestId('import-summary')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('summary-imported')).toHaveText('42');
+  // labels.csv sits in the folder: reported as rejected with its reason, the import went on.
+  await expect(page.getByTestId('summary-rejected')).toHaveText('1');
+  await expect(page.getByTestId('import-summary')).toContainText('labels.csv');
+  await page.screenshot({ path: screenshotPath('ui-import.png') });
+
+  // ---- Dashboard before labeling: every bar at zero.
+  await page.getByTestId('nav-dashboard').click();
+  const before = await balance(page);
+  expect(Object.values(before).reduce((a, b) => a + b, 0)).toBe(0);
+
+  // ---- Start the first cycle and wait for the query.
+  await page.getByTestId('start-cycle').first().click();
+  await page.getByTestId('nav-queue').click();
+  await expect(page.getByTestId('current-file')).toBeVisible({ timeout: 300_000 });
+  await expect(page.getByTestId('reason-panel')).toContainText('Rank');
+  await expect(page.getByTestId('queue-image').locator('img')).toHaveJSProperty('complete', true);
+  await page.screenshot({ path: screenshotPath('ui-queue.png') });
+
+  // ---- Label 10 images with the true class, by key; undo the last one.
+  const labeled: { file: string; dx: string }[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = await currentTruth(page);
+    await page.keyboard.press(String(CLASSES.indexOf(t.dx) + 1));
+    await expect(page.getByTestId('current-file')).not.toHaveText(t.file);
+    labeled.push(t);
+  }
+  await expect(page.getByTestId('queue-progress')).toContainText('10 / 12 labeled');
+  await page.keyboard.press('z');
+  const undone = labeled.pop()!;
+  await expect(page.getByTestId('current-file')).toHaveText(undone.file);
+  await expect(page.getByTestId('current-label')).toHaveText('Not labeled');
+  await expect(page.getByTestId('queue-progress')).toContainText('9 / 12 labeled');
+
+  // ---- Reload: every label is still there (Dexie first), the undone one is not.
+  await page.reload();
+  await page.getByTestId('nav-gallery').click();
+  await page.getByTestId('filter-labeled').click();
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(9);
+  await page.getByTestId('nav-queue').click();
+  await expect(page.getByTestId('queue-progress')).toContainText('9 / 12 labeled');
+  await expect(page.getByTestId('current-file')).toHaveText(undone.file);
+  // Label it again (now 10) and check the labels reached the client node.
+  await page.keyboard.press(String(CLASSES.indexOf(undone.dx) + 1));
+  labeled.push(undone);
+  await expect(page.getByTestId('queue-progress')).toContainText('10 / 12 labeled');
+  await expect(page.getByTestId('sync-state')).toHaveText('All labels synced', { timeout: 30_000 });
+
+  // ---- Dashboard: the class balance follows the labels.
+  await page.getByTestId('nav-dashboard').click();
+  const expected: Record<string, number> = Object.fromEntries(CLASSES.map((c) => [c, 0]));
+  for (const l of labeled) expected[l.dx]! += 1;
+  await expect.poll(() => balance(page)).toEqual(expected);
+  await expect(page.getByTestId('balance-total')).toContainText('10 labeled');
+  await page.screenshot({ path: screenshotPath('ui-dashboard.png') });
+
+  // ---- Gallery with a relabel drawer.
+  await page.getByTestId('nav-gallery').click();
+  await page.getByTestId('filter-all').click();
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(42);
+  await page.getByTestId('gallery-tile').first().click();
+  await expect(page.getByTestId('sample-drawer')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('ui-gallery.png') });
+  await page.keyboard.press('Escape');
+
+  // ---- Settings: export CSV and check its rows.
+  await page.getByTestId('nav-settings').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r\n/);
+  expect(csv[0]).toBe('sample_id,file_name,class_index,class_code,class_name,annotator,labeled_at,cycle,revision');
+  expect(csv).toHaveLength(11);
+  const rows = new Map(csv.slice(1).map((l) => l.split(',')).map((c) => [c[1]!, c]));
+  for (const l of labeled) {
+    const row = rows.get(l.file);
+    expect(row, l.file).toBeDefined();
+    expect(row![3]).toBe(l.dx);
+    expect(row![0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(row![5]).toBe('Dr. E2E Tester');
+    expect(Date.parse(row![6]!)).not.toBeNaN();
+  }
+  // Labeled, undone, labeled again: the second revision of its label.
+  expect(rows.get(undone.file)![8]).toBe('2');
+  await page.screenshot({ path: screenshotPath('ui-settings.png') });
+
+  // ---- Dark theme on the queue.
+  await page.getByTestId('theme-dark').click();
+  await page.getByTestId('nav-queue').click();
+  await expect(page.getByTestId('current-file')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('ui-queue-dark.png') });
+});
