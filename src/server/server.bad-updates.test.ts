@@ -116,6 +116,16 @@ describe('bad updates', () => {
     expect((await h.status()).currentRound?.reported).toEqual([a.id]);
   });
 
+  it('concurrent uploads from one client race safely: one stored, the other duplicate or conflict', async () => {
+    const body = updateFor(task, shifted(h.initial, 0.5), 3);
+    const same = await Promise.all([a.upload(task.roundId, body), a.upload(task.roundId, body)]);
+    expect(same.map((r) => r.status).sort()).toEqual([200, 201]);
+    const other = await Promise.all([b.upload(task.roundId, updateFor(task, shifted(h.initial, 0.1), 3)), b.upload(task.roundId, updateFor(task, shifted(h.initial, 0.2), 3))]);
+    expect(other.map((r) => r.status).sort()).toEqual([201, 409]);
+    const closed = (await h.status()).recentRounds.find((r) => r.roundId === task.roundId);
+    expect(closed?.reported.sort()).toEqual([a.id, b.id].sort());
+  });
+
   it('stale round: a closed round takes no new update; a retry of an accepted one still answers duplicate', async () => {
     const bodyA = updateFor(task, shifted(h.initial, 0.5), 3);
     await a.upload(task.roundId, bodyA);

@@ -2,6 +2,7 @@
 // <dataDir>/blobs/<sha256 hex>. Written to a temp file, fsynced, renamed, and the directory
 // fsynced, so a blob the database names is always complete on disk.
 import { createHash, randomBytes } from 'node:crypto';
+import { open as openAsync, rename as renameAsync } from 'node:fs/promises';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
@@ -48,6 +49,32 @@ export class BlobStore {
       fsyncSync(dirFd);
     } finally {
       closeSync(dirFd);
+    }
+    return hash;
+  }
+
+  /**
+   * put() off the event loop: the write and the fsyncs run in libuv's thread pool, so a slow
+   * disk does not stall other requests while an upload is stored.
+   */
+  async putAsync(bytes: Uint8Array, knownHash?: string): Promise<string> {
+    const hash = knownHash ?? sha256Hex(bytes);
+    const final = this.pathOf(hash);
+    if (existsSync(final)) return hash;
+    const tmp = path.join(this.dir, `.tmp-${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
+    const file = await openAsync(tmp, 'w');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await renameAsync(tmp, final);
+    const dir = await openAsync(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
     }
     return hash;
   }

@@ -210,7 +210,7 @@ export class FederationService {
     return maxUpdateBodyBytes(f.paramCount, this.engine.strategy(f.config).vectorsPerUpdate);
   }
 
-  submitUpdate(clientId: ClientId, roundId: number, body: Uint8Array): { duplicate: boolean } {
+  async submitUpdate(clientId: ClientId, roundId: number, body: Uint8Array): Promise<{ duplicate: boolean }> {
     this.engine.advance(); // a deadline that passed closes the round before we look at it
     const round = this.store.round(roundId);
     if (!round) throw new NotFoundError(`round ${roundId} does not exist`);
@@ -233,10 +233,16 @@ export class FederationService {
       },
       () => this.engine.vector(round.base_hash),
     );
-    this.blobs.put(body, bodyHash);
+    await this.blobs.putAsync(body, bodyHash);
     this.fault('update:blob-written');
     const now = this.clock();
-    this.store.transaction(() => {
+    // Other requests ran while the blob was written: check again inside the transaction.
+    const duplicate = this.store.transaction(() => {
+      const raced = this.store.update(roundId, clientId);
+      if (raced) {
+        if (raced.body_hash === bodyHash) return true;
+        throw new ConflictError(`a different update from ${clientId} is already stored for round ${roundId}; one update per client per round`);
+      }
       const again = this.store.round(roundId);
       if (again?.status !== 'open') throw new StaleRoundError(`round ${roundId} closed while the update was being stored`);
       this.store.insertUpdate({
@@ -247,7 +253,9 @@ export class FederationService {
         update_norm: valid.norm,
         received_at: now,
       });
+      return false;
     });
+    if (duplicate) return { duplicate: true };
     this.fault('update:committed');
     this.log('info', 'update accepted', { roundId, clientId, norm: Math.round(valid.norm * 1e4) / 1e4 });
     this.engine.events.emit('changed');

@@ -91,7 +91,7 @@ export function buildRouter(service: FederationService): Router {
     handler: async (ctx) => {
       const roundId = parseParam('round id', intParam('round id', ctx.params.roundId), RoundIdSchema);
       const body = await readBody(ctx.req, service.maxUpdateBytes());
-      const { duplicate } = service.submitUpdate(client(ctx), roundId, body);
+      const { duplicate } = await service.submitUpdate(client(ctx), roundId, body);
       const json: UpdateAccepted = { accepted: true, duplicate, roundId };
       return { status: duplicate ? 200 : 201, json };
     },

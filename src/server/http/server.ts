@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import type { ErrorBody, ErrorCode } from '../../shared/wire';
 import { BlobStore } from '../data/blob-store';
 import { openDatabase } from '../data/db';
@@ -84,6 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   service.recover();
   const router = buildRouter(service);
   const lifetime = new AbortController();
+  setMaxListeners(0, lifetime.signal); // one listener per in-flight request
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
@@ -126,7 +128,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     handle(req, res).catch((e: unknown) => log('error', 'unhandled request error', { error: String(e) }));
   };
   const server = opts.tls ? https.createServer({ cert: pem(opts.tls.cert), key: pem(opts.tls.key) }, listener) : http.createServer(listener);
-  server.keepAliveTimeout = 10_000;
+  // Long keep-alive (clients poll): idle sockets closed by the server while a client reuses them
+  // show up as ECONNRESET on the client, so keep them well beyond the poll interval.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
