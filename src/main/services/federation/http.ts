@@ -1,6 +1,6 @@
 // The wire contract over fetch: bearer auth, a timeout per request, JSON validated with the
 // shared wire schemas, and errors classified by what the caller should do about them.
-import { z } from 'zod';
+import { type z } from 'zod';
 import { ErrorBodySchema, type ErrorCode } from '../../../shared/wire';
 
 /** The server could not be reached (or answered 5xx): retry later. */
