@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gradEmbeddingFactors, gradientEmbeddings, gradSqDist, materializeGradEmbeddings } from './gradEmbedding';
+import { gradEmbeddingFactors, gradientEmbeddings, gradSqDist, lowerToGradRow, materializeGradEmbeddings } from './gradEmbedding';
 import { fromRows } from './matrix';
 import { syntheticClient } from './synthetic';
 
@@ -30,5 +30,17 @@ describe('gradient embeddings', () => {
       expect(gradSqDist(f, i, f, j)).toBeCloseTo(d, 9);
     }
     expect(materializeGradEmbeddings(f, [3]).data).toEqual(g.data.slice(3 * g.cols, 4 * g.cols));
+  });
+
+  it('lowerToGradRow lowers every row to its distance from the center (clamped at 0)', () => {
+    const c = syntheticClient({ poolSize: 23, labeledSize: 5, numClasses: 3, featureDim: 5, seed: 4 });
+    const f = gradEmbeddingFactors(c.globalFeatures!, c.globalProbs!);
+    const md = new Float64Array(23).fill(Infinity);
+    md[4] = 0.5;
+    lowerToGradRow(f, 7, md);
+    for (let i = 0; i < 23; i++) {
+      const d = Math.max(0, gradSqDist(f, i, f, 7));
+      expect(md[i]).toBe(i === 4 ? Math.min(0.5, d) : d);
+    }
   });
 });

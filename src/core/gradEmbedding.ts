@@ -85,3 +85,56 @@ export function materializeGradEmbeddings(f: GradEmbeddingFactors, rowsToTake?: 
 export function gradientEmbeddings(features: Matrix, probs: Matrix, labels?: ArrayLike<number>): Matrix<Float64Array> {
   return materializeGradEmbeddings(gradEmbeddingFactors(features, probs, labels));
 }
+
+/**
+ * minDist[i] = min(minDist[i], max(0, ||g_i - g_c||^2)) for every row i, with g_c = row c of
+ * the same set. Four rows per pass over h_c (see distance.ts); used by BADGE's k-means++.
+ */
+export function lowerToGradRow(f: GradEmbeddingFactors, c: number, minDist: Float64Array): void {
+  const N = f.features.rows;
+  const D = f.features.cols;
+  const C = f.coeffs.cols;
+  const h = f.features.data;
+  const v = f.coeffs.data;
+  const sq = f.sqNorms;
+  const hc = c * D;
+  const vc = c * C;
+  const sc = sq[c] as number;
+  const vdot = (i: number): number => {
+    let s = 0;
+    for (let k = 0, o = i * C; k < C; k++) s += (v[o + k] as number) * (v[vc + k] as number);
+    return s;
+  };
+  const lower = (i: number, hd: number): void => {
+    const d = (sq[i] as number) + sc - 2 * hd * vdot(i);
+    const x = d > 0 ? d : 0;
+    if (x < (minDist[i] as number)) minDist[i] = x;
+  };
+  let i = 0;
+  for (; i + 4 <= N; i += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const o0 = i * D;
+    const o1 = o0 + D;
+    const o2 = o1 + D;
+    const o3 = o2 + D;
+    for (let k = 0; k < D; k++) {
+      const w = h[hc + k] as number;
+      s0 += w * (h[o0 + k] as number);
+      s1 += w * (h[o1 + k] as number);
+      s2 += w * (h[o2 + k] as number);
+      s3 += w * (h[o3 + k] as number);
+    }
+    lower(i, s0);
+    lower(i + 1, s1);
+    lower(i + 2, s2);
+    lower(i + 3, s3);
+  }
+  for (; i < N; i++) {
+    let s = 0;
+    for (let k = 0, o = i * D; k < D; k++) s += (h[hc + k] as number) * (h[o + k] as number);
+    lower(i, s);
+  }
+}

@@ -9,7 +9,7 @@
  * built. If every remaining distance is 0 (duplicates), the lowest unchosen index is taken
  * (the official code would stop in a debugger there).
  */
-import { gradEmbeddingFactors, gradSqDist } from '../gradEmbedding';
+import { gradEmbeddingFactors, lowerToGradRow } from '../gradEmbedding';
 import { type Matrix } from '../matrix';
 import { type ScoreReason } from './types';
 import { defineStrategy, sortedIndices } from './validate';
@@ -32,15 +32,11 @@ export const badgeStrategy = defineStrategy('badge', ['globalFeatures', 'globalP
     chosen[current] = 1;
     reasons.push({ kind: 'score', index: current, rank: n, metric: 'kmeanspp-sq-distance', value });
     if (n === b - 1) break;
+    lowerToGradRow(f, current, d2);
     let total = 0;
     for (let i = 0; i < N; i++) {
-      if (chosen[i]) {
-        d2[i] = 0;
-        continue;
-      }
-      const d = Math.max(0, gradSqDist(f, i, f, current));
-      if (d < (d2[i] as number)) d2[i] = d;
-      total += d2[i] as number;
+      if (chosen[i]) d2[i] = 0;
+      else total += d2[i] as number;
     }
     let next = -1;
     if (total > 0) {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { QueryInputError } from '../errors';
 import { gradEmbeddingFactors } from '../gradEmbedding';
+import { lowerToRow } from '../distance';
+import { greedyKCenter } from '../kcenter';
 import { kmeans } from '../kmeans';
-import { type Matrix } from '../matrix';
+import { type Matrix, rowSquaredNorms } from '../matrix';
 import { createRng } from '../rng';
 import { syntheticClient } from '../synthetic';
 import { entropy, margin } from '../uncertainty';
+import { coresetGreedy } from './coreset';
 import { kafalScores } from './kafal';
 import { predictedClassGradBlock } from './logo';
 import { getStrategy, STRATEGY_NAMES } from './registry';
@@ -152,7 +155,7 @@ describe('baseline properties', () => {
     const out = getStrategy('logo').select(client, B, createRng(11));
     expect(out.selected).toHaveLength(B);
     const emb = predictedClassGradBlock(client.localFeatures!, client.localProbs!);
-    const { labels } = kmeans(emb, { k: B, maxIter: 5 }, createRng(11));
+    const { labels } = kmeans(emb, { k: B, maxIter: 10 }, createRng(11));
     const H = entropy(client.globalProbs!);
     const clustersUsed = new Set<number>();
     for (const r of out.reasons) {
@@ -203,5 +206,20 @@ describe('baseline properties', () => {
     expect(codeOf(() => getStrategy('kafal').select(bad, 3, createRng(1)))).toBe('shape-mismatch');
     const wrongC = { ...client, globalProbs: { data: new Float64Array(500 * 5).fill(0.2), rows: 500, cols: 5 } };
     expect(codeOf(() => getStrategy('entropy').select(wrongC, 3, createRng(1)))).toBe('shape-mismatch');
+  });
+});
+
+describe('coreset lazy exactness', () => {
+  it('matches an eager greedy k-center over full distances, pick for pick', () => {
+    const x = client.globalFeatures!;
+    const lab = client.labeledGlobalFeatures!;
+    const xn = rowSquaredNorms(x);
+    const ln = rowSquaredNorms(lab);
+    const md = new Float64Array(x.rows).fill(Infinity);
+    for (let j = 0; j < lab.rows; j++) lowerToRow(x, xn, lab, ln, j, md);
+    const eager = greedyKCenter(md, 60, (j, m) => lowerToRow(x, xn, x, xn, j, m));
+    const lazy = coresetGreedy(x, lab, 60);
+    expect(Array.from(lazy.picks)).toEqual(Array.from(eager.picks));
+    expect(Array.from(lazy.distances)).toEqual(Array.from(eager.distances));
   });
 });
