@@ -29,7 +29,7 @@ function median(xs: number[]): number {
 
 const MB = 1024 * 1024;
 
-/** Time `runs` calls; memory = growth of heap+ArrayBuffers and RSS across one call after a GC. */
+/** Time `runs` calls; memory = median over 3 calls of the heap+ArrayBuffers and RSS growth across one call after a GC. */
 function measure(fn: () => unknown, runs: number): { ms: number; all: number[]; heapMB: number; rssMB: number; runs: number } {
   const t0 = performance.now();
   fn(); // warm-up (JIT)
@@ -40,18 +40,24 @@ function measure(fn: () => unknown, runs: number): { ms: number; all: number[]; 
     fn();
     all.push(performance.now() - t);
   }
-  gc?.();
-  gc?.();
-  const m0 = process.memoryUsage();
-  const keep = fn();
-  const m1 = process.memoryUsage();
-  void keep;
+  const heap: number[] = [];
+  const rss: number[] = [];
+  for (let m = 0; m < 3; m++) {
+    gc?.();
+    gc?.();
+    const m0 = process.memoryUsage();
+    const keep = fn();
+    const m1 = process.memoryUsage();
+    void keep;
+    heap.push((m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers) / MB);
+    rss.push((m1.rss - m0.rss) / MB);
+  }
   return {
     ms: median(all),
     all,
     runs,
-    heapMB: (m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers) / MB,
-    rssMB: (m1.rss - m0.rss) / MB,
+    heapMB: median(heap),
+    rssMB: median(rss),
   };
 }
 

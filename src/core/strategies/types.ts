@@ -76,7 +76,7 @@ export interface QuerySelection {
   budget: number;
   /** Selected pool indices, ascending, unique. */
   selected: number[];
-  /** One reason per selected sample, in pick order. */
+  /** One reason per selected sample, in pick order (FairFAL: class by class, then pick order). */
   reasons: QueryReason[];
   fairfal?: FairFALDetails;
 }
