@@ -5,6 +5,8 @@ export interface LabelClass {
   code: string;
   /** What a clinician reads. */
   name: string;
+  /** Fits on a button. */
+  short?: string;
 }
 
 export interface LabelSet {
@@ -19,9 +21,9 @@ export const HAM10000_LABEL_SET: LabelSet = {
   title: 'Dermoscopy — HAM10000 (7 classes)',
   description: 'Pigmented skin lesions as in the HAM10000 / ISIC 2018 dataset.',
   classes: [
-    { code: 'akiec', name: 'Actinic keratosis / intraepithelial carcinoma' },
+    { code: 'akiec', name: 'Actinic keratosis / intraepithelial carcinoma', short: 'Actinic keratosis' },
     { code: 'bcc', name: 'Basal cell carcinoma' },
-    { code: 'bkl', name: 'Benign keratosis-like lesion' },
+    { code: 'bkl', name: 'Benign keratosis-like lesion', short: 'Benign keratosis' },
     { code: 'df', name: 'Dermatofibroma' },
     { code: 'mel', name: 'Melanoma' },
     { code: 'nv', name: 'Melanocytic nevus' },
@@ -35,12 +37,12 @@ export const FUNDUS_LABEL_SET: LabelSet = {
   description: 'Single-diagnosis colour fundus photographs as in ODIR-5K.',
   classes: [
     { code: 'normal', name: 'Normal' },
-    { code: 'dr', name: 'Diabetic retinopathy' },
+    { code: 'dr', name: 'Diabetic retinopathy', short: 'Diabetic ret.' },
     { code: 'glaucoma', name: 'Glaucoma' },
     { code: 'cataract', name: 'Cataract' },
-    { code: 'amd', name: 'Age-related macular degeneration' },
-    { code: 'hypertensive', name: 'Hypertensive retinopathy' },
-    { code: 'myopia', name: 'Pathological myopia' },
+    { code: 'amd', name: 'Age-related macular degeneration', short: 'AMD' },
+    { code: 'hypertensive', name: 'Hypertensive retinopathy', short: 'Hypertensive ret.' },
+    { code: 'myopia', name: 'Pathological myopia', short: 'Path. myopia' },
   ],
 };
 

@@ -7,9 +7,10 @@ export interface Bar {
   color: string;
 }
 
-const W = 640;
-const H = 260;
-const PAD = { top: 16, right: 16, bottom: 56, left: 40 };
+// Drawn wide: the chart spans the dashboard, so text stays near its CSS size.
+const W = 1000;
+const H = 280;
+const PAD = { top: 22, right: 16, bottom: 34, left: 40 };
 
 export function BarChart({ bars, reference, referenceLabel, title, testId }: { bars: Bar[]; reference?: number; referenceLabel?: string; title: string; testId?: string }) {
   const max = Math.max(1, reference ?? 0, ...bars.map((b) => b.value));
@@ -37,7 +38,7 @@ export function BarChart({ bars, reference, referenceLabel, title, testId }: { b
               <title>{`${b.label}: ${b.value}`}</title>
             </rect>
             <text className="chart-value" x={x + bw / 2} y={y(b.value) - 5} textAnchor="middle">{b.value}</text>
-            <text className="chart-label" x={x + bw / 2} y={H - PAD.bottom + 18} textAnchor="middle">{b.key}</text>
+            <text className="chart-label" x={x + bw / 2} y={H - PAD.bottom + 20} textAnchor="middle">{b.key}</text>
           </g>
         );
       })}

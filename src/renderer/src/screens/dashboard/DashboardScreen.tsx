@@ -42,8 +42,8 @@ export function DashboardScreen() {
           <CycleControl allDecided={false} />
           {status && (
             <dl className="facts compact">
-              <dt>Labeled this cycle</dt><dd>{status.labeledThisCycle} / {status.budget}</dd>
-              <dt>Labeled set (main)</dt><dd>{status.labeledTotal}</dd>
+              <dt>Labeled this cycle</dt><dd>{balance?.labeledThisCycle ?? 0} / {status.budget}</dd>
+              <dt>Labeled set</dt><dd>{balance?.total ?? 0} here · {status.labeledTotal} received by the client node</dd>
               <dt>Pool</dt><dd>{status.poolSize.toLocaleString()} images</dd>
             </dl>
           )}

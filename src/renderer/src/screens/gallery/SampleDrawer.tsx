@@ -35,7 +35,7 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
       <div className="drawer-classes">
         {ws.classes.map((c) => (
           <button key={c.code} type="button" className={`class-btn small ${sample.labelClass === c.index ? 'active' : ''}`} style={{ ['--class-color' as string]: c.color }} onClick={() => set({ kind: 'class', classIndex: c.index })} data-testid={`relabel-${c.code}`}>
-            {c.key && <Kbd k={c.key} />} <span className="class-name">{c.name}</span>
+            {c.key && <Kbd k={c.key} />} <span className="class-name" title={c.name}>{c.short}</span>
           </button>
         ))}
         <button type="button" className="btn" onClick={() => set({ kind: 'unsure' })}>Unsure</button>

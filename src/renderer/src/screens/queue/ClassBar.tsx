@@ -22,7 +22,7 @@ export function ClassBar({ classes, current, onPick, disabled }: { classes: Clas
           >
             {c.key && <Kbd k={c.key} />}
             <span className="class-code">{c.code}</span>
-            <span className="class-name">{c.name}</span>
+            <span className="class-name">{c.short}</span>
           </button>
         );
       })}

@@ -25,8 +25,8 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
             <>
               <dt>Pseudo-label</dt>
               <dd>
-                {pseudo ? <><ClassSwatch color={pseudo.color} /> {pseudo.name}</> : `class ${r.pseudoLabel}`}
-                {r.prototypeProb !== null && <span className="muted"> · {pct(r.prototypeProb)}</span>}
+                {pseudo ? <span className="nowrap" title={pseudo.name}><ClassSwatch color={pseudo.color} /> {pseudo.short}</span> : `class ${r.pseudoLabel}`}
+                {r.prototypeProb !== null && <span className="muted">{pct(r.prototypeProb)}</span>}
               </dd>
             </>
           )}
@@ -65,7 +65,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
           <ul className="prediction" data-testid="prediction">
             {ranked.map(({ p, c }, i) => (
               <li key={c?.code ?? i} className={i === 0 ? 'top' : ''}>
-                <span className="pred-name">{c ? <><ClassSwatch color={c.color} /> {c.name}</> : '?'}</span>
+                <span className="pred-name" title={c?.name}>{c ? <><ClassSwatch color={c.color} /> {c.short}</> : '?'}</span>
                 <span className="pred-bar" aria-hidden><span style={{ width: pct(p), background: c?.color }} /></span>
                 <span className="pred-p mono">{pct(p)}</span>
               </li>
