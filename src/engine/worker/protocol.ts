@@ -1,0 +1,134 @@
+/**
+ * The one message protocol between the engine worker and its host. Every message crossing the
+ * thread boundary is parsed with these schemas on arrival; requests carry an id, every reply
+ * and progress event names the id it belongs to.
+ */
+import { z } from 'zod';
+
+// z.custom keeps the plain Float32Array type (its buffer may be shared or transferred).
+const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array');
+const i32 = z.custom<Int32Array>((v) => v instanceof Int32Array, 'expected an Int32Array');
+const u8 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array');
+const backendName = z.enum(['tensorflow', 'wasm', 'cpu']);
+
+export const TensorSpecSchema = z.object({ name: z.string(), shape: z.array(z.number().int().positive()), trainable: z.boolean() });
+export const WeightSetSchema = z.object({ specs: z.array(TensorSpecSchema), data: f32 });
+export const ModelConfigSchema = z.object({
+  name: z.string().min(1),
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  numClasses: z.number().int().min(2),
+});
+
+export const TrainOptionsSchema = z.object({
+  epochs: z.number().int().positive(),
+  lr: z.number().positive(),
+  batchSize: z.number().int().positive().optional(),
+  momentum: z.number().min(0).max(1).optional(),
+  weightDecay: z.number().min(0).optional(),
+  schedule: z.object({ milestones: z.array(z.number().int().nonnegative()), gamma: z.number().positive(), unit: z.enum(['epoch', 'batch']) }).optional(),
+  hflip: z.boolean().optional(),
+  proxMu: z.number().min(0).optional(),
+  earlyStopAccuracy: z.number().min(0).max(1).optional(),
+  seed: z.number().int(),
+});
+
+const id = z.number().int().nonnegative();
+const job = { id, model: ModelConfigSchema, datasetId: z.string().min(1), indices: i32 };
+
+export const RequestSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('init'), id, prefer: z.array(backendName).optional() }),
+  z.object({
+    type: z.literal('registerDataset'),
+    id,
+    datasetId: z.string().min(1),
+    images: u8,
+    labels: i32,
+    count: z.number().int().nonnegative(),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    channels: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal('dropDataset'), id, datasetId: z.string().min(1) }),
+  z.object({ type: z.literal('train'), ...job, weights: WeightSetSchema, options: TrainOptionsSchema }),
+  z.object({ type: z.literal('predict'), ...job, weights: WeightSetSchema, features: z.boolean(), batchSize: z.number().int().positive().optional() }),
+  z.object({
+    type: z.literal('embed'),
+    ...job,
+    featureWeights: WeightSetSchema,
+    probsWeights: WeightSetSchema.optional(),
+    labels: i32.optional(),
+    batchSize: z.number().int().positive().optional(),
+  }),
+  z.object({ type: z.literal('evaluate'), ...job, weights: WeightSetSchema, batchSize: z.number().int().positive().optional() }),
+  z.object({ type: z.literal('memory'), id }),
+  z.object({ type: z.literal('cancel'), id, jobId: id }),
+]);
+export type EngineRequest = z.infer<typeof RequestSchema>;
+
+export const BackendReportSchema = z.object({
+  active: backendName,
+  attempts: z.array(z.object({ name: backendName, ok: z.boolean(), reason: z.string().optional() })),
+  threads: z.number().int().positive(),
+});
+
+export const EpochStatSchema = z.object({ epoch: z.number(), loss: z.number(), accuracy: z.number(), lr: z.number() });
+export const MetricsSchema = z.object({
+  accuracy: z.number(),
+  balancedAccuracy: z.number(),
+  perClassRecall: z.array(z.number()),
+  confusion: z.array(z.array(z.number())),
+  count: z.number(),
+});
+
+export const ResultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ready'), backend: BackendReportSchema }),
+  z.object({ kind: z.literal('ok') }),
+  z.object({
+    kind: z.literal('train'),
+    weights: WeightSetSchema,
+    history: z.array(EpochStatSchema),
+    stoppedEarly: z.boolean(),
+    steps: z.number().int(),
+    scheduleUnit: z.enum(['epoch', 'batch', 'none']),
+  }),
+  z.object({ kind: z.literal('predict'), count: z.number(), numClasses: z.number(), probs: f32, featureDim: z.number(), features: f32 }),
+  z.object({ kind: z.literal('embed'), count: z.number(), dim: z.number(), embeddings: f32, features: f32, probs: f32 }),
+  z.object({ kind: z.literal('evaluate'), metrics: MetricsSchema }),
+  z.object({ kind: z.literal('memory'), numTensors: z.number(), numBytes: z.number() }),
+]);
+export type EngineResult = z.infer<typeof ResultSchema>;
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  cause?: SerializedError | undefined;
+}
+export const SerializedErrorSchema: z.ZodType<SerializedError> = z.lazy(() =>
+  z.object({ name: z.string(), message: z.string(), stack: z.string().optional(), cause: SerializedErrorSchema.optional() }),
+);
+
+export const ResponseSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), id, epoch: z.number().int(), batch: z.number().int(), batches: z.number().int(), loss: z.number() }),
+  z.object({ type: z.literal('result'), id, result: ResultSchema }),
+  z.object({ type: z.literal('error'), id, error: SerializedErrorSchema }),
+]);
+export type EngineResponse = z.infer<typeof ResponseSchema>;
+
+export function serializeError(e: unknown, depth = 0): SerializedError {
+  if (e instanceof Error) {
+    const cause = depth < 4 && e.cause !== undefined ? serializeError(e.cause, depth + 1) : undefined;
+    return { name: e.name, message: e.message, stack: e.stack, ...(cause ? { cause } : {}) };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+/** Rebuilds an Error (name, message, cause chain) on the host side. */
+export function deserializeError(s: SerializedError): Error {
+  const err = new Error(s.message, s.cause ? { cause: deserializeError(s.cause) } : undefined);
+  err.name = s.name;
+  if (s.stack) err.stack = s.stack;
+  return err;
+}
