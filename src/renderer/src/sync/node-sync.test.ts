@@ -1,0 +1,98 @@
+// NodeSync against the real contract (client + dispatcher) with a scripted client node:
+// samples and the query land in Dexie without touching labels; the outbox drains as the
+// whole labeled set, survives a failing node, and is not resent once delivered.
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError, type ApiImpl, type Queue, type Sample } from '../../../shared/api';
+import { createApiClient } from '../../../shared/api/client';
+import { createDispatcher } from '../../../shared/api/dispatch';
+import { AnnotatorDb } from '../db/database';
+import { writeLabel } from '../db/label-writes';
+import { NodeSync } from './node-sync';
+
+const id = (i: number) => i.toString(16).padStart(64, '0');
+const sample = (i: number, queued = false): Sample => ({
+  id: id(i) as Sample['id'], name: `img${i}.png`, sourcePath: `/d/img${i}.png`, source: 'file', width: 10, height: 10,
+  importedAt: new Date(0).toISOString(), previewUrl: `/media/preview/${id(i)}.webp`, thumbnailUrl: `/media/thumb/${id(i)}.webp`,
+  sourceLabel: null, predictedClass: null, queued,
+});
+const reason = { strategy: 'fairfal', rank: 0, pseudoLabel: 1, prototypeProb: 0.5, normalizedEntropy: 0.9, queryModel: 'local' as const, kcenterDistance: null, classRank: 0, score: null };
+
+let db: AnnotatorDb;
+let n = 0;
+let submitted: { labels: { sampleId: string; label: number }[]; final: boolean }[];
+let failSubmit: boolean;
+let vault: Sample[];
+let queue: Queue;
+
+function client() {
+  const impl = {
+    vault: {
+      listSamples: async ({ offset, limit, ids }: { offset: number; limit: number; ids?: string[] }) => {
+        const list = ids ? vault.filter((s) => ids.includes(s.id)) : vault;
+        return { total: list.length, offset, items: list.slice(offset, offset + limit) };
+      },
+    },
+    cycle: {
+      getQueue: async () => queue,
+      submitLabels: async (input: { labels: { sampleId: string; label: number }[]; final: boolean }) => {
+        if (failSubmit) throw new ApiError('unavailable', 'client node restarting');
+        submitted.push(input);
+        return { accepted: input.labels.length, ignored: [], status: { step: 'labeling', cycle: 0, round: null, roundsPerCycle: null, busy: false, progress: null, message: '', budget: 2, labeledThisCycle: 0, labeledTotal: input.labels.length, poolSize: 3, updatedAt: new Date(0).toISOString() } };
+      },
+    },
+  } as unknown as ApiImpl;
+  const dispatch = createDispatcher(impl);
+  return createApiClient({ call: (s, m, i) => dispatch(s, m, i), subscribe: () => () => {} });
+}
+
+beforeEach(() => {
+  db = new AnnotatorDb(`sync-${n++}`);
+  submitted = [];
+  failSubmit = false;
+  vault = [sample(1), sample(2, true), sample(3, true)];
+  queue = { cycle: 0, createdAt: new Date(0).toISOString(), budget: 2, details: {}, items: [
+    { sampleId: id(3) as Sample['id'], reason: { ...reason, rank: 0 }, prediction: { label: 2, probs: [0.1, 0.2, 0.7] } },
+    { sampleId: id(2) as Sample['id'], reason: { ...reason, rank: 1 }, prediction: { label: 0, probs: [0.6, 0.2, 0.2] } },
+  ] };
+});
+afterEach(async () => {
+  db.close();
+  await db.delete();
+});
+
+describe('NodeSync', () => {
+  it('pulls samples and the query without overwriting labels made here', async () => {
+    const sync = new NodeSync(client(), db);
+    await sync.pullSamples();
+    await writeLabel(db, { sampleId: id(1), value: { kind: 'class', classIndex: 2 }, annotator: 'a', cycle: 0, sessionId: null });
+    await sync.pullSamples();
+    await sync.pullQueue();
+    expect(await db.samples.get(id(1))).toMatchObject({ status: 'labeled', labelClass: 2, previewUrl: `/media/preview/${id(1)}.webp` });
+    expect(await db.samples.get(id(3))).toMatchObject({ status: 'queued', predictedClass: 2, predictedProb: 0.7 });
+    const rows = await db.queue.where('[cycle+rank]').between([0, -Infinity], [0, Infinity]).toArray();
+    expect(rows.map((r) => [r.sampleId, r.state])).toEqual([[id(3), 'pending'], [id(2), 'pending']]);
+  });
+
+  it('drains the outbox as the whole labeled set, keeps it when the node fails, and does not resend', async () => {
+    const sync = new NodeSync(client(), db);
+    await sync.pullSamples();
+    await writeLabel(db, { sampleId: id(2), value: { kind: 'class', classIndex: 1 }, annotator: 'a', cycle: 0, sessionId: null });
+    failSubmit = true;
+    await sync.drain();
+    expect(sync.snapshot().lastError).toMatch(/restarting/);
+    expect(await db.outbox.where('state').equals('failed').count()).toBe(1);
+
+    failSubmit = false;
+    await writeLabel(db, { sampleId: id(3), value: { kind: 'class', classIndex: 0 }, annotator: 'a', cycle: 0, sessionId: null });
+    await sync.drain();
+    expect(submitted).toEqual([{ labels: expect.arrayContaining([{ sampleId: id(2), label: 1 }, { sampleId: id(3), label: 0 }]), final: false }]);
+    expect(await db.outbox.where('state').anyOf('pending', 'failed').count()).toBe(0);
+    expect(sync.snapshot()).toMatchObject({ lastError: null });
+
+    await sync.drain();
+    expect(submitted).toHaveLength(1);
+    await sync.drain(true);
+    expect(submitted[1]).toMatchObject({ final: true });
+  });
+});
