@@ -1,9 +1,10 @@
-/** Picks the trainer for a run: the worker pool when more than one worker is asked for, else in-process. */
+/** Picks the trainer for a run: the engine's worker pool for --workers > 1, else in-process (one thread). */
 import { type SimConfig } from './config';
 import { type SimData } from './data';
 import { InProcessEngineTrainer } from './engine-trainer';
+import { PoolEngineTrainer } from './pool-trainer';
 import { type SimTrainer } from './trainer';
 
-export async function createSimTrainer(_cfg: SimConfig, data: SimData): Promise<SimTrainer> {
-  return InProcessEngineTrainer.create(data);
+export async function createSimTrainer(cfg: SimConfig, data: SimData): Promise<SimTrainer> {
+  return cfg.workers > 1 ? PoolEngineTrainer.create(data, cfg.workers) : InProcessEngineTrainer.create(data);
 }
