@@ -57,6 +57,11 @@ export function NavBar({ route, onNavigate }: { route: Route; onNavigate(r: Rout
           {unsynced ? `${unsynced} label change${unsynced === 1 ? '' : 's'} not yet synced` : 'All labels synced'}
           {syncState.lastError && unsynced ? <span className="warn"> · retrying</span> : null}
         </div>
+        {syncState.ignored.length > 0 && (
+          <div className="warn" title={syncState.ignored.slice(0, 10).map((i) => `${i.sampleId.slice(0, 12)}…: ${i.reason}`).join('\n')}>
+            {syncState.ignored.length} label{syncState.ignored.length === 1 ? '' : 's'} refused by the client node
+          </div>
+        )}
       </div>
     </nav>
   );
