@@ -155,7 +155,7 @@ function mathBench(paramCount: number) {
 }
 
 /** Part 2: 200 clients polling and uploading concurrently. */
-async function loadBench() {
+async function loadBench(mode: 'short-poll' | 'long-poll') {
   const { dataDir, initial, child, clients } = await setup(LOAD_CLIENTS);
   const latTask: number[] = [];
   const latUpload: number[] = [];
@@ -196,7 +196,7 @@ async function loadBench() {
           let task: Awaited<ReturnType<TestClient['task']>> | null = null;
           const s = performance.now();
           try {
-            task = await c.task();
+            task = await c.task(mode === 'long-poll' ? 25_000 : 0);
           } catch (e) {
             failed++;
             const why = String((e as Error).cause ?? e).slice(0, 120);
@@ -223,15 +223,33 @@ async function loadBench() {
   }
 }
 
+type LoadResult = Awaited<ReturnType<typeof loadBench>>;
+function summarize(load: LoadResult) {
+  return {
+    clients: LOAD_CLIENTS,
+    params: 114_055,
+    roundsPerRun: LOAD_ROUNDS_PER_RUN,
+    runs: load.runs.map((r) => ({ ...r, rps: r1(r.rps), p50: r1(r.p50), p95: r1(r.p95), p95Task: r1(r.p95Task), p95Upload: r1(r.p95Upload), seconds: r1(r.seconds) })),
+    medianRps: r1(median(load.runs.map((r) => r.rps))),
+    medianP95Ms: r1(median(load.runs.map((r) => r.p95))),
+    medianP95TaskMs: r1(median(load.runs.map((r) => r.p95Task))),
+    medianP95UploadMs: r1(median(load.runs.map((r) => r.p95Upload))),
+    medianRoundSeconds: r1(median(load.runs.map((r) => r.seconds / LOAD_ROUNDS_PER_RUN))),
+    failedRequests: load.runs.reduce((s, r) => s + r.failed, 0),
+    failureReasons: load.failures,
+    serverPeakRssMb: r1(load.rss),
+  };
+}
+
 const only = process.env.FF_BENCH_ONLY;
 if (only === 'load') {
-  const l = await loadBench();
-  console.log(JSON.stringify(l, null, 1));
+  console.log(JSON.stringify(await loadBench('short-poll'), null, 1));
+  console.log(JSON.stringify(await loadBench('long-poll'), null, 1));
   process.exit(0);
 }
 const agg = await aggregationBench();
 const math = mathBench(114_055);
-const load = await loadBench();
+const loads = { shortPoll: await loadBench('short-poll'), longPoll: await loadBench('long-poll') };
 
 const results = {
   date: new Date().toISOString(),
@@ -249,23 +267,21 @@ const results = {
     serverPeakRssMb: r1(agg.rss),
     targetMs: 500,
   },
-  load: {
-    clients: LOAD_CLIENTS,
-    params: 114_055,
-    roundsPerRun: LOAD_ROUNDS_PER_RUN,
-    runs: load.runs.map((r) => ({ ...r, rps: r1(r.rps), p50: r1(r.p50), p95: r1(r.p95), p95Task: r1(r.p95Task), p95Upload: r1(r.p95Upload), seconds: r1(r.seconds) })),
-    medianRps: r1(median(load.runs.map((r) => r.rps))),
-    medianP95Ms: r1(median(load.runs.map((r) => r.p95))),
-    medianP95TaskMs: r1(median(load.runs.map((r) => r.p95Task))),
-    medianP95UploadMs: r1(median(load.runs.map((r) => r.p95Upload))),
-    failedRequests: load.runs.reduce((s, r) => s + r.failed, 0),
-    failureReasons: load.failures,
-    serverPeakRssMb: r1(load.rss),
-  },
+  load: { shortPoll: summarize(loads.shortPoll), longPoll: summarize(loads.longPoll) },
 };
 
 const a = results.aggregation;
-const l = results.load;
+const loadRows = (['shortPoll', 'longPoll'] as const).flatMap((mode) => {
+  const l = results.load[mode];
+  const label = mode === 'shortPoll' ? 'poll every retryAfterMs (500 ms)' : 'long-poll (waitMs=25000)';
+  return [
+    `| ${l.clients} clients, ${label}, uploading (${l.roundsPerRun} rounds/run, ${l.runs.length} runs) | requests/s, median | ${l.medianRps} | |`,
+    `| | p95 latency all requests / GET /v1/task / upload, median | ${l.medianP95Ms} / ${l.medianP95TaskMs} / ${l.medianP95UploadMs} ms | |`,
+    `| | seconds per round (200 uploads + aggregation), median | ${l.medianRoundSeconds} s | |`,
+    `| | failed requests (all runs) | ${l.failedRequests} | 0 |`,
+    `| | server peak RSS | ${l.serverPeakRssMb} MB | |`,
+  ];
+});
 const table = [
   '| benchmark | metric | value | target |',
   '|---|---|---|---|',
@@ -274,11 +290,7 @@ const table = [
   `| | upload-inclusive (100 uploads over loopback -> version published), median | ${a.medianUploadInclusiveMs} ms | |`,
   `| | in-process FedAvg / coordinate median (math only) | ${a.inProcessFedAvgMs} / ${a.inProcessCoordinateMedianMs} ms | |`,
   `| | server peak RSS | ${a.serverPeakRssMb} MB | |`,
-  `| ${l.clients} clients polling + uploading (${l.roundsPerRun} rounds/run, ${l.runs.length} runs) | requests/s, median | ${l.medianRps} | |`,
-  `| | p95 latency, all requests, median | ${l.medianP95Ms} ms | |`,
-  `| | p95 GET /v1/task / p95 upload | ${l.medianP95TaskMs} / ${l.medianP95UploadMs} ms | |`,
-  `| | failed requests (all runs) | ${l.failedRequests} | 0 |`,
-  `| | server peak RSS | ${l.serverPeakRssMb} MB | |`,
+  ...loadRows,
 ].join('\n');
 process.stdout.write(`\n${table}\n\n${results.machine.cpus} x ${results.machine.cpu}, Node ${results.machine.node}\n`);
 writeFileSync(path.join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');

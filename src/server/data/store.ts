@@ -68,7 +68,15 @@ interface RawFederationRow {
 }
 
 export class FederationStore {
+  /** The config is immutable once created; parse its JSON once (federation() runs per request). */
+  private configCache: { json: string; config: FederationConfig } | null = null;
+
   constructor(readonly db: Db) {}
+
+  private parseConfig(json: string): FederationConfig {
+    if (this.configCache?.json !== json) this.configCache = { json, config: FederationConfigSchema.parse(JSON.parse(json)) };
+    return this.configCache.config;
+  }
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
@@ -83,7 +91,7 @@ export class FederationStore {
     const r = this.db.prepare('SELECT * FROM federation WHERE id = 1').get() as RawFederationRow | undefined;
     if (!r) throw new Error('no federation in this data directory; run `server federation create` first');
     return {
-      config: FederationConfigSchema.parse(JSON.parse(r.config_json)),
+      config: this.parseConfig(r.config_json),
       adminTokenHash: r.admin_token_hash,
       initialHash: r.initial_hash,
       paramCount: r.param_count,

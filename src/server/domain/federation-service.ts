@@ -258,7 +258,8 @@ export class FederationService {
     if (duplicate) return { duplicate: true };
     this.fault('update:committed');
     this.log('info', 'update accepted', { roundId, clientId, norm: Math.round(valid.norm * 1e4) / 1e4 });
-    this.engine.events.emit('changed');
+    // No 'changed' event here: a report changes only this client's task. advance() emits one
+    // when a round or phase transition follows, which is what long-polls wait for.
     this.engine.advanceSafely();
     return { duplicate: false };
   }
@@ -276,7 +277,8 @@ export class FederationService {
     }
     this.store.insertGamma(cycle, clientId, gamma, this.clock());
     this.log('info', 'gamma received', { cycle, clientId });
-    this.engine.events.emit('changed');
+    // No 'changed' event here: a report changes only this client's task. advance() emits one
+    // when a round or phase transition follows, which is what long-polls wait for.
     this.engine.advanceSafely();
   }
 
@@ -289,7 +291,8 @@ export class FederationService {
     }
     this.store.insertReady(cycle, clientId, this.clock());
     this.log('info', 'client ready', { cycle, clientId });
-    this.engine.events.emit('changed');
+    // No 'changed' event here: a report changes only this client's task. advance() emits one
+    // when a round or phase transition follows, which is what long-polls wait for.
     this.engine.advanceSafely();
   }
 

@@ -162,7 +162,7 @@ export class RoundEngine {
     const started = performance.now();
     const strategy = this.strategy(f.config);
     const updates: ClientUpdate[] = rows.map((r) => {
-      const decoded = decodeUpdate(blobs.get(r.body_hash));
+      const decoded = decodeUpdate(blobs.get(r.body_hash), { copy: false });
       const u: ClientUpdate = { clientId: r.client_id, weights: decoded.weights, sampleCount: r.sample_count };
       if (decoded.controlDelta) u.controlDelta = decoded.controlDelta;
       return u;

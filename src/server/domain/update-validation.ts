@@ -24,7 +24,7 @@ export function maxUpdateBodyBytes(paramCount: number, vectors: 1 | 2): number {
 export function validateUpdate(body: Uint8Array, expect: RoundExpectation, baseWeights: () => Float32Array): ValidatedUpdate {
   let decoded: DecodedUpdate;
   try {
-    decoded = decodeUpdate(body);
+    decoded = decodeUpdate(body, { copy: false }); // validation only reads
   } catch (e) {
     if (e instanceof UpdateFormatError) throw new InvalidUpdateError(e.message);
     throw e;

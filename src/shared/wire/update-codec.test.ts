@@ -52,3 +52,14 @@ describe('schemas', () => {
     expect(TaskSchema.safeParse({ kind: 'train' }).success).toBe(false);
   });
 });
+
+describe('zero-copy decode', () => {
+  it('returns views when aligned and equal values either way', () => {
+    const bytes = encodeUpdate({ header, weights: Float32Array.from([1, 2, 3]) });
+    const view = decodeUpdate(bytes, { copy: false });
+    const copy = decodeUpdate(bytes);
+    expect(Array.from(view.weights)).toEqual(Array.from(copy.weights));
+    expect(view.weights.buffer).toBe(bytes.buffer);
+    expect(copy.weights.buffer).not.toBe(bytes.buffer);
+  });
+});

@@ -55,7 +55,10 @@ function writeFloats(out: Uint8Array, offset: number, values: Float32Array): voi
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] ?? 0, true);
 }
 
-function readFloats(bytes: Uint8Array, offset: number, count: number): Float32Array {
+function readFloats(bytes: Uint8Array, offset: number, count: number, copy = true): Float32Array {
+  if (!copy && LITTLE_ENDIAN_HOST && (bytes.byteOffset + offset) % 4 === 0) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
+  }
   const out = new Float32Array(count);
   if (LITTLE_ENDIAN_HOST) {
     new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * 4));
@@ -88,8 +91,13 @@ export function encodeUpdate(update: DecodedUpdate): Uint8Array {
   return out;
 }
 
-/** Parses and structurally checks an update body. Semantic checks (round, shape, norm) are the server's. */
-export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
+/**
+ * Parses and structurally checks an update body. Semantic checks (round, shape, norm) are the
+ * server's. With `{ copy: false }` the vectors may be views sharing memory with `bytes` (no copy;
+ * for read-only use).
+ */
+export function decodeUpdate(bytes: Uint8Array, opts: { copy?: boolean } = {}): DecodedUpdate {
+  const copy = opts.copy ?? true;
   if (bytes.length < 16) throw new UpdateFormatError(`update body is ${bytes.length} bytes, shorter than the 16-byte minimum`);
   const magic = new TextDecoder().decode(bytes.subarray(0, 4));
   if (magic !== UPDATE_MAGIC) throw new UpdateFormatError(`update body must start with "${UPDATE_MAGIC}"`);
@@ -118,9 +126,9 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
     );
   }
   const start = 16 + headerLength;
-  const weights = readFloats(bytes, start, paramCount);
+  const weights = readFloats(bytes, start, paramCount, copy);
   const result: DecodedUpdate = { header: parsed.data, weights };
-  if (vectors === 2) result.controlDelta = readFloats(bytes, start + paramCount * 4, paramCount);
+  if (vectors === 2) result.controlDelta = readFloats(bytes, start + paramCount * 4, paramCount, copy);
   return result;
 }
 
