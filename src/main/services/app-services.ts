@@ -1,7 +1,11 @@
 // Composition root of the client node's services. The Electron shell, the web host and the
 // tests all build the services here, so every host runs exactly the same code.
 import { mkdirSync } from 'node:fs';
-import { api, ApiError, type ApiImpl, type ApiServiceName, type BackendReport } from '../../shared/api';
+import path from 'node:path';
+import type { ApiImpl, BackendReport } from '../../shared/api';
+import { createClientNode, type ClientNode } from './client-node';
+import { FileSecretStore, type SecretStore } from './federation/secret-store';
+import { electronMediaUrl, webMediaUrl } from './vault/media-store';
 import { ApiEventBus } from './event-bus';
 import { createSystemService } from './system-service';
 
@@ -12,11 +16,17 @@ export interface AppServicesOptions {
   appVersion: string;
   /** The engine's backend choice; defaults to probing the engine in this process. */
   backend?: Promise<BackendReport>;
+  /** Where the federation credential is kept (Electron: safeStorage); default a 0600 file. */
+  secrets?: SecretStore;
+  /** The host's native folder picker (Electron dialog). */
+  pickFolder?: () => Promise<string | null>;
 }
 
 export interface AppServices {
   impl: ApiImpl;
   events: ApiEventBus;
+  /** The client node (vault, link, orchestrator) behind the API, e.g. for the media route. */
+  node: ClientNode;
   dispose(): Promise<void>;
 }
 
@@ -24,25 +34,23 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   mkdirSync(opts.dataDir, { recursive: true });
   const events = new ApiEventBus();
   const backend = opts.backend ?? probeEngineBackend();
+  const node = createClientNode({
+    dataDir: opts.dataDir,
+    events,
+    secrets: opts.secrets ?? new FileSecretStore(path.join(opts.dataDir, 'secrets')),
+    mediaUrl: opts.host === 'electron' ? electronMediaUrl : webMediaUrl,
+    ...(opts.pickFolder ? { pickFolder: opts.pickFolder } : {}),
+    log: (line) => console.error(`[client-node] ${line}`),
+  });
   const impl: ApiImpl = {
     system: createSystemService({ ...opts, backend, events }),
-    vault: unavailable('vault'),
-    federation: unavailable('federation'),
-    cycle: unavailable('cycle'),
+    ...node.services,
   };
-  return { impl, events, dispose: async () => {} };
+  void node.resume().catch((err: unknown) => console.error('client node could not resume:', err));
+  return { impl, events, node, dispose: () => node.close() };
 }
 
 async function probeEngineBackend(): Promise<BackendReport> {
   const { loadBestBackend } = await import('../../engine/backend');
   return loadBestBackend();
-}
-
-/** Placeholder while a service is being built: every method answers 'unavailable'. */
-function unavailable<S extends ApiServiceName>(service: S): ApiImpl[S] {
-  const impl: Record<string, () => Promise<never>> = {};
-  for (const m of Object.keys(api[service].methods)) {
-    impl[m] = () => Promise.reject(new ApiError('unavailable', `${service}.${m} is not available yet`));
-  }
-  return impl as unknown as ApiImpl[S];
 }

@@ -2,7 +2,7 @@
 // over a real WebSocket.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createAppServices, type AppServices } from '../services/app-services';
@@ -29,6 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host.stop();
+  await services.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -104,5 +105,25 @@ describe('web host', () => {
     services.events.emit('system', 'backendReady', { active: 'wasm', attempts: [], threads: 2 });
     expect(await got).toMatchObject({ type: 'event', service: 'system', event: 'backendReady', payload: { active: 'wasm' } });
     ws.close();
+  });
+
+  it('serves vault previews and thumbnails at /media behind the token cookie', async () => {
+    const dermo = resolve('../shared/datasets/images/ham10000-dermoscopy-600x450');
+    const { importId } = await services.impl.vault.importPaths({ paths: [dermo] });
+    await services.node.vault.runningImport()?.done;
+    expect((await services.impl.vault.getImport({ importId })).imported).toBeGreaterThan(0);
+    const page = await services.impl.vault.listSamples({ offset: 0, limit: 10 });
+    const sample = page.items[0]!;
+    expect(sample.previewUrl).toBe(`/media/preview/${sample.id}.webp`);
+    const cookie = await cookieFromOpenUrl();
+    const url = (p: string) => new URL(p, host.url).toString();
+    const preview = await fetch(url(sample.previewUrl), { headers: { cookie } });
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get('content-type')).toBe('image/webp');
+    expect(Buffer.from(await preview.arrayBuffer()).toString('latin1', 8, 12)).toBe('WEBP');
+    expect((await fetch(url(sample.thumbnailUrl), { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(url(sample.previewUrl))).status).toBe(401);
+    expect((await fetch(url(`/media/preview/${'0'.repeat(64)}.webp`), { headers: { cookie } })).status).toBe(404);
+    expect((await fetch(url('/media/preview/../../node.sqlite'), { headers: { cookie } })).status).toBe(404);
   });
 });

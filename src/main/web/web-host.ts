@@ -1,6 +1,7 @@
 // The web host: serves the built renderer and the typed API over a WebSocket on loopback, so
 // the real UI runs in a browser where Electron cannot start (and in the e2e tests).
 // Every request must carry the per-launch token (URL once, then a cookie).
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,6 +15,30 @@ import {
 import type { AppServices } from '../services/app-services';
 import { newLaunchToken, tokenCookie, tokenFromCookie, tokensEqual } from './auth';
 import { serveStatic } from './static-files';
+import { parseMediaPath } from '../services/vault/media-store';
+
+/** Vault previews and thumbnails: GET /media/<preview|thumb>/<sha256>.webp (same token cookie as everything else). */
+const MEDIA_PREFIX = '/media/';
+
+function serveMedia(services: AppServices, tail: string, res: ServerResponse): void {
+  const m = parseMediaPath(tail);
+  if (!m) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    return void res.end('not found');
+  }
+  const file = services.node.vault.media.pathOf(m.kind, m.hash);
+  const stream = createReadStream(file);
+  stream.once('open', () => {
+    // Content addressed: a hash's bytes never change, so the browser may keep them.
+    res.writeHead(200, { 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
+    stream.pipe(res);
+  });
+  stream.once('error', () => {
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('not found');
+  });
+}
 
 export interface WebHostOptions {
   services: AppServices;
@@ -55,6 +80,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.writeHead(405, { Allow: 'GET' });
       return res.end();
     }
+    if (url.pathname.startsWith(MEDIA_PREFIX)) return serveMedia(opts.services, url.pathname.slice(MEDIA_PREFIX.length - 1), res);
     serveStatic(opts.rendererDir, url.pathname, res);
   });
 

@@ -1,0 +1,106 @@
+// The client node without any host: vault + federation link + engine + cycle orchestrator
+// over one node.sqlite, with explicit dependencies. The Electron shell, the web host and the
+// headless CLI all build it here, so they run identical code.
+import path from 'node:path';
+import type { ApiImpl } from '../../shared/api';
+import { CycleOrchestrator, type EvaluationSet } from './cycle/orchestrator';
+import { CycleStore } from './cycle/cycle-store';
+import { createCycleService } from './cycle/cycle-service';
+import { InProcessEngine, type EngineAdapter } from './cycle/engine-adapter';
+import { ModelFiles } from './cycle/model-files';
+import type { ApiEventBus } from './event-bus';
+import { connectionStatus, createFederationService } from './federation/federation-service';
+import { FederationLink } from './federation/link';
+import type { SecretStore } from './federation/secret-store';
+import { openNodeDb, type Db } from './storage/node-db';
+import type { MediaUrlFn } from './vault/media-store';
+import { Vault } from './vault/vault';
+import { createVaultService } from './vault/vault-service';
+
+export interface ClientNodeOptions {
+  dataDir: string;
+  secrets: SecretStore;
+  mediaUrl: MediaUrlFn;
+  events?: ApiEventBus;
+  engine?: EngineAdapter;
+  pickFolder?: () => Promise<string | null>;
+  evaluation?: () => EvaluationSet | null;
+  fetchImpl?: typeof fetch;
+  longPollMs?: number;
+  localOnlyEpochs?: number;
+  importConcurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface ClientNode {
+  db: Db;
+  vault: Vault;
+  link: FederationLink;
+  orchestrator: CycleOrchestrator;
+  engine: EngineAdapter;
+  models: ModelFiles;
+  services: Pick<ApiImpl, 'vault' | 'federation' | 'cycle'>;
+  /** Restores the credential and resumes the cycle where it stopped. */
+  resume(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createClientNode(o: ClientNodeOptions): ClientNode {
+  const db = openNodeDb(o.dataDir);
+  const events = o.events;
+  const vault = new Vault({
+    db,
+    dataDir: o.dataDir,
+    mediaUrl: o.mediaUrl,
+    ...(o.importConcurrency ? { concurrency: o.importConcurrency } : {}),
+    onProgress: (p) => events?.emit('vault', 'importProgress', p),
+    onFinished: (s) => events?.emit('vault', 'importFinished', s),
+  });
+  const engine = o.engine ?? new InProcessEngine();
+  const models = new ModelFiles(path.join(o.dataDir, 'models'));
+  let emitConnection = () => {};
+  const link = new FederationLink({ db, dataDir: o.dataDir, secrets: o.secrets, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), onChange: () => emitConnection() });
+  const store = new CycleStore(db);
+  const orchestrator = new CycleOrchestrator({
+    store,
+    vault,
+    engine,
+    link,
+    models,
+    ...(o.evaluation ? { evaluation: o.evaluation } : {}),
+    ...(o.longPollMs !== undefined ? { longPollMs: o.longPollMs } : {}),
+    ...(o.localOnlyEpochs !== undefined ? { localOnlyEpochs: o.localOnlyEpochs } : {}),
+    ...(o.log ? { log: o.log } : {}),
+    onStatus: (s) => events?.emit('cycle', 'statusChanged', s),
+    onQueue: (q) => events?.emit('cycle', 'queueReady', q),
+    onMetrics: (m) => events?.emit('cycle', 'metricsUpdated', m),
+  });
+  const fedDeps = { link, orchestrator, secretKind: o.secrets.kind };
+  emitConnection = () => events?.emit('federation', 'connectionChanged', connectionStatus(fedDeps));
+  const services = {
+    vault: createVaultService({ vault, ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}) }),
+    federation: createFederationService(fedDeps),
+    cycle: createCycleService({ orchestrator, engine, models, vault, dataDir: o.dataDir }),
+  };
+  return {
+    db,
+    vault,
+    link,
+    orchestrator,
+    engine,
+    models,
+    services,
+    async resume() {
+      const mode = orchestrator.state().mode;
+      if (mode === 'federated') await link.restore();
+      const task = orchestrator.task();
+      if (task) await vault.setTensorShape(task.inputShape);
+      orchestrator.start();
+    },
+    async close() {
+      await orchestrator.stop();
+      await vault.close();
+      db.close();
+    },
+  };
+}

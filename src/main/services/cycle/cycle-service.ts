@@ -1,0 +1,71 @@
+// Implements the `cycle` contract over the orchestrator.
+import path from 'node:path';
+import { ApiError, type ApiImpl } from '../../../shared/api';
+import { exportBinary, exportTfjs } from './model-files';
+import type { CycleOrchestrator } from './orchestrator';
+import { modelTask } from './orchestrator';
+import type { EngineAdapter } from './engine-adapter';
+import type { ModelFiles } from './model-files';
+import type { Vault } from '../vault/vault';
+
+export interface CycleServiceDeps {
+  orchestrator: CycleOrchestrator;
+  engine: EngineAdapter;
+  models: ModelFiles;
+  vault: Vault;
+  dataDir: string;
+  now?: () => Date;
+}
+
+export function createCycleService(deps: CycleServiceDeps): ApiImpl['cycle'] {
+  const { orchestrator: orch } = deps;
+  const now = deps.now ?? (() => new Date());
+  return {
+    async getStatus() {
+      return orch.status();
+    },
+    async getQueue() {
+      return orch.queue();
+    },
+    async getMetrics() {
+      return orch.metrics();
+    },
+    async submitLabels({ labels, final }) {
+      const task = orch.task();
+      if (!task) throw new ApiError('conflict', 'join a federation or start standalone before labeling');
+      const known = new Set(deps.vault.index.getSamples(labels.map((l) => l.sampleId)).map((r) => r.id));
+      const ignored: { sampleId: string; reason: string }[] = [];
+      const accepted = labels.filter((l) => {
+        if (!known.has(l.sampleId)) ignored.push({ sampleId: l.sampleId, reason: 'not in the vault' });
+        else if (l.label >= task.classNames.length) ignored.push({ sampleId: l.sampleId, reason: `class ${l.label} is outside the label set` });
+        else return true;
+        return false;
+      });
+      orch.submitLabels(accepted, final);
+      return { accepted: accepted.length, ignored: ignored.slice(0, 1000), status: orch.status() };
+    },
+    async startLocalWork() {
+      if (!orch.task()) throw new ApiError('conflict', 'join a federation or start standalone first');
+      orch.startLocalWork();
+      return orch.status();
+    },
+    async cancelLocalWork() {
+      await orch.cancel();
+      return orch.status();
+    },
+    async exportModel({ format, directory }) {
+      const task = orch.task();
+      const hash = orch.state().modelHash;
+      if (!task || !hash) throw new ApiError('conflict', 'there is no trained model to export yet');
+      const weights = deps.models.load(hash);
+      const mt = modelTask(task);
+      const dir = directory ?? path.join(deps.dataDir, 'exports', now().toISOString().replace(/[:.]/g, '-'));
+      const specs = deps.engine.specs(mt);
+      const files =
+        format === 'binary'
+          ? exportBinary(dir, mt, specs, weights, { cycle: orch.state().cycle, modelHash: hash, task: task.name })
+          : exportTfjs(dir, mt, specs, weights, task.classNames);
+      return { format, files, modelHash: hash };
+    },
+  };
+}

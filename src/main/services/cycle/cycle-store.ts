@@ -1,0 +1,144 @@
+// Everything the cycle persists in node.sqlite: the state machine's current state, the task
+// definition, the queue with reasons, the labeled set main last received, predictions and
+// per-cycle metrics. Reads are validated (the database is a boundary too).
+import { z } from 'zod';
+import {
+  CycleMetricsSchema,
+  CycleStepSchema,
+  QueueReasonSchema,
+  SampleIdSchema,
+  TaskInfoSchema,
+  type CycleMetrics,
+  type Queue,
+  type QueueItem,
+  type TaskInfo,
+} from '../../../shared/api';
+import { KvCell, type Db } from '../storage/node-db';
+
+export const CycleStateSchema = z.object({
+  mode: z.enum(['none', 'federated', 'standalone']),
+  step: CycleStepSchema,
+  cycle: z.number().int().nonnegative(),
+  round: z.number().int().nonnegative().nullable(),
+  roundsPerCycle: z.number().int().positive().nullable(),
+  message: z.string(),
+  budget: z.number().int().nonnegative(),
+  /** Hash (sha256 of the float32 blob) of the model behind predictions and export. */
+  modelHash: z.string().nullable(),
+  /** FairFAL's gamma_bar as the server sent it (federated). */
+  gammaBar: z.number().nullable(),
+  updatedAt: z.string(),
+});
+export type CycleState = z.infer<typeof CycleStateSchema>;
+
+const QueueMetaSchema = z.object({
+  cycle: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  budget: z.number().int().nonnegative(),
+  details: z.record(z.string(), z.union([z.number(), z.string(), z.array(z.number())])),
+});
+
+const PredictionRowSchema = z.object({ label: z.number().int().nonnegative(), probs: z.array(z.number()) });
+
+export function initialState(now: string): CycleState {
+  return { mode: 'none', step: 'idle', cycle: 0, round: null, roundsPerCycle: null, message: 'Join a federation or work standalone', budget: 0, modelHash: null, gammaBar: null, updatedAt: now };
+}
+
+export class CycleStore {
+  readonly stateCell: KvCell<typeof CycleStateSchema>;
+  readonly taskCell: KvCell<typeof TaskInfoSchema>;
+  private readonly queueMeta: KvCell<typeof QueueMetaSchema>;
+
+  constructor(private readonly db: Db) {
+    this.stateCell = new KvCell(db, 'cycle.state', CycleStateSchema);
+    this.taskCell = new KvCell(db, 'cycle.task', TaskInfoSchema);
+    this.queueMeta = new KvCell(db, 'cycle.queue', QueueMetaSchema);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  task(): TaskInfo | null {
+    return this.taskCell.get();
+  }
+
+  /** Replaces the labeled set (the renderer sends it whole). */
+  setLabels(labels: readonly { sampleId: string; label: number }[]): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO labels (sample_id, label) VALUES (?, ?)');
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM labels').run();
+      for (const l of labels) insert.run(l.sampleId, l.label);
+    });
+  }
+
+  labels(): Map<string, number> {
+    const rows = this.db.prepare('SELECT sample_id, label FROM labels').all() as { sample_id: string; label: number }[];
+    return new Map(rows.map((r) => [r.sample_id, r.label]));
+  }
+
+  labelCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM labels').get() as { n: number }).n;
+  }
+
+  queuedLabeledCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM queue_items q JOIN labels l ON l.sample_id = q.sample_id').get() as { n: number }).n;
+  }
+
+  /** Stores a new queue (replacing the last one) together with the pool predictions and the new state. */
+  saveQueue(queue: Queue, predictions: { sampleId: string; label: number; probs: number[] }[], state: CycleState): void {
+    const insertQ = this.db.prepare('INSERT INTO queue_items (sample_id, rank, reason_json) VALUES (?, ?, ?)');
+    const insertP = this.db.prepare('INSERT OR REPLACE INTO predictions (sample_id, label, probs_json) VALUES (?, ?, ?)');
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM queue_items').run();
+      for (const item of queue.items) insertQ.run(item.sampleId, item.reason.rank, JSON.stringify({ reason: item.reason, prediction: item.prediction }));
+      for (const p of predictions) insertP.run(p.sampleId, p.label, JSON.stringify(p.probs));
+      this.queueMeta.set({ cycle: queue.cycle, createdAt: queue.createdAt, budget: queue.budget, details: queue.details });
+      this.stateCell.set(state);
+    });
+  }
+
+  queue(): Queue | null {
+    const meta = this.queueMeta.get();
+    if (!meta) return null;
+    const rows = this.db.prepare('SELECT sample_id, reason_json FROM queue_items ORDER BY rank').all() as { sample_id: string; reason_json: string }[];
+    const ItemJson = z.object({ reason: QueueReasonSchema, prediction: PredictionRowSchema });
+    const items: QueueItem[] = rows.map((r) => {
+      const j = ItemJson.parse(JSON.parse(r.reason_json));
+      return { sampleId: SampleIdSchema.parse(r.sample_id), reason: j.reason, prediction: j.prediction };
+    });
+    return { ...meta, items };
+  }
+
+  clearQueue(): void {
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM queue_items').run();
+      this.queueMeta.delete();
+    });
+  }
+
+  saveMetrics(m: CycleMetrics): void {
+    this.db.prepare('INSERT OR REPLACE INTO cycle_metrics (cycle, json) VALUES (?, ?)').run(m.cycle, JSON.stringify(CycleMetricsSchema.parse(m)));
+  }
+
+  hasMetrics(cycle: number): boolean {
+    return this.db.prepare('SELECT 1 FROM cycle_metrics WHERE cycle = ?').get(cycle) !== undefined;
+  }
+
+  metrics(): CycleMetrics[] {
+    const rows = this.db.prepare('SELECT json FROM cycle_metrics ORDER BY cycle').all() as { json: string }[];
+    return rows.map((r) => CycleMetricsSchema.parse(JSON.parse(r.json)));
+  }
+
+  /** Leaving a federation: the queue, predictions, metrics and state go; labels stay with the renderer. */
+  reset(state: CycleState): void {
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM queue_items').run();
+      this.db.prepare('DELETE FROM predictions').run();
+      this.db.prepare('DELETE FROM cycle_metrics').run();
+      this.queueMeta.delete();
+      this.taskCell.delete();
+      this.stateCell.set(state);
+    });
+  }
+}

@@ -1,0 +1,107 @@
+// Implements the `federation` contract: join (enrol + follow the server), standalone, leave,
+// and the connection status the status bar shows.
+import {
+  ApiError,
+  LABEL_SET_PRESETS,
+  type ApiImpl,
+  type ConnectionStatus,
+  type TaskInfo,
+} from '../../../shared/api';
+import type { CycleOrchestrator } from '../cycle/orchestrator';
+import { FederationOfflineError, FederationRejectedError } from './http';
+import type { FederationLink } from './link';
+import type { PublicFederation } from '../../../shared/wire';
+
+export interface FederationServiceDeps {
+  link: FederationLink;
+  orchestrator: CycleOrchestrator;
+  secretKind: string;
+}
+
+export function taskFromFederation(f: PublicFederation, clients: number | null = null): TaskInfo {
+  const c = f.config;
+  return {
+    name: c.name,
+    classNames: c.classNames,
+    model: c.model.name,
+    inputShape: c.model.inputShape,
+    strategy: c.strategy.name,
+    cycles: c.cycles,
+    roundsPerCycle: c.roundsPerCycle,
+    localEpochs: c.localEpochs,
+    // The server sends the exact per-client budget with each query task; this is the estimate.
+    budgetPerCycle: clients ? Math.floor(c.labelingBudgetPerCycle / clients) : c.labelingBudgetPerCycle,
+  };
+}
+
+export function connectionStatus(deps: FederationServiceDeps): ConnectionStatus {
+  const s = deps.orchestrator.state();
+  const e = deps.link.enrolment();
+  const mode = s.mode;
+  return {
+    state: mode === 'none' ? 'none' : mode === 'standalone' ? 'standalone' : deps.link.state,
+    mode,
+    serverUrl: mode === 'federated' ? (e?.serverUrl ?? null) : null,
+    clientId: mode === 'federated' ? (e?.clientId ?? null) : null,
+    displayName: e?.displayName ?? null,
+    task: deps.orchestrator.task(),
+    lastContactAt: deps.link.lastContactAt,
+    lastError: deps.link.lastError,
+    outboxPending: deps.link.outbox.pendingCount(),
+    secretStore: deps.secretKind,
+  };
+}
+
+export function createFederationService(deps: FederationServiceDeps): ApiImpl['federation'] {
+  const { link, orchestrator } = deps;
+  return {
+    async getConnection() {
+      return connectionStatus(deps);
+    },
+    async join({ serverUrl, code, displayName }) {
+      if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
+      try {
+        const e = await link.enrol(serverUrl, code, displayName);
+        await orchestrator.configure('federated', taskFromFederation(e.federation));
+      } catch (err) {
+        if (err instanceof FederationOfflineError) throw new ApiError('unavailable', err.message);
+        if (err instanceof FederationRejectedError) throw new ApiError(err.code === 'invalid_code' ? 'invalid-input' : 'conflict', err.message);
+        throw err;
+      }
+      orchestrator.start();
+      return connectionStatus(deps);
+    },
+    async startStandalone(input) {
+      if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
+      if ((input.preset === undefined) === (input.classNames === undefined)) throw new ApiError('invalid-input', 'give either a preset or your own classNames');
+      const classNames = input.preset ? [...LABEL_SET_PRESETS[input.preset]] : (input.classNames as string[]);
+      await orchestrator.configure('standalone', {
+        name: input.name,
+        classNames,
+        model: 'cnn4conv',
+        inputShape: [28, 28, 3],
+        strategy: input.strategy,
+        cycles: 1000,
+        roundsPerCycle: 1,
+        localEpochs: input.epochs,
+        budgetPerCycle: input.budgetPerCycle,
+      });
+      return connectionStatus(deps);
+    },
+    async leave() {
+      await orchestrator.reset();
+      await link.leave();
+      return connectionStatus(deps);
+    },
+    async flushOutbox() {
+      if (orchestrator.state().mode !== 'federated') return { delivered: 0, pending: 0 };
+      try {
+        const r = await link.flush(true);
+        return { delivered: r.delivered, pending: r.pending };
+      } catch (err) {
+        if (err instanceof FederationRejectedError) throw new ApiError('unauthorized', err.message);
+        throw err;
+      }
+    },
+  };
+}
