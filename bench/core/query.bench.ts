@@ -65,6 +65,9 @@ function client(n: number): QueryInput {
   return { ...syntheticClient({ poolSize: n, labeledSize: L, numClasses: C, featureDim: D, seed: 7 }), gammaBar: 0.3 };
 }
 
+// Warm the JIT on a small client so the first measured size is not charged for compilation.
+measure(() => fairfalQuery(client(2000), BUDGET), 1);
+
 const scaling: { n: number; ms: number; heapMB: number; rssMB: number }[] = [];
 for (const n of SIZES) {
   const input = client(n);

@@ -102,3 +102,67 @@ function lower(minDist: Float64Array, i: number, d: number): void {
   const v = d > 0 ? d : 0;
   if (v < (minDist[i] as number)) minDist[i] = v;
 }
+
+/**
+ * Fold center `label` (row j of y) into a running nearest/second-nearest assignment of every
+ * row of x: best/second are squared distances, arg the nearest center's label.
+ */
+export function assignToRow(
+  x: Matrix,
+  xn: Float64Array,
+  y: Matrix,
+  yn: Float64Array,
+  j: number,
+  label: number,
+  best: Float64Array,
+  second: Float64Array,
+  arg: Int32Array,
+): void {
+  const D = x.cols;
+  const xd = x.data;
+  const yd = y.data;
+  const co = j * D;
+  const cn = yn[j] as number;
+  const N = x.rows;
+  const dots = new Float64Array(4); // scratch: typed-array slots keep doubles unboxed
+  for (let i = 0; i < N; i += 4) {
+    const rows = Math.min(4, N - i);
+    if (rows === 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      const o0 = i * D;
+      const o1 = o0 + D;
+      const o2 = o1 + D;
+      const o3 = o2 + D;
+      for (let k = 0; k < D; k++) {
+        const v = yd[co + k] as number;
+        s0 += v * (xd[o0 + k] as number);
+        s1 += v * (xd[o1 + k] as number);
+        s2 += v * (xd[o2 + k] as number);
+        s3 += v * (xd[o3 + k] as number);
+      }
+      dots[0] = s0;
+      dots[1] = s1;
+      dots[2] = s2;
+      dots[3] = s3;
+    } else {
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let k = 0, o = (i + r) * D; k < D; k++) s += (yd[co + k] as number) * (xd[o + k] as number);
+        dots[r] = s;
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      const ii = i + r;
+      const raw = (xn[ii] as number) + cn - 2 * (dots[r] as number);
+      const d = raw > 0 ? raw : 0;
+      if (d < (best[ii] as number)) {
+        second[ii] = best[ii] as number;
+        best[ii] = d;
+        arg[ii] = label;
+      } else if (d < (second[ii] as number)) second[ii] = d;
+    }
+  }
+}

@@ -100,41 +100,43 @@ export function lowerToGradRow(f: GradEmbeddingFactors, c: number, minDist: Floa
   const hc = c * D;
   const vc = c * C;
   const sc = sq[c] as number;
-  const vdot = (i: number): number => {
-    let s = 0;
-    for (let k = 0, o = i * C; k < C; k++) s += (v[o + k] as number) * (v[vc + k] as number);
-    return s;
-  };
-  const lower = (i: number, hd: number): void => {
-    const d = (sq[i] as number) + sc - 2 * hd * vdot(i);
-    const x = d > 0 ? d : 0;
-    if (x < (minDist[i] as number)) minDist[i] = x;
-  };
-  let i = 0;
-  for (; i + 4 <= N; i += 4) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    const o0 = i * D;
-    const o1 = o0 + D;
-    const o2 = o1 + D;
-    const o3 = o2 + D;
-    for (let k = 0; k < D; k++) {
-      const w = h[hc + k] as number;
-      s0 += w * (h[o0 + k] as number);
-      s1 += w * (h[o1 + k] as number);
-      s2 += w * (h[o2 + k] as number);
-      s3 += w * (h[o3 + k] as number);
+  const hd = new Float64Array(4); // scratch: typed-array slots keep doubles unboxed
+  for (let i = 0; i < N; i += 4) {
+    const rows = Math.min(4, N - i);
+    if (rows === 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      const o0 = i * D;
+      const o1 = o0 + D;
+      const o2 = o1 + D;
+      const o3 = o2 + D;
+      for (let k = 0; k < D; k++) {
+        const w = h[hc + k] as number;
+        s0 += w * (h[o0 + k] as number);
+        s1 += w * (h[o1 + k] as number);
+        s2 += w * (h[o2 + k] as number);
+        s3 += w * (h[o3 + k] as number);
+      }
+      hd[0] = s0;
+      hd[1] = s1;
+      hd[2] = s2;
+      hd[3] = s3;
+    } else {
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let k = 0, o = (i + r) * D; k < D; k++) s += (h[hc + k] as number) * (h[o + k] as number);
+        hd[r] = s;
+      }
     }
-    lower(i, s0);
-    lower(i + 1, s1);
-    lower(i + 2, s2);
-    lower(i + 3, s3);
-  }
-  for (; i < N; i++) {
-    let s = 0;
-    for (let k = 0, o = i * D; k < D; k++) s += (h[hc + k] as number) * (h[o + k] as number);
-    lower(i, s);
+    for (let r = 0; r < rows; r++) {
+      const ii = i + r;
+      let vd = 0;
+      for (let k = 0, o = ii * C; k < C; k++) vd += (v[o + k] as number) * (v[vc + k] as number);
+      const d = (sq[ii] as number) + sc - 2 * (hd[r] as number) * vd;
+      const x = d > 0 ? d : 0;
+      if (x < (minDist[ii] as number)) minDist[ii] = x;
+    }
   }
 }

@@ -7,7 +7,7 @@
  * `maxIter` iterations. Empty clusters keep their previous center (they may stay empty).
  * Memory: O(N + k D). Euclidean distances.
  */
-import { lowerToRow, nearestTwo } from './distance';
+import { assignToRow, nearestTwo } from './distance';
 import { type Matrix, rowSquaredNorms } from './matrix';
 import { type Rng } from './rng';
 
@@ -36,22 +36,33 @@ function sqDist(a: Float64Array | Float32Array, ao: number, b: Float64Array, bo:
   return s;
 }
 
-/** k-means++ seeding: row indices of the k initial centers. */
-export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Int32Array {
+interface Seeding {
+  picks: Int32Array;
+  /** Squared distance to the nearest / second-nearest seed, and the nearest seed. */
+  best: Float64Array;
+  second: Float64Array;
+  arg: Int32Array;
+}
+
+/** k-means++ that also keeps every row's nearest two seeds, so no separate assignment pass. */
+function seed(x: Matrix, k: number, rng: Rng): Seeding {
   const N = x.rows;
   const picks = new Int32Array(k);
-  const d2 = new Float64Array(N).fill(Infinity);
+  const best = new Float64Array(N).fill(Infinity);
+  const second = new Float64Array(N).fill(Infinity);
+  const arg = new Int32Array(N);
   const xn = rowSquaredNorms(x);
   picks[0] = rng.int(N);
-  for (let n = 0; n < k - 1; n++) {
-    lowerToRow(x, xn, x, xn, picks[n] as number, d2);
+  for (let n = 0; n < k; n++) {
+    assignToRow(x, xn, x, xn, picks[n] as number, n, best, second, arg);
+    if (n === k - 1) break;
     let total = 0;
-    for (let i = 0; i < N; i++) total += d2[i] as number;
+    for (let i = 0; i < N; i++) total += best[i] as number;
     let next = -1;
     if (total > 0) {
       let target = rng.next() * total;
       for (let i = 0; i < N; i++) {
-        const w = d2[i] as number;
+        const w = best[i] as number;
         if (w <= 0) continue;
         next = i;
         target -= w;
@@ -60,7 +71,12 @@ export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Int32Array {
     } else next = rng.int(N); // all points identical: any row will do
     picks[n + 1] = next;
   }
-  return picks;
+  return { picks, best, second, arg };
+}
+
+/** k-means++ seeding (D^2 sampling, first seed uniform): row indices of the k initial centers. */
+export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Int32Array {
+  return seed(x, k, rng).picks;
 }
 
 export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResult {
@@ -68,13 +84,14 @@ export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResul
   const D = x.cols;
   const k = Math.min(options.k, N);
   const maxIter = options.maxIter ?? 5;
-  const seeds = kmeansPlusPlus(x, k, rng);
+  const seeding = seed(x, k, rng);
   const centers = new Float64Array(k * D);
-  seeds.forEach((s, c) => centers.set(x.data.subarray(s * D, (s + 1) * D), c * D));
+  seeding.picks.forEach((s, c) => centers.set(x.data.subarray(s * D, (s + 1) * D), c * D));
 
-  const labels = new Int32Array(N);
-  const upper = new Float64Array(N);
-  const lower = new Float64Array(N);
+  // Seeding already found every row's nearest two centers: that is the first assignment.
+  const labels = seeding.arg;
+  const upper = seeding.best.map(Math.sqrt);
+  const lower = seeding.second.map(Math.sqrt);
   const sums = new Float64Array(k * D);
   const counts = new Int32Array(k);
 
@@ -88,10 +105,7 @@ export function kmeans(x: Matrix, options: KMeansOptions, rng: Rng): KMeansResul
     upper[i] = Math.sqrt(near[0] as number);
     lower[i] = Math.sqrt(near[1] as number);
   };
-  for (let i = 0; i < N; i++) {
-    assignFull(i);
-    addRow(i, labels[i] as number, 1);
-  }
+  for (let i = 0; i < N; i++) addRow(i, labels[i] as number, 1);
 
   function addRow(i: number, c: number, sign: number): void {
     counts[c] = (counts[c] as number) + sign;
