@@ -5,7 +5,8 @@ export function contentSecurityPolicy(): string {
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
-    "img-src 'self' data: blob:",
+    // fairfal-media: the vault's previews in the Electron window (the web host serves /media on 'self').
+    "img-src 'self' data: blob: fairfal-media:",
     "font-src 'self'",
     "connect-src 'self'",
     "worker-src 'self' blob:",

@@ -1,17 +1,20 @@
 // Electron entry: one window over the client node's services. Kept thin on purpose: the
 // services run identically in the web host and the headless CLI.
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppServices } from '../services/app-services';
 import { APP_VERSION } from '../services/app-version';
 import { registerApiHandlers } from './ipc';
+import { handleMediaProtocol, registerMediaScheme } from './media-protocol';
+import { safeStorageSecrets } from './safe-storage-secrets';
 import { createMainWindow, hardenSession } from './window';
 
 const baseDir = dirname(fileURLToPath(import.meta.url));
 let mainWindow: BrowserWindow | null = null;
 
 if (!app.requestSingleInstanceLock()) app.quit();
+registerMediaScheme();
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -19,7 +22,19 @@ app.on('web-contents-created', (_e, contents) => {
 
 app.whenReady().then(async () => {
   hardenSession();
-  const services = await createAppServices({ host: 'electron', dataDir: app.getPath('userData'), appVersion: APP_VERSION });
+  const userData = app.getPath('userData');
+  const services = await createAppServices({
+    host: 'electron',
+    dataDir: userData,
+    appVersion: APP_VERSION,
+    secrets: safeStorageSecrets(userData),
+    pickFolder: async () => {
+      const opts = { title: 'Import images', properties: ['openDirectory' as const] };
+      const r = mainWindow ? await dialog.showOpenDialog(mainWindow, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+  });
+  handleMediaProtocol(services);
   const unregister = registerApiHandlers(services, () => mainWindow);
   mainWindow = createMainWindow(baseDir);
   app.on('second-instance', () => mainWindow?.focus());

@@ -1,0 +1,23 @@
+// fairfal-media://media/<preview|thumb>/<sha256>.webp: the vault's display images for the
+// window. A privileged custom scheme (registered before app ready) that answers only those
+// two kinds of content-addressed files; nothing else on disk is reachable through it.
+import { net, protocol } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { MEDIA_SCHEME, parseMediaPath } from '../services/vault/media-store';
+import type { AppServices } from '../services/app-services';
+
+/** Must run before app 'ready'. */
+export function registerMediaScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+}
+
+export function handleMediaProtocol(services: AppServices): void {
+  protocol.handle(MEDIA_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const m = url.host === 'media' ? parseMediaPath(url.pathname) : null;
+    if (!m) return new Response('not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(services.node.vault.media.pathOf(m.kind, m.hash)).toString()).catch(() => null);
+    if (!res || !res.ok) return new Response('not found', { status: 404 });
+    return new Response(res.body, { headers: { 'content-type': 'image/webp', 'cache-control': 'private, max-age=31536000, immutable' } });
+  });
+}
