@@ -73,6 +73,8 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('current-file')).toHaveText(undone.file);
   await expect(page.getByTestId('current-label')).toHaveText('Not labeled');
   await expect(page.getByTestId('queue-progress')).toContainText('9 / 12 labeled');
+  // Every decision's IndexedDB transaction has committed (shown to the annotator too).
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
 
   // ---- Reload: every label is still there (Dexie first), the undone one is not.
   await page.reload();

@@ -82,6 +82,8 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
                 <span className="file-name mono" data-testid="current-file">{entry.sample.fileName}</span>
                 <span className="muted">{state.index + 1} of {state.items.length}</span>
                 <CurrentLabel label={item?.label ?? null} classes={ws.classes} />
+                <span className="spacer" />
+                <SaveState saving={ctl.saving} failed={ctl.writeError !== null} />
               </div>
               <ZoomPanImage src={entry.sample.previewUrl} alt={`Image ${entry.sample.fileName}`} command={ctl.zoom} testId="queue-image" />
               <ClassBar classes={ws.classes} current={item?.label ?? null} onPick={(classIndex) => send({ type: 'class', classIndex })} disabled={false} />
@@ -107,6 +109,15 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
       </div>
       <Filmstrip entries={entries} index={state.index} onPick={(i) => send({ type: 'goto', index: i })} labels={state.items} />
     </div>
+  );
+}
+
+function SaveState({ saving, failed }: { saving: number; failed: boolean }) {
+  const state = failed ? 'failed' : saving > 0 ? 'saving' : 'saved';
+  return (
+    <span className={`save-state save-${state}`} data-testid="save-state" data-state={state} aria-live="polite">
+      {state === 'failed' ? 'Not saved' : state === 'saving' ? 'Saving…' : '✓ Saved on this workstation'}
+    </span>
   );
 }
 

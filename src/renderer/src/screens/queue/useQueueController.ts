@@ -24,6 +24,8 @@ export interface QueueController {
   zoom: ZoomCommand | null;
   lastEffect: QueueEffect | null;
   writeError: string | null;
+  /** Decisions whose IndexedDB transaction has not committed yet. */
+  saving: number;
 }
 
 function isTyping(target: EventTarget | null): boolean {
@@ -37,7 +39,7 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
   const [zoom, setZoom] = useState<ZoomCommand | null>(null);
   const [lastEffect, setLastEffect] = useState<QueueEffect | null>(null);
   const [writeError, setWriteError] = useState<string | null>(null);
-  const chain = useRef<Promise<void>>(Promise.resolve());
+  const [saving, setSaving] = useState(0);
   const depsRef = useRef(deps);
   depsRef.current = deps;
   const initialised = useRef(deps.items !== undefined);
@@ -60,11 +62,16 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
         sessionId: d.sessionId,
         cause: effect.type === 'revert' ? 'undo' : 'decision',
       });
-    // Writes run strictly in key order; the first starts synchronously in this handler.
-    chain.current = chain.current.then(write).then(
-      () => setWriteError(null),
-      (err: unknown) => setWriteError(err instanceof Error ? err.message : String(err)),
-    );
+    // The IndexedDB transaction is created synchronously inside this key handler (no JS
+    // queue in front of it); IndexedDB runs overlapping read-write transactions in creation
+    // order, so decisions land in key order and none waits in memory.
+    setSaving((n) => n + 1);
+    void write()
+      .then(
+        () => setWriteError(null),
+        (err: unknown) => setWriteError(err instanceof Error ? err.message : String(err)),
+      )
+      .finally(() => setSaving((n) => n - 1));
   }, []);
 
   const send = useCallback(
@@ -101,5 +108,5 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
     return () => window.removeEventListener('keydown', onKey);
   }, [send]);
 
-  return { state, send, zoom, lastEffect, writeError };
+  return { state, send, zoom, lastEffect, writeError, saving };
 }
