@@ -99,6 +99,11 @@ export class CycleOrchestrator {
     return this.deps.store.queue() ?? { cycle: this.state().cycle, createdAt: this.now().toISOString(), budget: 0, details: {}, items: [] };
   }
 
+  /** The labeled set main last received (sample id -> class). */
+  labels(): Map<string, number> {
+    return this.deps.store.labels();
+  }
+
   metrics(): CycleMetrics[] {
     return this.deps.store.metrics();
   }
