@@ -2,7 +2,7 @@
 // <dataDir>/blobs/<sha256 hex>. Written to a temp file, fsynced, renamed, and the directory
 // fsynced, so a blob the database names is always complete on disk.
 import { createHash, randomBytes } from 'node:crypto';
-import { open as openAsync, rename as renameAsync } from 'node:fs/promises';
+import { open as openAsync, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
@@ -85,6 +85,10 @@ export class BlobStore {
 
   delete(hash: string): void {
     rmSync(this.pathOf(hash), { force: true });
+  }
+
+  async deleteAsync(hash: string): Promise<void> {
+    await rmAsync(this.pathOf(hash), { force: true });
   }
 
   /** Removes temp files and every blob not in `keep`. Returns how many files were removed. */

@@ -198,9 +198,13 @@ export class RoundEngine {
       return true;
     });
     if (!closed) return false;
+    const publishedMs = performance.now() - started;
     fault('aggregate:committed');
-    // Update bodies are no longer needed once the version is committed (lineage stays in the DB).
-    for (const r of rows) blobs.delete(r.body_hash);
+    // Update bodies are no longer needed once the version is committed (lineage stays in the
+    // DB). Removed off the event loop; a crash before that is cleaned up at startup.
+    void Promise.all(rows.map((r) => blobs.deleteAsync(r.body_hash))).catch((e: unknown) =>
+      log('warn', 'could not remove update blobs', { roundId: round.id, error: String(e) }),
+    );
     log('info', 'round aggregated', {
       roundId: round.id,
       cycle: round.cycle,
@@ -209,7 +213,7 @@ export class RoundEngine {
       strategy: f.config.aggregation.name,
       version: resultHash,
       aggregateMs: Math.round(computedMs * 10) / 10,
-      totalMs: Math.round((performance.now() - started) * 10) / 10,
+      totalMs: Math.round(publishedMs * 10) / 10,
     });
     return true;
   }
