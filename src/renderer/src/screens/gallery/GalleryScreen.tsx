@@ -73,7 +73,9 @@ export function GalleryScreen() {
 function Tile({ row, onOpen, selected }: { row: SampleRow; onOpen(): void; selected: boolean }) {
   const { classes } = useWorkspace();
   const label = row.labelClass >= 0 ? classes[row.labelClass] : null;
-  const pred = row.predictedClass >= 0 ? classes[row.predictedClass] : null;
+  // A near-flat prediction (an untrained model) says nothing: do not show it.
+  const meaningful = row.predictedProb === null || row.predictedProb >= 1.5 / Math.max(1, classes.length);
+  const pred = row.predictedClass >= 0 && meaningful ? classes[row.predictedClass] : null;
   const src = row.thumbnailUrl ?? row.previewUrl;
   return (
     <button type="button" className={`tile status-${row.status} ${selected ? 'selected' : ''}`} onClick={onOpen} data-testid="gallery-tile" data-status={row.status}>

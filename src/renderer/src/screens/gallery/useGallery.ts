@@ -4,6 +4,8 @@ import type { AnnotatorDb } from '../../db/database';
 import type { SampleRow, SampleStatus } from '../../db/rows';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
 
+const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
 export interface GalleryFilter {
   status: SampleStatus | 'all';
   /** Class index, or -1 for any. */
@@ -18,10 +20,11 @@ export async function querySamples(db: AnnotatorDb, f: GalleryFilter): Promise<S
   if (f.label >= 0) rows = await db.samples.where('labelClass').equals(f.label).toArray();
   else if (f.status !== 'all') rows = await db.samples.where('status').equals(f.status).toArray();
   else if (f.predicted >= 0) rows = await db.samples.where('predictedClass').equals(f.predicted).toArray();
-  else return db.samples.orderBy('seq').toArray();
+  else rows = await db.samples.toArray();
+  // File-name order (numbers compared as numbers) is what a clinician expects from a folder.
   return rows
     .filter((s) => (f.status === 'all' || s.status === f.status) && (f.predicted < 0 || s.predictedClass === f.predicted))
-    .sort((a, b) => a.seq - b.seq);
+    .sort((a, b) => byName.compare(a.fileName, b.fileName) || a.seq - b.seq);
 }
 
 export function useGallery(db: AnnotatorDb, f: GalleryFilter): SampleRow[] | undefined {

@@ -76,6 +76,10 @@ export function ImportScreen({ onNavigate }: { onNavigate(to: string): void }) {
 
 function ProgressCard({ progress: p, onCancel }: { progress: ImportProgress; onCancel?: () => void }) {
   const frac = p.total > 0 ? p.done / p.total : p.state === 'scanning' ? null : 0;
+  const live = p.state === 'running' || p.state === 'scanning';
+  // Once an import has ended, the average over its whole run says more than the last seconds.
+  const seconds = p.finishedAt ? Math.max(0.001, (Date.parse(p.finishedAt) - Date.parse(p.startedAt)) / 1000) : null;
+  const rate = !live && seconds ? p.done / seconds : p.ratePerSecond;
   return (
     <section className="card" aria-label="Import progress" data-testid="import-progress" data-state={p.state}>
       <div className="row between">
@@ -85,8 +89,8 @@ function ProgressCard({ progress: p, onCancel }: { progress: ImportProgress; onC
       <ProgressBar value={p.state === 'finished' ? 1 : frac} label="Import progress" />
       <div className="stat-row">
         <Stat label="Processed" value={`${p.done.toLocaleString()} / ${p.total.toLocaleString()}`} />
-        <Stat label="Rate" value={`${p.ratePerSecond.toFixed(p.ratePerSecond < 10 ? 1 : 0)} images/s`} />
-        <Stat label="Time left" value={p.state === 'running' || p.state === 'scanning' ? formatEta(p.etaSeconds) : '—'} />
+        <Stat label={live ? 'Rate' : 'Average rate'} value={`${rate.toFixed(rate < 10 ? 1 : 0)} images/s`} testId="import-rate" />
+        {live ? <Stat label="Time left" value={formatEta(p.etaSeconds)} testId="import-eta" /> : <Stat label="Took" value={seconds ? formatEta(seconds) : '—'} />}
       </div>
       {p.error && <Notice tone="error">{p.error}</Notice>}
     </section>

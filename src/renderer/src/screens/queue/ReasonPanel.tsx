@@ -20,7 +20,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
           <dt>Rank</dt>
           <dd data-testid="reason-rank">#{r.rank + 1} of {queueSize}{r.classRank !== null ? ` · #${r.classRank + 1} in its class` : ''}</dd>
           <dt>Strategy</dt>
-          <dd>{r.strategy === 'fairfal' ? 'FairFAL' : r.strategy}</dd>
+          <dd>{r.strategy === 'fairfal' ? 'FairFAL' : r.strategy === 'random' ? 'Random start' : r.strategy}</dd>
           {r.pseudoLabel !== null && (
             <>
               <dt>Pseudo-label</dt>
@@ -50,7 +50,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
               <dd className="mono">{r.kcenterDistance.toPrecision(3)}</dd>
             </>
           )}
-          {r.score && (
+          {r.score && r.score.value !== null && (
             <>
               <dt>{r.score.metric}</dt>
               <dd className="mono">{r.score.value === null ? '—' : r.score.value.toPrecision(3)}</dd>
@@ -61,6 +61,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
       </section>
       <section>
         <h2 className="panel-title">Model prediction</h2>
+        {pred && untrained(pred.probs) && <p className="muted small">The model has not learned from labels yet: its prediction is flat.</p>}
         {pred ? (
           <ul className="prediction" data-testid="prediction">
             {ranked.map(({ p, c }, i) => (
@@ -79,9 +80,14 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
   );
 }
 
+function untrained(probs: number[]): boolean {
+  return probs.length > 0 && Math.max(...probs) - Math.min(...probs) < 0.02;
+}
+
 function explain(row: QueueRow): string {
   const r = row.reason;
-  if (r.strategy !== 'fairfal') return `Chosen by the ${r.strategy} strategy.`;
+  if (r.strategy === 'random') return 'Chosen at random: a first labeled set gives the model something to learn from before FairFAL can tell which images are informative.';
+  if (r.strategy !== 'fairfal') return `Chosen by the ${r.strategy} strategy${r.score ? ` (${r.score.metric})` : ''}.`;
   const parts = ['FairFAL fills an equal quota per pseudo-class,'];
   parts.push(r.normalizedEntropy !== null && r.normalizedEntropy > 0.6 ? 'this image is among the most uncertain of its class' : 'this image is among the uncertain candidates of its class');
   parts.push(r.kcenterDistance === null ? 'and seeds its class.' : 'and is far from what is already labeled.');
