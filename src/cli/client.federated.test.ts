@@ -1,0 +1,103 @@
+// A real federated run on loopback: the federation server in this process and three headless
+// client processes (`src/cli/client.ts`) on disjoint partitions of RetinaMNIST's train split.
+// Two cycles: train -> gamma -> FairFAL query -> oracle labels -> train -> finished.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFederation, engineInitialWeights, silentLogger, startServer, type RunningServer } from '../server';
+import { FederationConfigSchema, StatusSchema } from '../shared/wire';
+
+const RETINA = path.resolve('../shared/datasets/retinamnist.npz');
+const cleanup: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f();
+});
+
+interface ClientRun {
+  code: number | null;
+  lines: Record<string, unknown>[];
+  stderr: string;
+}
+
+function runClient(args: string[]): Promise<ClientRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/client.ts', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => {
+      const lines = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      resolve({ code, lines, stderr });
+    });
+  });
+}
+
+describe('federated run on loopback', () => {
+  it('server + 3 headless clients on disjoint RetinaMNIST partitions complete 2 cycles, each queue with reasons', async () => {
+    const serverDir = mkdtempSync(path.join(tmpdir(), 'fairfal-fed-server-'));
+    cleanup.push(() => rmSync(serverDir, { recursive: true, force: true }));
+    const config = FederationConfigSchema.parse({
+      name: 'RetinaMNIST loopback',
+      classNames: ['grade 0', 'grade 1', 'grade 2', 'grade 3', 'grade 4'],
+      model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
+      cycles: 2,
+      roundsPerCycle: 2,
+      localEpochs: 1,
+      labelingBudgetPerCycle: 30,
+      minClientsPerRound: 3,
+      roundDeadlineSeconds: 600,
+      queryDeadlineSeconds: 600,
+      labelingDeadlineSeconds: 600,
+    });
+    const created = createFederation({ dataDir: serverDir, config, initialWeights: engineInitialWeights(config, 7) });
+    const server: RunningServer = await startServer({ dataDir: serverDir, logger: silentLogger, pollIntervalMs: 200 });
+    cleanup.push(() => server.stop());
+    const admin = { authorization: `Bearer ${created.adminToken}`, 'content-type': 'application/json' };
+    const codes = ((await (await fetch(`${server.url}/v1/admin/enrolment-codes`, { method: 'POST', headers: admin, body: JSON.stringify({ count: 3 }) })).json()) as { codes: string[] }).codes;
+
+    const runs = await Promise.all(
+      codes.map((code, k) => {
+        const dataDir = mkdtempSync(path.join(tmpdir(), `fairfal-fed-client${k}-`));
+        cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+        return runClient([
+          '--data-dir', dataDir, '--server', server.url, '--code', code, '--display-name', `clinic ${k}`,
+          '--import', RETINA, '--npz-split', 'train', '--npz-shard', `${k}/3`,
+          '--oracle', '--initial-labels', '0.05', '--seed', String(k + 1),
+          '--local-only-epochs', '3', '--long-poll-ms', '2000',
+        ]);
+      }),
+    );
+
+    const status = StatusSchema.parse(await (await fetch(`${server.url}/status`, { headers: admin })).json());
+    for (const [k, r] of runs.entries()) {
+      expect(r.code, `client ${k} exited ${r.code}\n${r.stderr.slice(-3000)}`).toBe(0);
+      const imported = r.lines.find((l) => l.event === 'import');
+      expect(imported).toMatchObject({ state: 'finished', imported: 360 });
+      const queues = r.lines.filter((l) => l.event === 'queue') as { cycle: number; strategy: string; items: { sampleId: string; reason: Record<string, unknown> }[] }[];
+      expect(queues).toHaveLength(1);
+      const q = queues[0]!;
+      expect(q.cycle).toBe(0);
+      expect(q.strategy).toBe('fairfal');
+      expect(q.items).toHaveLength(10); // floor(30 / 3)
+      for (const item of q.items) {
+        expect(item.sampleId).toMatch(/^[0-9a-f]{64}$/);
+        expect(item.reason).toMatchObject({ strategy: 'fairfal', pseudoLabel: expect.any(Number), prototypeProb: expect.any(Number), normalizedEntropy: expect.any(Number) });
+        expect(['global', 'local']).toContain(item.reason.queryModel);
+      }
+      const done = r.lines.find((l) => l.event === 'done');
+      expect(done).toMatchObject({ step: 'finished', outboxPending: 0 });
+    }
+    // Disjoint partitions: no client queried another's sample.
+    const all = runs.flatMap((r) => (r.lines.find((l) => l.event === 'queue') as { items: { sampleId: string }[] }).items.map((i) => i.sampleId));
+    expect(new Set(all).size).toBe(all.length);
+    expect(status.phase).toBe('finished');
+    expect(status.gammaBar).not.toBeNull();
+    expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBeGreaterThanOrEqual(4);
+  });
+});
