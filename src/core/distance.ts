@@ -17,43 +17,46 @@ export function nearestTwo(x: Matrix, xn: Float64Array, i: number, y: Matrix, yn
   const io = i * D;
   const xi = xn[i] as number;
   const K = y.rows;
+  // Locals only (no closure): captured doubles would be boxed on every update.
   let b1 = Infinity;
   let b2 = Infinity;
   let arg = 0;
-  let j = 0;
-  const consider = (d: number, c: number): void => {
-    if (d < b1) {
-      b2 = b1;
-      b1 = d;
-      arg = c;
-    } else if (d < b2) b2 = d;
-  };
-  for (; j + 4 <= K; j += 4) {
+  for (let j = 0; j < K; j += 4) {
+    const cols = Math.min(4, K - j);
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    const o0 = j * D;
-    const o1 = o0 + D;
-    const o2 = o1 + D;
-    const o3 = o2 + D;
-    for (let k = 0; k < D; k++) {
-      const v = xd[io + k] as number;
-      s0 += v * (yd[o0 + k] as number);
-      s1 += v * (yd[o1 + k] as number);
-      s2 += v * (yd[o2 + k] as number);
-      s3 += v * (yd[o3 + k] as number);
+    if (cols === 4) {
+      const o0 = j * D;
+      const o1 = o0 + D;
+      const o2 = o1 + D;
+      const o3 = o2 + D;
+      for (let k = 0; k < D; k++) {
+        const v = xd[io + k] as number;
+        s0 += v * (yd[o0 + k] as number);
+        s1 += v * (yd[o1 + k] as number);
+        s2 += v * (yd[o2 + k] as number);
+        s3 += v * (yd[o3 + k] as number);
+      }
+    } else {
+      for (let k = 0; k < D; k++) {
+        const v = xd[io + k] as number;
+        s0 += v * (yd[j * D + k] as number);
+        if (cols > 1) s1 += v * (yd[(j + 1) * D + k] as number);
+        if (cols > 2) s2 += v * (yd[(j + 2) * D + k] as number);
+      }
     }
-    consider(Math.max(0, xi + (yn[j] as number) - 2 * s0), j);
-    consider(Math.max(0, xi + (yn[j + 1] as number) - 2 * s1), j + 1);
-    consider(Math.max(0, xi + (yn[j + 2] as number) - 2 * s2), j + 2);
-    consider(Math.max(0, xi + (yn[j + 3] as number) - 2 * s3), j + 3);
-  }
-  for (; j < K; j++) {
-    let s = 0;
-    const o = j * D;
-    for (let k = 0; k < D; k++) s += (xd[io + k] as number) * (yd[o + k] as number);
-    consider(Math.max(0, xi + (yn[j] as number) - 2 * s), j);
+    for (let r = 0; r < cols; r++) {
+      const dot = r === 0 ? s0 : r === 1 ? s1 : r === 2 ? s2 : s3;
+      const raw = xi + (yn[j + r] as number) - 2 * dot;
+      const d = raw > 0 ? raw : 0;
+      if (d < b1) {
+        b2 = b1;
+        b1 = d;
+        arg = j + r;
+      } else if (d < b2) b2 = d;
+    }
   }
   out[0] = b1;
   out[1] = b2;

@@ -155,7 +155,7 @@ describe('baseline properties', () => {
     const out = getStrategy('logo').select(client, B, createRng(11));
     expect(out.selected).toHaveLength(B);
     const emb = predictedClassGradBlock(client.localFeatures!, client.localProbs!);
-    const { labels } = kmeans(emb, { k: B, maxIter: 10 }, createRng(11));
+    const { labels } = kmeans(emb, { k: B, maxIter: 5 }, createRng(11));
     const H = entropy(client.globalProbs!);
     const clustersUsed = new Set<number>();
     for (const r of out.reasons) {
