@@ -80,6 +80,7 @@ export async function inferOn(model: ModelHandle, data: ImageSet, weights: Weigh
 }
 
 export class InProcessEngineTrainer implements SimTrainer {
+  readonly supportsGradCorrection = false;
   private readonly queue = new SerialQueue();
   private constructor(
     readonly description: string,

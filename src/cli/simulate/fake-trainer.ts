@@ -22,6 +22,9 @@ export interface FakeTrainerOptions {
 
 export class FakeTrainer implements SimTrainer {
   readonly description = 'fake trainer (tests)';
+  readonly supportsGradCorrection = true;
+  /** Every job seen, for tests of what the protocol asks for. */
+  readonly jobs: TrainJob[] = [];
   trainCalls = 0;
   private readonly D: number;
   constructor(
@@ -40,6 +43,7 @@ export class FakeTrainer implements SimTrainer {
 
   async train(job: TrainJob, onProgress?: (t: TrainProgressTick) => void): Promise<TrainOutcome> {
     this.trainCalls++;
+    this.jobs.push(job);
     if (this.opts.failOnTrainCall === this.trainCalls) throw new Error('simulated interruption');
     await new Promise<void>((r) => setImmediate(r));
     const C = this.data.numClasses;

@@ -12,6 +12,7 @@ import { EngineCapabilityError, modelConfigFor } from './engine-trainer';
 import { type InferOutcome, type SimTrainer, type SplitName, type TrainJob, type TrainOutcome, type TrainProgressTick } from './trainer';
 
 export class PoolEngineTrainer implements SimTrainer {
+  readonly supportsGradCorrection = false;
   private constructor(
     readonly description: string,
     private readonly pool: EnginePool,

@@ -8,6 +8,7 @@ import { FakeTrainer } from './fake-trainer';
 import { logViolations } from './invariants';
 import { runSimulation } from './protocol';
 import { readRunLog } from './run-files';
+import { deriveSeed } from './seeds';
 
 const RETINA = '../shared/datasets/retinamnist.npz';
 const tmp = mkdtempSync(join(tmpdir(), 'sim-protocol-'));
@@ -88,5 +89,48 @@ describe('protocol bookkeeping (fake trainer, real RetinaMNIST partition)', () =
     expect(logViolations(header, broken).join('\n')).toMatch(/re-queried/);
     const gb = structuredClone(cycles).map((c) => ({ ...c, gammaBar: c.cycle * 0.1 + 0.2, gammaBarCycle: 0 }));
     expect(logViolations({ ...header, config: { ...header.config, strategy: 'fairfal' } }, gb).join('\n')).toMatch(/gamma_bar changed/);
+  });
+});
+
+describe('federated variants', () => {
+  it('FedProx passes mu to every client job; SCAFFOLD sends control-variate corrections after the first round', async () => {
+    const prox = cfgFor('random', ['--fl', 'fedprox', '--prox-mu', '0.05', '--target-fraction', '0.1']);
+    const d = retina(prox);
+    const t1 = new FakeTrainer(d);
+    await runSimulation({ cfg: prox, data: d, partition: partitionSimData(d, prox), trainer: t1, dir: join(tmp, 'prox') });
+    expect(t1.jobs.every((j) => j.proxMu === 0.05 && j.gradCorrection === undefined)).toBe(true);
+
+    const sc = cfgFor('random', ['--fl', 'scaffold', '--target-fraction', '0.1']);
+    const t2 = new FakeTrainer(d);
+    await runSimulation({ cfg: sc, data: d, partition: partitionSimData(d, sc), trainer: t2, dir: join(tmp, 'scaffold') });
+    const corr = t2.jobs.map((j) => j.gradCorrection);
+    expect(corr.every((c) => c instanceof Float32Array)).toBe(true);
+    // Round 1 starts from zero controls; round 2 carries non-zero corrections.
+    expect(corr.slice(0, 3).every((c) => c?.every((v) => v === 0))).toBe(true);
+    expect(corr.slice(3, 6).some((c) => c?.some((v) => v !== 0))).toBe(true);
+    expect(t2.jobs.every((j) => j.proxMu === undefined)).toBe(true);
+  });
+
+  it('refuses SCAFFOLD on a trainer without the gradient-correction hook', async () => {
+    const sc = cfgFor('random', ['--fl', 'scaffold']);
+    const d = retina(sc);
+    const t = Object.assign(new FakeTrainer(d), { supportsGradCorrection: false });
+    await expect(runSimulation({ cfg: sc, data: d, partition: partitionSimData(d, sc), trainer: t, dir: join(tmp, 'sc2') })).rejects.toThrow(/gradient correction/);
+  });
+
+  it('--model-init continue starts each cycle from the previous global model and checkpoints it', async () => {
+    const cfg = cfgFor('random', ['--model-init', 'continue', '--target-fraction', '0.1']);
+    const d = retina(cfg);
+    const t = new FakeTrainer(d);
+    const dir = join(tmp, 'continue');
+    await runSimulation({ cfg, data: d, partition: partitionSimData(d, cfg), trainer: t, dir });
+    const fresh = Array.from((await t.initWeights(deriveSeed(cfg.seed, 'init', 1))).data);
+    // Cycle 2's first job (3 clients x 2 rounds later) starts from the trained model, not a fresh init.
+    expect(Array.from(t.jobs[6]?.init.data ?? [])).not.toEqual(fresh);
+    const re = cfgFor('random', ['--target-fraction', '0.1']);
+    const t2 = new FakeTrainer(d);
+    await runSimulation({ cfg: re, data: d, partition: partitionSimData(d, re), trainer: t2, dir: join(tmp, 'reinit') });
+    expect(Array.from(t2.jobs[6]?.init.data ?? [])).toEqual(fresh);
+    expect(readFileSync(join(dir, 'checkpoint.json'), 'utf8')).toContain('checkpoint-weights.bin');
   });
 });

@@ -114,6 +114,9 @@ export async function runSimulation(ctx: RunContext): Promise<RunOutcome> {
   partition.pools.forEach((p, k) => {
     if (p.length < need) throw new ProtocolError(`client ${k} holds ${p.length} samples but the protocol labels ${need}`);
   });
+  if (cfg.fl === 'scaffold' && !trainer.supportsGradCorrection) {
+    throw new ProtocolError(`--fl scaffold needs a trainer that applies SCAFFOLD's gradient correction; ${trainer.description} does not (use fedavg or fedprox)`);
+  }
   const minority = minorityClasses(data.trainClassCounts);
   const strategy = strategyFor(cfg);
 

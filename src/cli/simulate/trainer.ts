@@ -61,6 +61,8 @@ export interface TrainProgressTick {
 export interface SimTrainer {
   /** Human-readable description (engine, backend, worker count) for the log header. */
   readonly description: string;
+  /** Whether train() honours TrainJob.gradCorrection (needed by SCAFFOLD). */
+  readonly supportsGradCorrection: boolean;
   initWeights(seed: number): Promise<WeightSet>;
   train(job: TrainJob, onProgress?: (t: TrainProgressTick) => void): Promise<TrainOutcome>;
   infer(weights: WeightSet, split: SplitName, indices: Int32Array): Promise<InferOutcome>;
