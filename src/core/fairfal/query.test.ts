@@ -114,4 +114,31 @@ describe('fairfalQuery', () => {
     expect(codeOf(() => fairfalQuery({ ...base, gammaBar: Number.NaN }, 5))).toBe('non-finite');
     expect(codeOf(() => fairfalStrategy({ temperature: 0 }))).toBe('bad-option');
   });
+
+  it('without labeled anchors stage 2 starts from the most uncertain candidate', () => {
+    const none = { data: new Float64Array(0), rows: 0, cols: 8 };
+    const noneP = { data: new Float64Array(0), rows: 0, cols: 5 };
+    const out = fairfalSelect({
+      numClasses: 5,
+      unlabeledEmbeddings: base.globalFeatures!,
+      labeledEmbeddings: none,
+      labeledLabels: [],
+      queryProbs: base.globalProbs!,
+      gradSourceProbsUnlabeled: base.globalProbs!,
+      gradSourceProbsLabeled: noneP,
+      penultimateUnlabeled: base.globalFeatures!,
+      penultimateLabeled: none,
+      budget: 6,
+    });
+    // Uniform prototype probabilities: every sample is pseudo-labeled 0 and class 0 gets the budget.
+    expect(Array.from(out.quota)).toEqual([6, 0, 0, 0, 0]);
+    const H = normalizedEntropy(base.globalProbs!);
+    const first = out.reasons[0]!;
+    expect(first.kcenterDistance).toBeNull();
+    expect(H[first.index]).toBe(Math.max(...H));
+    expect(out.reasons.slice(1).every((r) => r.kcenterDistance !== null && r.kcenterDistance > 0)).toBe(true);
+    // Later picks are farthest-first: their pick-time distances never increase.
+    const d = out.reasons.slice(1).map((r) => r.kcenterDistance as number);
+    expect(d).toEqual([...d].sort((a, b) => b - a));
+  });
 });

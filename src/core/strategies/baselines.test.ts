@@ -223,3 +223,18 @@ describe('coreset lazy exactness', () => {
     expect(Array.from(lazy.distances)).toEqual(Array.from(eager.distances));
   });
 });
+
+describe('validation scope', () => {
+  it('only checks the values a strategy reads', () => {
+    const badLabels = { ...client, labeledLabels: Int32Array.from(client.labeledLabels!, () => 99) };
+    expect(getStrategy('entropy').select(badLabels, 3, createRng(1)).selected).toHaveLength(3);
+    expect(codeOf(() => getStrategy('kafal').select(badLabels, 3, createRng(1)))).toBe('bad-label');
+  });
+
+  it('rejects bad explicit labeled counts', () => {
+    const kafal = getStrategy('kafal');
+    expect(codeOf(() => kafal.select({ ...client, labeledCounts: [1, 2, 3] }, 3, createRng(1)))).toBe('shape-mismatch');
+    expect(codeOf(() => kafal.select({ ...client, labeledCounts: [1, 2, 3, 4, 5, -1] }, 3, createRng(1)))).toBe('bad-label');
+    expect(codeOf(() => kafal.select({ ...client, labeledCounts: [1, 2, 3, 4, 5, Number.NaN] }, 3, createRng(1)))).toBe('non-finite');
+  });
+});

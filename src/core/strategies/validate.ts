@@ -16,7 +16,7 @@ export interface PreparedQuery {
   input: QueryInput;
   poolSize: number;
   budget: number;
-  /** C labeled counts (from labeledCounts or labeledLabels); empty when neither is given. */
+  /** C labeled counts (from labeledCounts or labeledLabels) when the strategy requires them, else empty. */
   labeledCounts: Float64Array;
 }
 
@@ -79,15 +79,17 @@ export function prepareQuery(requires: readonly QueryInputKey[], input: QueryInp
     else assertFinite(input[key] as Matrix, key);
   }
 
+  // Counts only for strategies that read them (KAFAL); from labels when not given.
   let labeledCounts: Float64Array = new Float64Array(0);
-  if (input.labeledCounts) {
+  if (requires.includes('labeledCounts') && input.labeledCounts) {
     const lc = input.labeledCounts;
     if (lc.length !== C) throw new QueryInputError('shape-mismatch', `labeledCounts has ${lc.length} entries, expected ${C}`);
     labeledCounts = Float64Array.from(lc);
     labeledCounts.forEach((v, c) => {
-      if (!Number.isFinite(v) || v < 0) throw new QueryInputError('non-finite', `labeledCounts[${c}] is ${v}`);
+      if (!Number.isFinite(v)) throw new QueryInputError('non-finite', `labeledCounts[${c}] is ${v}`);
+      if (v < 0) throw new QueryInputError('bad-label', `labeledCounts[${c}] is ${v}, counts cannot be negative`);
     });
-  } else if (input.labeledLabels) {
+  } else if (requires.includes('labeledCounts') && input.labeledLabels) {
     assertLabels(input.labeledLabels, C, 'labeledLabels');
     labeledCounts = countLabels(input.labeledLabels, C);
   }
