@@ -1,11 +1,10 @@
 // Builds the three Electron targets. The main target also emits the web host (plain Node, same
 // services) and the engine's worker entry, so one build serves the desktop app and the browser.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
-const engineWorker = resolve(__dirname, 'src/engine/worker/engine-worker.ts');
+const engineWorker = resolve(__dirname, 'src/engine/worker/entry.ts');
 
 export default defineConfig({
   main: {
@@ -15,7 +14,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/electron/main.ts'),
           webhost: resolve(__dirname, 'src/main/web/main.ts'),
-          ...(existsSync(engineWorker) ? { 'engine-worker': engineWorker } : {}),
+          'engine-worker': engineWorker,
         },
         output: { format: 'es', entryFileNames: '[name].js' },
       },
