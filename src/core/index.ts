@@ -32,4 +32,5 @@ export * from './strategies/registry';
 
 export * from './aggregation';
 export * from './weights';
+export * from './partition';
 export { syntheticClient, type SyntheticClientOptions } from './synthetic';
