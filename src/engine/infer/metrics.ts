@@ -1,6 +1,10 @@
 /**
- * Classification metrics. (Kept in engine until src/core/metrics.ts exists; pure, move-ready.)
+ * Classification metrics for the engine's evaluate(): the pure definitions live in
+ * src/core/metrics.ts; this packs them into the plain shape the worker protocol carries.
  */
+import { confusionMatrix } from '../../core/metrics';
+import { argmaxRows as argmaxMatrixRows } from '../../core/uncertainty';
+
 export interface ClassificationMetrics {
   accuracy: number;
   /** Mean recall over classes that occur in the true labels. */
@@ -13,18 +17,12 @@ export interface ClassificationMetrics {
 }
 
 export function classificationMetrics(trueLabels: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number): ClassificationMetrics {
-  if (trueLabels.length !== predicted.length) throw new Error(`${trueLabels.length} labels but ${predicted.length} predictions`);
-  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  const flat = confusionMatrix(trueLabels, predicted, numClasses);
+  const confusion = Array.from({ length: numClasses }, (_, t) => Array.from(flat.subarray(t * numClasses, (t + 1) * numClasses)));
   let correct = 0;
-  for (let i = 0; i < trueLabels.length; i++) {
-    const t = trueLabels[i] as number;
-    const p = predicted[i] as number;
-    if (t < 0 || t >= numClasses || p < 0 || p >= numClasses) throw new Error(`class index out of range at ${i}: true ${t}, predicted ${p}`);
-    (confusion[t] as number[])[p] = ((confusion[t] as number[])[p] as number) + 1;
-    if (t === p) correct++;
-  }
   const perClassRecall = confusion.map((row, c) => {
     const total = row.reduce((a, b) => a + b, 0);
+    correct += row[c] as number;
     return total > 0 ? (row[c] as number) / total : Number.NaN;
   });
   const present = perClassRecall.filter((r) => !Number.isNaN(r));
@@ -37,13 +35,7 @@ export function classificationMetrics(trueLabels: ArrayLike<number>, predicted: 
   };
 }
 
+/** Row-wise argmax of a flat N x C probability buffer (first maximum wins, as torch.argmax). */
 export function argmaxRows(probs: Float32Array, numClasses: number): Int32Array {
-  const n = probs.length / numClasses;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) if ((probs[i * numClasses + c] as number) > (probs[i * numClasses + best] as number)) best = c;
-    out[i] = best;
-  }
-  return out;
+  return argmaxMatrixRows({ data: probs, rows: probs.length / numClasses, cols: numClasses });
 }
