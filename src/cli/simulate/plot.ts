@@ -1,10 +1,13 @@
 /**
- * SVG line plots, no dependencies: test accuracy and minority-class recall against the
- * labeled fraction, one line per strategy (mean over seeds, whiskers = +- 1 std), side by side.
+ * SVG line plots, no dependencies: test accuracy, minority-class recall and the minority
+ * classes' share of the labeled set against the labeled fraction, one line per strategy
+ * (mean over seeds, whiskers = +- 1 std), side by side.
  */
 import { type StrategyRow } from './summary';
 
 const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#17becf', '#bcbd22'];
+
+const NONE = { mean: NaN, std: NaN, n: 0 };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -12,17 +15,18 @@ function esc(s: string): string {
 
 interface Panel {
   title: string;
-  pick: (b: StrategyRow['byFraction'][number]) => { mean: number; std: number; n: number };
+  pick: (r: StrategyRow, i: number) => { mean: number; std: number; n: number };
 }
 
 export function comparisonSvg(rows: readonly StrategyRow[], title: string): string {
   const panels: Panel[] = [
-    { title: 'test accuracy (%)', pick: (b) => b.accuracy },
-    { title: 'minority-class recall (%)', pick: (b) => b.minority },
+    { title: 'test accuracy (%)', pick: (r, i) => r.byFraction[i]?.accuracy ?? NONE },
+    { title: 'minority-class recall (%)', pick: (r, i) => r.byFraction[i]?.minority ?? NONE },
+    { title: 'minority share of the labeled set (%)', pick: (r, i) => r.minorityShare[i] ?? NONE },
   ];
-  const W = 460;
+  const W = 400;
   const H = 340;
-  const m = { l: 52, r: 14, t: 40, b: 46 };
+  const m = { l: 52, r: 14, t: 52, b: 46 };
   const legendH = 22 * Math.ceil(rows.length / 4);
   const width = W * panels.length;
   const height = H + legendH + 10;
@@ -36,7 +40,7 @@ export function comparisonSvg(rows: readonly StrategyRow[], title: string): stri
   const x1 = fractions[fractions.length - 1] ?? 1;
   panels.forEach((p, pi) => {
     const ox = pi * W;
-    const vals = rows.flatMap((r) => r.byFraction.map(p.pick).filter((v) => v.n > 0).flatMap((v) => [v.mean - v.std, v.mean + v.std]));
+    const vals = rows.flatMap((r) => r.byFraction.map((_, i) => p.pick(r, i)).filter((v) => v.n > 0).flatMap((v) => [v.mean - v.std, v.mean + v.std]));
     let lo = Math.min(...vals);
     let hi = Math.max(...vals);
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
@@ -59,7 +63,7 @@ export function comparisonSvg(rows: readonly StrategyRow[], title: string): stri
     parts.push(`<text x="${ox + W / 2}" y="${H - 8}" text-anchor="middle">labeled fraction</text>`);
     rows.forEach((r, ri) => {
       const color = COLORS[ri % COLORS.length] as string;
-      const pts = r.byFraction.map((b) => ({ f: b.fraction, v: p.pick(b) })).filter((q) => q.v.n > 0);
+      const pts = r.byFraction.map((b, i) => ({ f: b.fraction, v: p.pick(r, i) })).filter((q) => q.v.n > 0);
       if (pts.length === 0) return;
       parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((q) => `${sx(q.f).toFixed(1)},${sy(q.v.mean).toFixed(1)}`).join(' ')}"/>`);
       for (const q of pts) {

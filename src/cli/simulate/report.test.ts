@@ -29,7 +29,8 @@ describe('report', () => {
     const svg = readFileSync(join(out, 'plot.svg'), 'utf8');
     expect(svg).toContain('test accuracy (%)');
     expect(svg).toContain('minority-class recall (%)');
-    expect((svg.match(/<polyline/g) ?? []).length).toBe(4);
+    expect((svg.match(/<polyline/g) ?? []).length).toBe(6);
+    expect(svg).toContain('minority share of the labeled set');
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).rows).toHaveLength(2);
   });
 

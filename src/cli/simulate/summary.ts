@@ -43,6 +43,18 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number; n: 
   return { mean, std, n };
 }
 
+/**
+ * Class histogram of the labeled set at fraction index i: record i's (what cycle i trained
+ * on) or, when cycle i has not trained yet, record i-1's set plus its queries.
+ */
+export function labeledHistogramAt(run: RunLog, i: number): number[] | null {
+  const rec = run.cycles[i];
+  if (rec) return rec.labeledHistogram;
+  const prev = run.cycles[i - 1];
+  if (!prev || prev.clients.some((c) => c.queriedHistogram === null)) return null;
+  return prev.labeledHistogram.map((n, c) => n + prev.clients.reduce((s, cl) => s + ((cl.queriedHistogram as number[])[c] as number), 0));
+}
+
 export interface StrategyRow {
   strategy: string;
   seeds: number[];
@@ -50,6 +62,10 @@ export interface StrategyRow {
   final: { accuracy: ReturnType<typeof meanStd>; balanced: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> };
   /** Mean test accuracy at each nominal fraction (complete cycles only), with the run count. */
   byFraction: { fraction: number; accuracy: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> }[];
+  /** Share of the labeled set in the minority classes at each fraction (mean over runs that got there). */
+  minorityShare: ReturnType<typeof meanStd>[];
+  /** Mean labeled-set class histogram at the furthest fraction every run of the group reached. */
+  histogram: { fraction: number; counts: number[] } | null;
 }
 
 export function groupByStrategy(runs: readonly RunLog[]): StrategyRow[] {
@@ -72,6 +88,26 @@ export function groupByStrategy(runs: readonly RunLog[]): StrategyRow[] {
         balanced: meanStd(finals.map((c) => c.balancedAccuracy)),
         minority: meanStd(finals.map((c) => c.minorityRecall)),
       },
+      minorityShare: fractions.map((_, i) =>
+        meanStd(
+          rs.flatMap((r) => {
+            const h = labeledHistogramAt(r, i);
+            if (!h) return [];
+            const tot = h.reduce((a, b) => a + b, 0);
+            return [r.header.dataset.minorityClasses.reduce((a, c) => a + (h[c] as number), 0) / tot];
+          }),
+        ),
+      ),
+      histogram: (() => {
+        for (let i = fractions.length - 1; i >= 0; i--) {
+          const hs = rs.map((r) => labeledHistogramAt(r, i));
+          if (hs.every((h) => h !== null)) {
+            const C = (hs[0] as number[]).length;
+            return { fraction: fractions[i] as number, counts: Array.from({ length: C }, (_, c) => hs.reduce((a, h) => a + ((h as number[])[c] as number), 0) / hs.length) };
+          }
+        }
+        return null;
+      })(),
       byFraction: fractions.map((f, i) => {
         const at = rs.map((r) => r.cycles[i]).filter((c): c is CycleRecord => c !== undefined);
         return { fraction: f, accuracy: meanStd(at.map((c) => c.testAccuracy)), minority: meanStd(at.map((c) => c.minorityRecall)) };
@@ -93,6 +129,13 @@ export function comparisonMarkdown(rows: readonly StrategyRow[]): string {
     out.push(
       `| ${r.strategy} | ${r.seeds.join(',')} (${r.complete}) | ${ms(r.final.accuracy)} | ${ms(r.final.balanced)} | ${ms(r.final.minority)} | ${r.byFraction.map((b) => (b.accuracy.n ? `${pct(b.accuracy.mean)}${b.accuracy.n > 1 ? ` +- ${pct(b.accuracy.std)}` : ''} (n=${b.accuracy.n})` : '-')).join(' | ')} |`,
     );
+  }
+  out.push('', `Minority classes' share of the labeled set (%), per labeled fraction (mean over runs that reached it):`, '');
+  out.push(`| strategy | ${fractions.map((f) => `@${Math.round(f * 100)}%`).join(' | ')} | class histogram of the labeled set |`);
+  out.push(`|---|${fractions.map(() => '---').join('|')}|---|`);
+  for (const r of rows) {
+    const h = r.histogram ? `@${Math.round(r.histogram.fraction * 100)}%: ${r.histogram.counts.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))).join(' / ')}` : '-';
+    out.push(`| ${r.strategy} | ${r.minorityShare.map((m) => (m.n ? pct(m.mean, 1) : '-')).join(' | ')} | ${h} |`);
   }
   return out.join('\n') + '\n';
 }
