@@ -23,6 +23,9 @@ async function currentTruth(page: Page): Promise<{ file: string; dx: string }> {
   return { file, dx };
 }
 
+// No action may wait forever: a missing button fails the run instead of hanging it.
+test.use({ actionTimeout: 60_000 });
+
 test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, dashboard, export CSV', async ({ host, page }) => {
   test.setTimeout(600_000);
   await page.goto(host.openUrl);
@@ -131,4 +134,28 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.getByTestId('nav-queue').click();
   await expect(page.getByTestId('current-file')).toBeVisible();
   await page.screenshot({ path: screenshotPath('ui-queue-dark.png') });
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('theme-light').click();
+
+  // ---- Finish the cycle: the last two, submit, and the next cycle's FairFAL query arrives.
+  await page.getByTestId('nav-queue').click();
+  for (let i = 0; i < 2; i++) {
+    const t = await currentTruth(page);
+    await page.keyboard.press(String(CLASSES.indexOf(t.dx) + 1));
+    await expect(page.getByTestId('queue-progress')).toContainText(`${11 + i} / 12 labeled`);
+  }
+  await page.getByTestId('finish-cycle').first().click();
+  await expect(page.getByTestId('reason-panel')).toContainText('FairFAL', { timeout: 300_000 });
+  await expect(page.getByTestId('reason-panel')).toContainText('Pseudo-label');
+  await expect(page.getByTestId('cycle-control').first()).toContainText('Cycle 2');
+  await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
+  await expect(page.getByTestId('queue-image').locator('img')).toHaveJSProperty('complete', true);
+  await page.screenshot({ path: screenshotPath('ui-queue-fairfal.png') });
+
+  // ---- The dashboard now shows the first measurements.
+  await page.getByTestId('nav-dashboard').click();
+  await expect(page.getByTestId('recall-chart')).toBeVisible();
+  await expect(page.getByTestId('balance-total')).toContainText('12 labeled');
+  await page.locator('.app-main').evaluate((e) => e.scrollTo(0, e.scrollHeight));
+  await page.screenshot({ path: screenshotPath('ui-dashboard-metrics.png') });
 });

@@ -37,6 +37,9 @@ export async function applyQueue(db: AnnotatorDb, queue: Queue, now = new Date()
     const inQueue = new Set(queue.items.map((i) => i.sampleId as string));
     // Samples a previous cycle queued but nobody labeled go back to the pool.
     await db.samples.where('status').equals('queued').filter((s) => !inQueue.has(s.id)).modify({ status: 'unlabeled' });
+    // A newer query for the same cycle (e.g. the random start set, then FairFAL's pick once
+    // the federation has a model) replaces the old one; labels made from it stay labels.
+    await db.queue.where('cycle').equals(queue.cycle).filter((r) => !inQueue.has(r.sampleId)).delete();
     const keys = queue.items.map((i) => [queue.cycle, i.sampleId] as [number, string]);
     const oldRows = await db.queue.bulkGet(keys);
     const samples = await db.samples.bulkGet(queue.items.map((i) => i.sampleId));

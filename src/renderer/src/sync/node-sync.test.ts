@@ -95,4 +95,18 @@ describe('NodeSync', () => {
     await sync.drain(true);
     expect(submitted[1]).toMatchObject({ final: true });
   });
+
+  it('a newer query for the same cycle replaces the old queue; labels made from it stay', async () => {
+    const sync = new NodeSync(client(), db);
+    await sync.pullSamples();
+    await sync.pullQueue();
+    await writeLabel(db, { sampleId: id(3), value: { kind: 'class', classIndex: 2 }, annotator: 'a', cycle: 0, sessionId: null });
+    queue = { ...queue, createdAt: new Date(1000).toISOString(), items: [{ sampleId: id(1) as Sample['id'], reason: { ...reason, strategy: 'fairfal', rank: 0 }, prediction: { label: 1, probs: [0.2, 0.6, 0.2] } }] };
+    await sync.pullQueue();
+    const rows = await db.queue.where('cycle').equals(0).toArray();
+    expect(rows.map((r) => r.sampleId)).toEqual([id(1)]);
+    expect(await db.samples.get(id(1))).toMatchObject({ status: 'queued' });
+    expect(await db.samples.get(id(2))).toMatchObject({ status: 'unlabeled' });
+    expect(await db.samples.get(id(3))).toMatchObject({ status: 'labeled', labelClass: 2 });
+  });
 });

@@ -1,7 +1,7 @@
 // Where the work stands: the labeled set's class balance against the equal quota, the
 // model's per-class recall and balanced accuracy per cycle, the cycle and the link.
 import { BarChart } from '../../components/charts/BarChart';
-import { LineChart } from '../../components/charts/LineChart';
+import { MetricsView } from './MetricsView';
 import { CycleControl } from '../../components/CycleControl';
 import { describeConnection } from '../../components/NavBar';
 import { EmptyState, ScreenHeader } from '../../components/ui';
@@ -16,7 +16,6 @@ export function DashboardScreen() {
   const unsynced = useLiveQuery(() => ws.db.outbox.where('state').anyOf('pending', 'failed').count(), [ws.db]);
   const metrics = ws.metrics.value ?? [];
   const conn = ws.connection.value;
-  const xLabels = metrics.map((m) => `C${m.cycle + 1}`);
 
   return (
     <div className="screen dashboard-screen">
@@ -65,30 +64,7 @@ export function DashboardScreen() {
               After each cycle’s training the model is measured; balanced accuracy and per-class recall appear here.
             </EmptyState>
           ) : (
-            <div className="chart-pair">
-              <div>
-                <h3 className="chart-title">Balanced accuracy</h3>
-                <LineChart
-                  title="Balanced accuracy per cycle"
-                  testId="balanced-accuracy-chart"
-                  xLabels={xLabels}
-                  series={[
-                    { key: 'bacc', label: 'Balanced accuracy', color: 'var(--accent)', values: metrics.map((m) => m.balancedAccuracy), emphasis: true },
-                    { key: 'acc', label: 'Accuracy', color: 'var(--muted)', values: metrics.map((m) => m.accuracy) },
-                  ]}
-                />
-              </div>
-              <div>
-                <h3 className="chart-title">Recall per class</h3>
-                <LineChart
-                  title="Per-class recall per cycle"
-                  testId="recall-chart"
-                  xLabels={xLabels}
-                  series={ws.classes.map((c) => ({ key: c.code, label: c.code, color: c.color, values: metrics.map((m) => m.perClassRecall[c.index] ?? null) }))}
-                />
-              </div>
-              <p className="muted small">Measured on {metrics[metrics.length - 1]!.evaluatedOn} ({metrics[metrics.length - 1]!.samples} images).</p>
-            </div>
+            <MetricsView metrics={metrics} classes={ws.classes} />
           )}
         </section>
       </div>

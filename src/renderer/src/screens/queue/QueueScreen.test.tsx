@@ -43,7 +43,7 @@ afterEach(async () => {
   await db.delete();
 });
 
-function renderQueue() {
+function renderQueue(cycleStatus: CycleStatus = status) {
   const never = () => Promise.reject(new Error('not in this test'));
   const client = new Proxy({}, { get: () => new Proxy({}, { get: () => never }) }) as unknown as ApiClient;
   const connection: HostConnection = { client, host: 'web', subscribeState: () => () => {}, state: () => 'open' };
@@ -55,18 +55,20 @@ function renderQueue() {
     updateSettings: async () => {},
     sessionId: null,
     connection: { value: null, error: null, set: () => {} },
-    cycle: { value: status, error: null },
+    cycle: { value: cycleStatus, error: null },
     metrics: { value: [], error: null },
     classes: describeClasses(['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc']),
     annotatorName: 'Dr Test',
   };
-  return render(
+  const tree = (w: Workspace) => (
     <ApiProvider connection={connection}>
-      <WorkspaceContext.Provider value={ws}>
+      <WorkspaceContext.Provider value={w}>
         <QueueScreen />
       </WorkspaceContext.Provider>
-    </ApiProvider>,
+    </ApiProvider>
   );
+  const r = render(tree(ws));
+  return { ...r, nextCycle: (c: CycleStatus) => r.rerender(tree({ ...ws, cycle: { value: c, error: null } })) };
 }
 
 const key = (k: string) => act(() => void fireEvent.keyDown(window, { key: k }));
@@ -130,5 +132,24 @@ describe('QueueScreen keyboard', () => {
     expect(screen.getByTestId('current-file').textContent).toBe('ISIC_1.jpg');
     expect(await db.labels.count()).toBe(0);
     input.remove();
+  });
+
+  it('a new cycle starts with an empty undo stack: Z never reverts a submitted cycle', async () => {
+    const view = renderQueue();
+    await screen.findByTestId('current-file');
+    await key('1');
+    await waitFor(async () => expect(await label(id(1))).toBe(0));
+    await db.samples.bulkAdd([5, 6].map(sample));
+    await db.queue.bulkAdd([5, 6].map((i) => ({
+      cycle: 1, sampleId: id(i), rank: i - 5, state: 'pending' as const, addedAt: 't', prediction: null,
+      reason: { strategy: 'fairfal', rank: i - 5, pseudoLabel: 0, prototypeProb: 0.5, normalizedEntropy: 0.5, queryModel: 'local' as const, kcenterDistance: null, classRank: 0, score: null },
+    })));
+    view.nextCycle({ ...status, cycle: 1 });
+    await waitFor(() => expect(screen.getByTestId('current-file').textContent).toBe('ISIC_5.jpg'));
+    expect(screen.getByTestId('btn-undo')).toHaveProperty('disabled', true);
+    await key('z');
+    expect(await label(id(1))).toBe(0);
+    await key('2');
+    await waitFor(async () => expect(await db.labels.get(id(5))).toMatchObject({ classIndex: 1, cycle: 1 }));
   });
 });

@@ -70,6 +70,7 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
             <strong>{labeled}</strong> / {budget} labeled this cycle
           </span>
           <ProgressBar value={budget ? labeled / budget : 0} label="Labeled this cycle" />
+          <SaveState saving={ctl.saving} failed={ctl.writeError !== null} />
         </div>
         <CycleControl allDecided={allDecided} compact />
       </div>
@@ -82,8 +83,6 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
                 <span className="file-name mono" data-testid="current-file">{entry.sample.fileName}</span>
                 <span className="muted">{state.index + 1} of {state.items.length}</span>
                 <CurrentLabel label={item?.label ?? null} classes={ws.classes} />
-                <span className="spacer" />
-                <SaveState saving={ctl.saving} failed={ctl.writeError !== null} />
               </div>
               <ZoomPanImage src={entry.sample.previewUrl} alt={`Image ${entry.sample.fileName}`} command={ctl.zoom} testId="queue-image" />
               <ClassBar classes={ws.classes} current={item?.label ?? null} onPick={(classIndex) => send({ type: 'class', classIndex })} disabled={false} />

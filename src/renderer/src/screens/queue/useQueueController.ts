@@ -84,17 +84,21 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
     [execute],
   );
 
-  // Live rows in: the first load positions the cursor, later ones keep it on its sample.
+  // Live rows in: the first load (and a new cycle) positions the cursor afresh with an empty
+  // undo stack — undo never reaches into a cycle whose labels were already submitted; later
+  // updates keep the cursor on its sample.
+  const cycleRef = useRef(deps.cycle);
   useEffect(() => {
     if (!deps.items) return;
-    if (!initialised.current) {
+    if (!initialised.current || cycleRef.current !== deps.cycle) {
       initialised.current = true;
+      cycleRef.current = deps.cycle;
       stateRef.current = initialQueueState(deps.items);
       setState(stateRef.current);
       return;
     }
     send({ type: 'sync', items: deps.items });
-  }, [deps.items, send]);
+  }, [deps.items, deps.cycle, send]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

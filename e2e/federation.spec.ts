@@ -1,0 +1,126 @@
+// A real federation on loopback: the server from src/server, two headless clients
+// (`npm run client`) on disjoint shards of the HAM10000 archive with oracle labels, and the
+// UI client in Chromium through the web host. The UI client joins with an enrolment code,
+// imports real dermoscopy images, labels its random start set and its FairFAL query by
+// keyboard, and the federation completes its cycles.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+import { startFederationServer, type FederationServer } from './federation-fixtures';
+import { datasetImages, expect, hamLabels, screenshotPath, test } from './fixtures';
+
+const CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'];
+const truth = hamLabels('ham10000-dermoscopy');
+const DERMA_NPZ = resolve('..', 'shared', 'datasets', 'dermamnist-ham10000-28.npz');
+
+interface Headless {
+  proc: ChildProcess;
+  dir: string;
+  log: () => string;
+}
+
+function startHeadless(server: FederationServer, code: string, k: number): Headless {
+  const dir = mkdtempSync(join(tmpdir(), `fairfal-e2e-headless${k}-`));
+  const proc = spawn(process.execPath, [
+    '--import', 'tsx', 'src/cli/client.ts', '--data-dir', dir, '--server', server.url, '--code', code, '--display-name', `lab client ${k}`,
+    '--import', DERMA_NPZ, '--npz-split', 'val', '--npz-shard', `${k}/2`, '--oracle', '--initial-labels', '0.05', '--seed', String(k + 1),
+    '--local-only-epochs', '3', '--long-poll-ms', '2000', '--json',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  return { proc, dir, log: () => log };
+}
+
+async function stopHeadless(h: Headless): Promise<void> {
+  if (h.proc.exitCode === null) {
+    const exited = new Promise((r) => h.proc.once('exit', r));
+    h.proc.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(h.dir, { recursive: true, force: true });
+}
+
+/** Labels every open image of the queue with its ground truth, by keyboard. */
+async function labelQueue(page: Page): Promise<number> {
+  const progress = page.getByTestId('queue-progress');
+  await expect(progress).toContainText(/\/ \d+ labeled/);
+  const budget = Number(/\/ (\d+) labeled/.exec((await progress.textContent())!)![1]);
+  for (let done = Number(/(\d+)\s*\//.exec((await progress.textContent())!)![1]); done < budget; done++) {
+    const file = (await page.getByTestId('current-file').textContent())!.trim();
+    const dx = truth.get(file.replace(/\.jpg$/i, ''))!;
+    await page.keyboard.press(String(CLASSES.indexOf(dx) + 1));
+    await expect(progress).toContainText(`${done + 1} / ${budget} labeled`);
+  }
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  return budget;
+}
+
+// No action may wait forever: a missing button fails the run instead of hanging it.
+test.use({ actionTimeout: 60_000 });
+
+test('federated: the UI client joins, labels its queues and the federation completes its cycles', async ({ host, page }) => {
+  test.setTimeout(900_000);
+  const server = await startFederationServer({
+    name: 'E2E dermoscopy federation',
+    classNames: CLASSES,
+    model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
+    cycles: 2,
+    roundsPerCycle: 1,
+    localEpochs: 1,
+    labelingBudgetPerCycle: 30,
+    minClientsPerRound: 3,
+    roundDeadlineSeconds: 600,
+    queryDeadlineSeconds: 600,
+    labelingDeadlineSeconds: 600,
+  });
+  const codes = server.enrolCodes(3);
+  expect(codes).toHaveLength(3);
+  const headless = [startHeadless(server, codes[1]!, 0), startHeadless(server, codes[2]!, 1)];
+  try {
+    // ---- Join through the first-run screen.
+    await page.goto(host.openUrl);
+    await page.getByTestId('mode-join').click();
+    await page.getByTestId('server-url').fill(server.url);
+    await page.getByTestId('enrol-code').fill(codes[0]!.toLowerCase());
+    await page.screenshot({ path: screenshotPath('ui-join.png') });
+    await page.getByTestId('join').click();
+    await expect(page.getByTestId('connection-state')).toContainText(/Online|Connecting|Offline/);
+
+    // ---- Import the clinic's images.
+    await page.getByTestId('import-path').fill(datasetImages('ham10000-dermoscopy'));
+    await page.getByTestId('import-start').click();
+    await expect(page.getByTestId('summary-imported')).toHaveText('42', { timeout: 120_000 });
+
+    // ---- Cycle 1: a random start set (no labels yet), then FairFAL's query.
+    await page.getByTestId('nav-queue').click();
+    await expect(page.getByTestId('current-file')).toBeVisible({ timeout: 180_000 });
+    await expect(page.getByTestId('reason-panel')).toContainText('Random start');
+    await labelQueue(page);
+    await page.getByTestId('finish-cycle').first().click();
+
+    await expect(page.getByTestId('reason-panel')).toContainText('FairFAL', { timeout: 600_000 });
+    await expect(page.getByTestId('reason-panel')).toContainText('Queried by');
+    await expect(page.getByTestId('connection-state')).toContainText('Online');
+    await page.screenshot({ path: screenshotPath('ui-federated-queue.png') });
+    await labelQueue(page);
+    await page.getByTestId('finish-cycle').first().click();
+
+    // ---- The federation trains its last cycle with these labels and finishes.
+    await expect(page.getByTestId('cycle-control').first()).toHaveAttribute('data-step', 'finished', { timeout: 600_000 });
+    await page.getByTestId('nav-dashboard').click();
+    await expect(page.getByTestId('dash-connection')).toContainText('Online');
+    await page.screenshot({ path: screenshotPath('ui-federated-dashboard.png') });
+    const status = server.status() as { clients?: unknown[] };
+    expect(JSON.stringify(status)).toContain('finished');
+  } catch (err) {
+    for (const [k, h] of headless.entries()) console.error(`--- headless client ${k}:\n${h.log().slice(-3000)}`);
+    console.error(`--- server:\n${server.output().slice(-3000)}\n--- web host:\n${host.output().slice(-3000)}`);
+    throw err;
+  } finally {
+    for (const h of headless) await stopHeadless(h);
+    await server.stop();
+  }
+});
