@@ -9,12 +9,11 @@ import { electronMediaUrl, webMediaUrl } from './vault/media-store';
 import { ApiEventBus } from './event-bus';
 import { createSystemService } from './system-service';
 
-
 export interface AppServicesOptions {
   host: 'electron' | 'web';
   dataDir: string;
   appVersion: string;
-  /** The engine's backend choice; defaults to probing the engine in this process. */
+  /** Overrides the backend report (tests); default: what the engine worker picked at its start. */
   backend?: Promise<BackendReport>;
   /** Where the federation credential is kept (Electron: safeStorage); default a 0600 file. */
   secrets?: SecretStore;
@@ -33,7 +32,6 @@ export interface AppServices {
 export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {
   mkdirSync(opts.dataDir, { recursive: true });
   const events = new ApiEventBus();
-  const backend = opts.backend ?? probeEngineBackend();
   const node = createClientNode({
     dataDir: opts.dataDir,
     events,
@@ -42,15 +40,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     ...(opts.pickFolder ? { pickFolder: opts.pickFolder } : {}),
     log: (line) => console.error(`[client-node] ${line}`),
   });
+  const backend = opts.backend ?? node.engine.backend();
   const impl: ApiImpl = {
     system: createSystemService({ ...opts, backend, events }),
     ...node.services,
   };
   void node.resume().catch((err: unknown) => console.error('client node could not resume:', err));
   return { impl, events, node, dispose: () => node.close() };
-}
-
-async function probeEngineBackend(): Promise<BackendReport> {
-  const { loadBestBackend } = await import('../../engine/backend');
-  return loadBestBackend();
 }

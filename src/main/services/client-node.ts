@@ -6,7 +6,9 @@ import type { ApiImpl } from '../../shared/api';
 import { CycleOrchestrator, type EvaluationSet } from './cycle/orchestrator';
 import { CycleStore } from './cycle/cycle-store';
 import { createCycleService } from './cycle/cycle-service';
-import { InProcessEngine, type EngineAdapter } from './cycle/engine-adapter';
+import type { EngineAdapter } from './cycle/engine-adapter';
+import { engineWorkerEntry } from './cycle/engine-entry';
+import { WorkerEngine } from './cycle/worker-engine';
 import { ModelFiles } from './cycle/model-files';
 import type { ApiEventBus } from './event-bus';
 import { connectionStatus, createFederationService } from './federation/federation-service';
@@ -22,6 +24,7 @@ export interface ClientNodeOptions {
   secrets: SecretStore;
   mediaUrl: MediaUrlFn;
   events?: ApiEventBus;
+  /** Default: a WorkerEngine (training and inference in a worker thread). */
   engine?: EngineAdapter;
   pickFolder?: () => Promise<string | null>;
   evaluation?: () => EvaluationSet | null;
@@ -56,7 +59,7 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     onProgress: (p) => events?.emit('vault', 'importProgress', p),
     onFinished: (s) => events?.emit('vault', 'importFinished', s),
   });
-  const engine = o.engine ?? new InProcessEngine();
+  const engine = o.engine ?? createDefaultEngine();
   const models = new ModelFiles(path.join(o.dataDir, 'models'));
   let emitConnection = () => {};
   const link = new FederationLink({ db, dataDir: o.dataDir, secrets: o.secrets, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), onChange: () => emitConnection() });
@@ -99,8 +102,15 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     },
     async close() {
       await orchestrator.stop();
+      await engine.close();
       await vault.close();
       db.close();
     },
   };
+}
+
+/** The engine every host uses: its own worker thread, entry resolved for sources or bundle. */
+export function createDefaultEngine(): EngineAdapter {
+  const entry = engineWorkerEntry();
+  return new WorkerEngine(entry ? { entry } : {});
 }

@@ -63,6 +63,7 @@ export class CycleOrchestrator {
   private wake: (() => void) | null = null;
   private lastEmit = 0;
   private readonly now: () => Date;
+  private images: { version: string; data: Uint8Array } | null = null;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -398,7 +399,11 @@ export class CycleOrchestrator {
       } else unlabeled.push(i);
     });
     const [h, w, c] = this.deps.vault.tensors.shape;
-    const images = this.deps.vault.tensors.read(ids);
+    // The vault only appends (samples ordered by seq), so shape + count + last id names its
+    // version; the same buffer lets the engine keep the images registered in its worker.
+    const version = `${this.deps.vault.tensors.key}:${ids.length}:${ids[ids.length - 1] ?? ''}`;
+    if (this.images?.version !== version) this.images = { version, data: this.deps.vault.tensors.read(ids) };
+    const images = this.images.data;
     return { ids, data: { images, labels: y, count: ids.length, height: h, width: w, channels: c }, labeled: Int32Array.from(labeled), unlabeled: Int32Array.from(unlabeled) };
   }
 

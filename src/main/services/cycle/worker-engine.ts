@@ -1,0 +1,206 @@
+// EngineAdapter on top of one engine worker thread (src/engine/worker): tfjs, the backend
+// choice and every training/inference job live in the worker, so the main process's event
+// loop (IPC, the web host, the UI's events) keeps running while a model trains.
+// Images are copied once into shared memory per image set (the orchestrator hands the same
+// buffer while the vault is unchanged); a new label vector re-registers the same shared
+// images under a new id, which costs no copy.
+import { accuracy, balancedAccuracy, perClassRecall } from '../../../core/metrics';
+import type { WeightSet } from '../../../core/weights';
+import type { BackendName } from '../../../engine/backend';
+import type { ImageSet } from '../../../engine/dataset';
+import { initWeights } from '../../../engine/model';
+import type { TrainOptions } from '../../../engine/train/trainer';
+import { EngineWorker, type JobHandle } from '../../../engine/worker/host';
+import type { BackendReport } from '../../../shared/api';
+import { EngineTaskError, modelConfig, type EngineAdapter, type EvalResult, type ModelOutputs, type ModelTask, type TrainParams } from './engine-adapter';
+
+export interface WorkerEngineOptions {
+  /** The worker entry: omit when running from TS sources; the bundled app passes out/main/engine-worker.js. */
+  entry?: string | URL;
+  prefer?: BackendName[];
+  /** How often a running job polls the orchestrator's cancel flag (ms). */
+  cancelPollMs?: number;
+}
+
+interface Registered {
+  images: Uint8Array;
+  datasetId: string;
+  labels: Int32Array;
+}
+
+/** Image sets kept registered at once (the pool and a held-out evaluation set). */
+const MAX_IMAGE_SETS = 2;
+
+function shared(a: Uint8Array): Uint8Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new Uint8Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+function sameLabels(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class WorkerEngine implements EngineAdapter {
+  private readonly worker: Promise<EngineWorker>;
+  private readonly sets = new Map<Uint8Array, Registered>();
+  private readonly specCache = new Map<string, WeightSet['specs']>();
+  private nextDataset = 1;
+  private closed = false;
+  private readonly cancelPollMs: number;
+
+  /** Starts the worker now, so the backend is known before the first job. */
+  constructor(opts: WorkerEngineOptions = {}) {
+    this.cancelPollMs = opts.cancelPollMs ?? 100;
+    this.worker = EngineWorker.start({ ...(opts.entry ? { entry: opts.entry } : {}), ...(opts.prefer ? { prefer: opts.prefer } : {}) });
+    // A failed start surfaces through backend() and every job; never as an unhandled rejection.
+    this.worker.catch(() => {});
+  }
+
+  async backend(): Promise<BackendReport> {
+    const w = await this.worker;
+    if (!w.backend) throw new EngineTaskError('the engine worker reported no backend');
+    return w.backend;
+  }
+
+  specs(task: ModelTask): WeightSet['specs'] {
+    const cfg = modelConfig(task);
+    const key = JSON.stringify(cfg);
+    let s = this.specCache.get(key);
+    if (!s) {
+      s = initWeights(cfg, 0).specs;
+      this.specCache.set(key, s);
+    }
+    return s;
+  }
+
+  initialWeights(task: ModelTask, seed: number): Float32Array {
+    return initWeights(modelConfig(task), seed).data;
+  }
+
+  private weightSet(task: ModelTask, data: Float32Array): WeightSet {
+    const specs = this.specs(task);
+    const expected = specs.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+    if (data.length !== expected) throw new EngineTaskError(`model has ${expected} parameters, weights hold ${data.length}`);
+    return { specs, data };
+  }
+
+  /** Registers the image set (once) and these labels (when they changed); returns the worker's dataset id. */
+  private async dataset(w: EngineWorker, data: ImageSet): Promise<string> {
+    const known = this.sets.get(data.images);
+    if (known && sameLabels(known.labels, data.labels)) return known.datasetId;
+    const images = known?.images ?? shared(data.images);
+    const datasetId = `ds${this.nextDataset++}`;
+    const labels = Int32Array.from(data.labels);
+    await w.registerDataset(datasetId, { images, labels, count: data.count, height: data.height, width: data.width, channels: data.channels });
+    if (known) await w.dropDataset(known.datasetId);
+    this.sets.delete(data.images);
+    this.sets.set(data.images, { images, datasetId, labels });
+    while (this.sets.size > MAX_IMAGE_SETS) {
+      const [oldest, reg] = this.sets.entries().next().value as [Uint8Array, Registered];
+      this.sets.delete(oldest);
+      await w.dropDataset(reg.datasetId);
+    }
+    return datasetId;
+  }
+
+  /** Waits for a job, cancelling it in the worker as soon as the orchestrator's flag is set. */
+  private async run<T>(w: EngineWorker, job: JobHandle<T>, isCancelled?: () => boolean): Promise<T> {
+    if (!isCancelled) return job.result;
+    let sent = false;
+    const check = () => {
+      if (!sent && isCancelled()) {
+        sent = true;
+        void w.cancel(job.jobId).catch(() => {});
+      }
+    };
+    const timer = setInterval(check, this.cancelPollMs);
+    try {
+      check();
+      return await job.result;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async trainWith(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, options: TrainOptions, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
+    const w = await this.ready();
+    const ws = this.weightSet(task, weights);
+    const id = await this.dataset(w, data);
+    const job = w.train(modelConfig(task), ws, id, indices, options, (pr) => onProgress?.((pr.epoch + (pr.batch + 1) / pr.batches) / options.epochs));
+    const r = await this.run(w, job, isCancelled);
+    return r.weights.data;
+  }
+
+  train(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
+    const options: TrainOptions = {
+      epochs: p.epochs,
+      lr: p.lr,
+      seed: p.seed,
+      hflip: true,
+      ...(p.proxMu ? { proxMu: p.proxMu } : {}),
+      ...(p.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: p.earlyStopAccuracy } : {}),
+    };
+    return this.trainWith(task, weights, data, indices, options, onProgress, isCancelled);
+  }
+
+  /** FAIRFAL.md step 1 with the options of engine/train/trainer.ts `trainLocalOnly` (lr 0.01, x0.1 at 75%, stop at 99% train accuracy). */
+  trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, p: { seed: number; maxEpochs: number }, isCancelled?: () => boolean): Promise<Float32Array> {
+    const options: TrainOptions = {
+      epochs: p.maxEpochs,
+      lr: 0.01,
+      schedule: { milestones: [Math.floor(0.75 * p.maxEpochs)], gamma: 0.1, unit: 'epoch' },
+      hflip: false,
+      earlyStopAccuracy: 0.99,
+      seed: p.seed,
+    };
+    return this.trainWith(task, init, data, indices, options, undefined, isCancelled);
+  }
+
+  async predict(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs> {
+    const w = await this.ready();
+    const ws = this.weightSet(task, weights);
+    const id = await this.dataset(w, data);
+    const r = await w.predict(modelConfig(task), ws, id, indices, { features }).result;
+    return { probs: r.probs, numClasses: r.numClasses, features: r.features, featureDim: r.featureDim };
+  }
+
+  /**
+   * Metrics from the worker's predictions, computed here: the worker's 'evaluate' reply carries
+   * NaN recall for a class absent from the set, which its zod protocol (z.number()) rejects.
+   */
+  async evaluate(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult> {
+    const out = await this.predict(task, weights, data, indices, false);
+    const C = out.numClasses;
+    const yTrue = new Int32Array(indices.length);
+    const yPred = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      yTrue[i] = data.labels[indices[i] as number] as number;
+      let best = 0;
+      for (let c = 1; c < C; c++) if ((out.probs[i * C + c] as number) > (out.probs[i * C + best] as number)) best = c;
+      yPred[i] = best;
+    }
+    return {
+      accuracy: accuracy(yTrue, yPred, C),
+      balancedAccuracy: balancedAccuracy(yTrue, yPred, C),
+      perClassRecall: Array.from(perClassRecall(yTrue, yPred, C), (v) => (Number.isFinite(v) ? v : null)),
+      count: indices.length,
+    };
+  }
+
+  private async ready(): Promise<EngineWorker> {
+    if (this.closed) throw new EngineTaskError('the engine was closed');
+    return this.worker;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sets.clear();
+    const w = await this.worker.catch(() => null);
+    await w?.close();
+  }
+}
