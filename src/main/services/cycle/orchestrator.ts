@@ -6,6 +6,7 @@
 // the outbox is not retrained, and an interrupted training or query step simply runs again.
 // Federated, the server's task says what comes next; standalone, the client drives itself.
 import type { ImageSet } from '../../../engine/dataset';
+import { assertAggregationSupported } from '../federation/aggregation-support';
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
 import type { Vault } from '../vault/vault';
@@ -243,6 +244,8 @@ export class CycleOrchestrator {
           await this.idle(500);
           return;
         }
+        // Never send an update without the control delta a SCAFFOLD server requires.
+        assertAggregationSupported(task.aggregation);
         const pool = this.pool();
         if (pool.labeled.length === 0) {
           await this.seedQueue(task.cycle, info);
