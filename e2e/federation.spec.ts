@@ -73,8 +73,9 @@ test('federated: the UI client joins, labels its queues and the federation compl
     labelingBudgetPerCycle: 30,
     minClientsPerRound: 3,
     roundDeadlineSeconds: 600,
-    queryDeadlineSeconds: 600,
-    labelingDeadlineSeconds: 600,
+    queryDeadlineSeconds: 300,
+    // Short: a client whose ready report is lost must not stall the run for long.
+    labelingDeadlineSeconds: 90,
   });
   const codes = server.enrolCodes(3);
   expect(codes).toHaveLength(3);

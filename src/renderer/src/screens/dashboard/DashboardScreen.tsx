@@ -12,7 +12,8 @@ import { useBalance } from './useBalance';
 export function DashboardScreen() {
   const ws = useWorkspace();
   const status = ws.cycle.value;
-  const balance = useBalance(ws.db, ws.classes.length, status?.cycle ?? null, status?.budget ?? 0);
+  // Only an open labeling step still has budget to spend; the quota then includes it.
+  const balance = useBalance(ws.db, ws.classes.length, status?.cycle ?? null, status?.step === 'labeling' ? status.budget : 0);
   const unsynced = useLiveQuery(() => ws.db.outbox.where('state').anyOf('pending', 'failed').count(), [ws.db]);
   const metrics = ws.metrics.value ?? [];
   const conn = ws.connection.value;

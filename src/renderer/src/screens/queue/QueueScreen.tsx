@@ -18,10 +18,12 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
   const ws = useWorkspace();
   const data = useQueueData(ws.db, ws.cycle.value?.cycle ?? null);
   const items = useMemo(() => data?.entries.map((e) => ({ sampleId: e.sample.id, label: e.label })), [data]);
+  const queueKey = useMemo(() => `${data?.cycle ?? ''}:${data?.entries.map((e) => e.sample.id).join(',') ?? ''}`, [data]);
   const ctl = useQueueController({
     db: ws.db,
     items,
     cycle: data?.cycle ?? null,
+    queueKey,
     annotator: ws.annotatorName,
     sessionId: ws.sessionId,
     keymap: ws.settings.keymap,

@@ -12,6 +12,8 @@ export interface QueueControllerDeps {
   db: AnnotatorDb;
   items: QueueItem[] | undefined;
   cycle: number | null;
+  /** Changes when a different query is shown (new cycle, or a newer query for the cycle). */
+  queueKey: string;
   annotator: string;
   sessionId: number | null;
   keymap: KeyMap;
@@ -84,21 +86,21 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
     [execute],
   );
 
-  // Live rows in: the first load (and a new cycle) positions the cursor afresh with an empty
+  // Live rows in: the first load (and a different query) positions the cursor afresh with an empty
   // undo stack — undo never reaches into a cycle whose labels were already submitted; later
   // updates keep the cursor on its sample.
-  const cycleRef = useRef(deps.cycle);
+  const queueKeyRef = useRef(deps.queueKey);
   useEffect(() => {
     if (!deps.items) return;
-    if (!initialised.current || cycleRef.current !== deps.cycle) {
+    if (!initialised.current || queueKeyRef.current !== deps.queueKey) {
       initialised.current = true;
-      cycleRef.current = deps.cycle;
+      queueKeyRef.current = deps.queueKey;
       stateRef.current = initialQueueState(deps.items);
       setState(stateRef.current);
       return;
     }
     send({ type: 'sync', items: deps.items });
-  }, [deps.items, deps.cycle, send]);
+  }, [deps.items, deps.queueKey, send]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
