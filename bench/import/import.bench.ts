@@ -1,7 +1,7 @@
 // Import throughput of the image vault: the HAM10000 600x450 and 200x150 JPEGs and the 512x512
 // fundus photographs from ../shared/datasets/images, repeated (each copy made byte-distinct so
 // none is skipped as a duplicate) to 2,000 files in a temp dir, imported into a fresh vault.
-// Run: node --import tsx bench/import/import.bench.ts [--files 2000] [--runs 3] [--concurrency 4]
+// Run: node --import tsx bench/import/import.bench.ts [--files 2000] [--runs 3] [--concurrency 4] [--only mixed] [--sharp-concurrency N] [--no-write]
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,12 @@ const { values } = parseArgs({
     files: { type: 'string', default: '2000' },
     runs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '4' },
+    /** Only the sets whose name contains this (e.g. mixed). */
+    only: { type: 'string' },
+    /** libvips threads per pipeline (default: the vault's setting). */
+    'sharp-concurrency': { type: 'string' },
+    /** Do not write results.json (exploratory runs). */
+    'no-write': { type: 'boolean', default: false },
   },
 });
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,6 +35,7 @@ const sets = [
 const FILES = Number(values.files);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
+if (values['sharp-concurrency']) sharp.concurrency(Number(values['sharp-concurrency']));
 
 function jpgs(dir: string): Buffer[] {
   return readdirSync(path.join(images, dir)).filter((f) => f.endsWith('.jpg')).sort().map((f) => readFileSync(path.join(images, dir, f)));
@@ -75,6 +82,7 @@ try {
   for (const c of cases) all.push(...c.files);
   cases.push({ name: 'mixed (all three, interleaved)', files: all });
   for (const c of cases) {
+    if (values.only && !c.name.includes(values.only)) continue;
     const dir = path.join(root, c.name.replace(/[^a-z0-9]+/gi, '-'));
     materialise(dir, c.files, FILES);
     const times: number[] = [];
@@ -116,4 +124,4 @@ const table = [
 ].join('\n');
 console.log(table);
 console.log(`\n${JSON.stringify(env)}`);
-writeFileSync(path.join(here, 'results.json'), JSON.stringify({ env, target: 150, rows }, null, 2) + '\n');
+if (!values['no-write']) writeFileSync(path.join(here, 'results.json'), JSON.stringify({ env, target: 150, rows }, null, 2) + '\n');

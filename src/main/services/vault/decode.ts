@@ -1,10 +1,19 @@
 // Turns one image into everything the vault keeps: the display preview (WebP, longest side
 // 1024), a gallery thumbnail (WebP, longest side 192) and the model-size tensor (uint8 HWC at
-// the federation's input shape). One input buffer, one pipeline cloned three ways: libvips
-// shares the header parse and each branch uses JPEG shrink-on-load, so the 28x28 tensor and
-// the thumbnail never pay for a full-size decode. EXIF orientation is applied first.
+// the federation's input shape). The file is decoded once, EXIF orientation applied, to raw
+// pixels at preview size (JPEG shrink-on-load when the source is larger); the preview is
+// encoded from those pixels, the thumbnail is resized from them and the tensor from the
+// thumbnail (or from the preview pixels when the model input is larger than the thumbnail).
+// Measured (bench/import/profile.ts): one decode instead of three cut the CPU per 512x512
+// fundus photo by about a third; the WebP encode of the preview is what remains.
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { Shape } from './tensor-store';
+
+// Parallelism comes from the importer's pool (several images in flight), not from libvips
+// threads inside one pipeline: on 2 cores 1 thread per pipeline imported ~25% more images/s
+// than 2 (bench/import --sharp-concurrency). sharp already defaults to 1 on glibc Linux; this
+// pins it on every platform. Process-wide; the vault is main's only sharp user.
+sharp.concurrency(1);
 
 export const PREVIEW_MAX = 1024;
 export const THUMB_MAX = 192;
@@ -33,8 +42,8 @@ export class DecodeError extends Error {
 
 const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'tiff']);
 
-/** effort 0: about 4x faster than the default with the same visual quality (files ~15% larger). */
-const WEBP = { quality: 82, effort: 0 } as const;
+/** effort 0: the fastest libwebp method (effort 1/2 cost +15%/+30% CPU, smartSubsample 5x), quality 80. */
+const WEBP = { quality: 80, effort: 0, smartSubsample: false } as const;
 
 export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedImage> {
   // failOn 'truncated' rejects cut-off files instead of silently showing grey bottoms.
@@ -55,15 +64,27 @@ export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedI
   const width = swap ? meta.height : meta.width;
   const height = swap ? meta.width : meta.height;
 
-  const oriented = base.rotate();
   const [h, w, c] = shape;
   try {
+    const full = await base
+      .rotate()
+      .resize(PREVIEW_MAX, PREVIEW_MAX, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const fullRaw = { raw: { width: full.info.width, height: full.info.height, channels: full.info.channels } } as const;
     // An image barely larger than a thumbnail is its own thumbnail: one encode saved.
     const smallEnough = Math.max(width, height) <= THUMB_REUSE_MAX;
+    const thumbPixels = smallEnough
+      ? null
+      : await sharp(full.data, fullRaw).resize(THUMB_MAX, THUMB_MAX, { fit: 'inside', kernel: 'linear' }).raw().toBuffer({ resolveWithObject: true });
+    const thumbRaw = thumbPixels && { raw: { width: thumbPixels.info.width, height: thumbPixels.info.height, channels: thumbPixels.info.channels } };
+    // The thumbnail is area-averaged from the full pixels, so a smaller tensor loses nothing by starting from it.
+    const fromThumb = thumbPixels !== null && thumbRaw !== null && thumbPixels.info.width >= w && thumbPixels.info.height >= h;
+    const tensorSource = fromThumb ? sharp(thumbPixels.data, thumbRaw) : sharp(full.data, fullRaw);
     const [preview, thumb, tensor] = await Promise.all([
-      oriented.clone().resize(PREVIEW_MAX, PREVIEW_MAX, { fit: 'inside', withoutEnlargement: true }).webp(WEBP).toBuffer(),
-      smallEnough ? null : oriented.clone().resize(THUMB_MAX, THUMB_MAX, { fit: 'inside', withoutEnlargement: true }).webp(WEBP).toBuffer(),
-      tensorPipeline(oriented.clone(), w, h, c).raw().toBuffer(),
+      sharp(full.data, fullRaw).webp(WEBP).toBuffer(),
+      thumbPixels && thumbRaw ? sharp(thumbPixels.data, thumbRaw).webp(WEBP).toBuffer() : null,
+      tensorPipeline(tensorSource, w, h, c).raw().toBuffer(),
     ]);
     const thumbnail = thumb ?? preview;
     if (tensor.length !== h * w * c) throw new DecodeError('corrupt', `decoded tensor has ${tensor.length} bytes, expected ${h * w * c}`);
