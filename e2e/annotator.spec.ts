@@ -158,4 +158,9 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('balance-total')).toContainText('12 labeled');
   await page.locator('.app-main').evaluate((e) => e.scrollTo(0, e.scrollHeight));
   await page.screenshot({ path: screenshotPath('ui-dashboard-metrics.png') });
+
+  // ---- Settings: export the trained model (files written by the client node).
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('export-model-tfjs').click();
+  await expect(page.getByRole('status').filter({ hasText: /Saved \d+ files?/ })).toContainText('model.json');
 });
