@@ -38,7 +38,9 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
             {c.key && <Kbd k={c.key} />} <span className="class-name" title={c.name}>{c.short}</span>
           </button>
         ))}
-        <button type="button" className="btn" onClick={() => set({ kind: 'unsure' })}>Unsure</button>
+        <button type="button" className={`class-btn small unsure-btn ${sample.status === 'unsure' ? 'active' : ''}`} onClick={() => set({ kind: 'unsure' })}>
+          <span className="class-name">Unsure</span>
+        </button>
         <button type="button" className="btn ghost" onClick={() => set(null)} disabled={sample.status !== 'labeled' && sample.status !== 'unsure'}>Clear label</button>
       </div>
       <h3 className="panel-title">History</h3>
