@@ -135,7 +135,7 @@ function JoinForm({ onDone }: { onDone(): void }) {
       </label>
       <label>
         Enrolment code
-        <input value={code} onChange={(e) => setCode(e.target.value)} required placeholder="ABCD-EFGH-JKLM-NPQR" className="mono" data-testid="enrol-code" autoComplete="off" />
+        <input value={code} onChange={(e) => setCode(e.target.value)} required placeholder="ABCD-EFGH-JKLM-NPQR" className="mono code-input" data-testid="enrol-code" autoComplete="off" />
       </label>
       <label>
         Your name
