@@ -77,7 +77,8 @@ export const EpochStatSchema = z.object({ epoch: z.number(), loss: z.number(), a
 export const MetricsSchema = z.object({
   accuracy: z.number(),
   balancedAccuracy: z.number(),
-  perClassRecall: z.array(z.number()),
+  // NaN = the class does not occur in the evaluated labels (recall undefined), not an error.
+  perClassRecall: z.array(z.number().or(z.nan())),
   confusion: z.array(z.array(z.number())),
   count: z.number(),
 });
