@@ -66,38 +66,13 @@ export function nearestTwo(x: Matrix, xn: Float64Array, i: number, y: Matrix, yn
 /** minDist[i] = min(minDist[i], |x_i - c|^2) for every row of x; c = row j of y. */
 export function lowerToRow(x: Matrix, xn: Float64Array, y: Matrix, yn: Float64Array, j: number, minDist: Float64Array): void {
   const D = x.cols;
-  const xd = x.data;
-  const yd = y.data;
-  const co = j * D;
   const cn = yn[j] as number;
   const N = x.rows;
-  let i = 0;
-  for (; i + 4 <= N; i += 4) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    const o0 = i * D;
-    const o1 = o0 + D;
-    const o2 = o1 + D;
-    const o3 = o2 + D;
-    for (let k = 0; k < D; k++) {
-      const v = yd[co + k] as number;
-      s0 += v * (xd[o0 + k] as number);
-      s1 += v * (xd[o1 + k] as number);
-      s2 += v * (xd[o2 + k] as number);
-      s3 += v * (xd[o3 + k] as number);
-    }
-    lower(minDist, i, (xn[i] as number) + cn - 2 * s0);
-    lower(minDist, i + 1, (xn[i + 1] as number) + cn - 2 * s1);
-    lower(minDist, i + 2, (xn[i + 2] as number) + cn - 2 * s2);
-    lower(minDist, i + 3, (xn[i + 3] as number) + cn - 2 * s3);
-  }
-  for (; i < N; i++) {
-    let s = 0;
-    const o = i * D;
-    for (let k = 0; k < D; k++) s += (yd[co + k] as number) * (xd[o + k] as number);
-    lower(minDist, i, (xn[i] as number) + cn - 2 * s);
+  const dots = new Float64Array(4);
+  for (let i = 0; i < N; i += 4) {
+    const rows = Math.min(4, N - i);
+    dotsWithRow4(x.data, D, i, rows, y.data, j * D, dots);
+    for (let r = 0; r < rows; r++) lower(minDist, i + r, (xn[i + r] as number) + cn - 2 * (dots[r] as number));
   }
 }
 
@@ -130,33 +105,7 @@ export function assignToRow(
   const dots = new Float64Array(4); // scratch: typed-array slots keep doubles unboxed
   for (let i = 0; i < N; i += 4) {
     const rows = Math.min(4, N - i);
-    if (rows === 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      const o0 = i * D;
-      const o1 = o0 + D;
-      const o2 = o1 + D;
-      const o3 = o2 + D;
-      for (let k = 0; k < D; k++) {
-        const v = yd[co + k] as number;
-        s0 += v * (xd[o0 + k] as number);
-        s1 += v * (xd[o1 + k] as number);
-        s2 += v * (xd[o2 + k] as number);
-        s3 += v * (xd[o3 + k] as number);
-      }
-      dots[0] = s0;
-      dots[1] = s1;
-      dots[2] = s2;
-      dots[3] = s3;
-    } else {
-      for (let r = 0; r < rows; r++) {
-        let s = 0;
-        for (let k = 0, o = (i + r) * D; k < D; k++) s += (yd[co + k] as number) * (xd[o + k] as number);
-        dots[r] = s;
-      }
-    }
+    dotsWithRow4(xd, D, i, rows, yd, co, dots);
     for (let r = 0; r < rows; r++) {
       const ii = i + r;
       const raw = (xn[ii] as number) + cn - 2 * (dots[r] as number);
@@ -167,5 +116,48 @@ export function assignToRow(
         arg[ii] = label;
       } else if (d < (second[ii] as number)) second[ii] = d;
     }
+  }
+}
+
+/**
+ * Dot products of rows i..i+rows-1 of `xd` (row length D) with the row at offset `co` of
+ * `yd`, into out[0..rows). Four rows at a time so each loaded y value feeds four
+ * multiply-adds; `out` is a typed array so the doubles stay unboxed.
+ */
+export function dotsWithRow4(
+  xd: ArrayLike<number>,
+  D: number,
+  i: number,
+  rows: number,
+  yd: ArrayLike<number>,
+  co: number,
+  out: Float64Array,
+): void {
+  if (rows === 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const o0 = i * D;
+    const o1 = o0 + D;
+    const o2 = o1 + D;
+    const o3 = o2 + D;
+    for (let k = 0; k < D; k++) {
+      const v = yd[co + k] as number;
+      s0 += v * (xd[o0 + k] as number);
+      s1 += v * (xd[o1 + k] as number);
+      s2 += v * (xd[o2 + k] as number);
+      s3 += v * (xd[o3 + k] as number);
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let k = 0, o = (i + r) * D; k < D; k++) s += (yd[co + k] as number) * (xd[o + k] as number);
+    out[r] = s;
   }
 }

@@ -9,6 +9,7 @@
  */
 import { type Matrix } from './matrix';
 import { argmaxRow } from './uncertainty';
+import { dotsWithRow4 } from './distance';
 
 export interface GradEmbeddingFactors {
   /** N x D penultimate features h. */
@@ -103,33 +104,7 @@ export function lowerToGradRow(f: GradEmbeddingFactors, c: number, minDist: Floa
   const hd = new Float64Array(4); // scratch: typed-array slots keep doubles unboxed
   for (let i = 0; i < N; i += 4) {
     const rows = Math.min(4, N - i);
-    if (rows === 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      const o0 = i * D;
-      const o1 = o0 + D;
-      const o2 = o1 + D;
-      const o3 = o2 + D;
-      for (let k = 0; k < D; k++) {
-        const w = h[hc + k] as number;
-        s0 += w * (h[o0 + k] as number);
-        s1 += w * (h[o1 + k] as number);
-        s2 += w * (h[o2 + k] as number);
-        s3 += w * (h[o3 + k] as number);
-      }
-      hd[0] = s0;
-      hd[1] = s1;
-      hd[2] = s2;
-      hd[3] = s3;
-    } else {
-      for (let r = 0; r < rows; r++) {
-        let s = 0;
-        for (let k = 0, o = (i + r) * D; k < D; k++) s += (h[hc + k] as number) * (h[o + k] as number);
-        hd[r] = s;
-      }
-    }
+    dotsWithRow4(h, D, i, rows, h, hc, hd);
     for (let r = 0; r < rows; r++) {
       const ii = i + r;
       let vd = 0;
