@@ -15,16 +15,21 @@ export function tokensEqual(expected: string, given: string | null | undefined):
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function tokenFromCookie(req: IncomingMessage): string | null {
+/** Cookies are shared by every port of a host, so each web host names its cookie by port. */
+export function tokenCookieName(port: number): string {
+  return `${TOKEN_COOKIE}_${port}`;
+}
+
+export function tokenFromCookie(req: IncomingMessage, name: string): string | null {
   const header = req.headers.cookie;
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+    if (k === name) return decodeURIComponent(v.join('='));
   }
   return null;
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, name: string): string {
+  return `${name}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
 }

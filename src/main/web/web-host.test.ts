@@ -51,13 +51,15 @@ describe('web host', () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect((await fetch(host.url)).status).toBe(401);
     expect((await fetch(`${host.url}?token=nope`, { redirect: 'manual' })).status).toBe(401);
-    expect((await fetch(`${host.url}app.js`, { headers: { cookie: 'fairfal_token=nope' } })).status).toBe(401);
+    expect((await fetch(`${host.url}app.js`, { headers: { cookie: `fairfal_token_${host.port}=nope` } })).status).toBe(401);
   });
 
   it('trades the URL token for an HttpOnly cookie and serves files with a strict CSP', async () => {
     const res = await fetch(host.openUrl, { redirect: 'manual' });
     expect(res.headers.get('location')).toBe('/');
     expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    // Named by port: two hosts on one machine must not overwrite each other's cookie.
+    expect(res.headers.get('set-cookie')).toMatch(new RegExp(`^fairfal_token_${host.port}=`));
     const cookie = await cookieFromOpenUrl();
     const page = await fetch(host.url, { headers: { cookie } });
     expect(page.status).toBe(200);
@@ -125,5 +127,16 @@ describe('web host', () => {
     expect((await fetch(url(sample.previewUrl))).status).toBe(401);
     expect((await fetch(url(`/media/preview/${'0'.repeat(64)}.webp`), { headers: { cookie } })).status).toBe(404);
     expect((await fetch(url('/media/preview/../../node.sqlite'), { headers: { cookie } })).status).toBe(404);
+  });
+});
+
+describe('web host port handling', () => {
+  it('reports a taken port as EADDRINUSE and can then start elsewhere', async () => {
+    await expect(startWebHost({ services, rendererDir: join(dir, 'renderer'), port: host.port })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    const other = await startWebHost({ services, rendererDir: join(dir, 'renderer'), port: 0 });
+    expect(other.port).not.toBe(host.port);
+    await other.stop();
   });
 });

@@ -13,7 +13,7 @@ import {
   type WsServerMessage,
 } from '../../shared/api/ws-protocol';
 import type { AppServices } from '../services/app-services';
-import { newLaunchToken, tokenCookie, tokenFromCookie, tokensEqual } from './auth';
+import { newLaunchToken, tokenCookie, tokenCookieName, tokenFromCookie, tokensEqual } from './auth';
 import { serveStatic } from './static-files';
 import { parseMediaPath } from '../services/vault/media-store';
 
@@ -63,6 +63,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? newLaunchToken();
   const log = opts.log ?? (() => {});
+  // Named by port once listening; requests only arrive after that.
+  let cookieName = '';
   const dispatch = createDispatcher(opts.services.impl, (err, where) => log(`internal error in ${where}: ${String(err)}`));
 
   const server: Server = createServer((req, res) => {
@@ -72,10 +74,10 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       if (!tokensEqual(token, queryToken)) return refuse(res);
       // Trade the URL token for a cookie and drop it from the address bar.
       url.searchParams.delete('token');
-      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(token) });
+      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(token, cookieName) });
       return res.end();
     }
-    if (!tokensEqual(token, tokenFromCookie(req))) return refuse(res);
+    if (!tokensEqual(token, tokenFromCookie(req, cookieName))) return refuse(res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET' });
       return res.end();
@@ -86,7 +88,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    if (!upgradeAllowed(req, token)) {
+    if (!upgradeAllowed(req, token, cookieName)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -118,11 +120,19 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     for (const ws of wss.clients) send(ws, { type: 'event', service, event, payload });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => resolve());
+    });
+  } catch (err) {
+    // e.g. EADDRINUSE: leave nothing subscribed so the caller can retry on another port.
+    unlisten();
+    wss.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
+  cookieName = tokenCookieName(port);
   const base = `http://${host === '::1' ? '[::1]' : host}:${port}`;
   log(`web host listening on ${base}`);
   return {
@@ -140,13 +150,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   };
 }
 
-function upgradeAllowed(req: IncomingMessage, token: string): boolean {
+function upgradeAllowed(req: IncomingMessage, token: string, cookieName: string): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== WS_API_PATH) return false;
   // Browsers send Origin on WebSocket upgrades; a page from another site must not connect.
   const origin = req.headers.origin;
   if (origin && new URL(origin).host !== req.headers.host) return false;
-  return tokensEqual(token, tokenFromCookie(req)) || tokensEqual(token, url.searchParams.get('token'));
+  return tokensEqual(token, tokenFromCookie(req, cookieName)) || tokensEqual(token, url.searchParams.get('token'));
 }
 
 function send(ws: WebSocket, msg: WsServerMessage): void {
