@@ -27,6 +27,12 @@ export const CycleStateSchema = z.object({
   modelHash: z.string().nullable(),
   /** FairFAL's gamma_bar as the server sent it (federated). */
   gammaBar: z.number().nullable(),
+  /**
+   * Federated: the cycle whose queue came from the server's query-and-label task (its labeling
+   * phase). A random start set chosen during training has none: its labels feed the next
+   * training round, and no ready report may be sent for it.
+   */
+  labelingCycle: z.number().int().nonnegative().nullable().default(null),
   updatedAt: z.string(),
 });
 export type CycleState = z.infer<typeof CycleStateSchema>;
@@ -41,7 +47,7 @@ const QueueMetaSchema = z.object({
 const PredictionRowSchema = z.object({ label: z.number().int().nonnegative(), probs: z.array(z.number()) });
 
 export function initialState(now: string): CycleState {
-  return { mode: 'none', step: 'idle', cycle: 0, round: null, roundsPerCycle: null, message: 'Join a federation or work standalone', budget: 0, modelHash: null, gammaBar: null, updatedAt: now };
+  return { mode: 'none', step: 'idle', cycle: 0, round: null, roundsPerCycle: null, message: 'Join a federation or work standalone', budget: 0, modelHash: null, gammaBar: null, labelingCycle: null, updatedAt: now };
 }
 
 export class CycleStore {

@@ -171,7 +171,12 @@ export class CycleOrchestrator {
     this.deps.store.setLabels(labels);
     const s = this.state();
     if (final && s.step === 'labeling') {
-      if (s.mode === 'federated') {
+      if (s.mode === 'federated' && s.labelingCycle !== s.cycle) {
+        // A random start set, labeled while the federation trains: the server is not in its
+        // labeling phase, so there is nothing to report; the labels go into the next round.
+        this.update({ step: 'ready', message: 'Labels done: training with them in the next round' });
+        this.poke();
+      } else if (s.mode === 'federated') {
         this.update({ step: 'ready', message: 'Labels done: waiting for the other clinics' });
         void this.deps.link?.reportReady(s.cycle).catch((err: unknown) => this.deps.log?.(`ready report deferred: ${String(err)}`));
         this.poke();
@@ -276,14 +281,15 @@ export class CycleOrchestrator {
       }
       case 'query-and-label': {
         const s = this.state();
-        if ((s.step === 'labeling' || s.step === 'ready') && s.cycle === task.cycle && this.deps.store.queue()?.cycle === task.cycle) {
+        // Only a queue chosen for this labeling phase counts (not a random start set of the same cycle).
+        if ((s.step === 'labeling' || s.step === 'ready') && s.cycle === task.cycle && s.labelingCycle === task.cycle && this.deps.store.queue()?.cycle === task.cycle) {
           if (s.step === 'ready') await link.reportReady(task.cycle);
           await this.idle(s.step === 'ready' ? 1000 : 60_000);
           return;
         }
         this.update({ step: 'query', cycle: task.cycle, round: null, budget: task.budget, gammaBar: task.gammaBar, message: 'Choosing the images to label' });
         const global = await link.model(task.modelHash);
-        await this.query(task.cycle, info, global, task.gammaBar, task.budget, task.strategy.name, task.strategy.params);
+        await this.query(task.cycle, info, global, task.gammaBar, task.budget, task.strategy.name, task.strategy.params, false, task.cycle);
         return;
       }
     }
@@ -316,7 +322,7 @@ export class CycleOrchestrator {
   // ---- shared steps ----------------------------------------------------------------------
 
   /** Trains the local-only model (if the strategy needs it), runs the strategy, stores the queue and moves to labeling. */
-  private async query(cycle: number, info: TaskInfo, global: Float32Array, gammaBar: number | undefined, budget: number, strategy: string, params: Record<string, string | number | boolean>, standalone = false): Promise<void> {
+  private async query(cycle: number, info: TaskInfo, global: Float32Array, gammaBar: number | undefined, budget: number, strategy: string, params: Record<string, string | number | boolean>, standalone = false, labelingCycle: number | null = null): Promise<void> {
     const mt = modelTask(info);
     const pool = this.pool();
     const modelHash = this.deps.models.save(global);
@@ -333,7 +339,7 @@ export class CycleOrchestrator {
       }),
     );
     const queue: Queue = { cycle, createdAt: this.now().toISOString(), budget, details: result.details, items: result.items };
-    const next: CycleState = { ...this.state(), step: 'labeling', cycle, round: null, budget, modelHash, message: `${result.items.length} images to label`, updatedAt: this.now().toISOString() };
+    const next: CycleState = { ...this.state(), step: 'labeling', cycle, round: null, budget, modelHash, labelingCycle, message: `${result.items.length} images to label`, updatedAt: this.now().toISOString() };
     this.deps.store.saveQueue(queue, result.poolPredictions.map((p) => ({ sampleId: pool.ids[p.index] as string, label: p.label, probs: p.probs })), next);
     this.emitStatus(true);
     this.deps.onQueue?.(queue);
@@ -361,7 +367,7 @@ export class CycleOrchestrator {
       prediction: { label: 0, probs: uniform },
     }));
     const queue: Queue = { cycle, createdAt: this.now().toISOString(), budget, details: { strategy: 'random', reason: 'no labels yet: a random first set' }, items };
-    this.deps.store.saveQueue(queue, [], { ...this.state(), step: 'labeling', cycle, budget, message: `Label ${budget} images to start`, updatedAt: this.now().toISOString() });
+    this.deps.store.saveQueue(queue, [], { ...this.state(), step: 'labeling', cycle, budget, labelingCycle: null, message: `Label ${budget} images to start`, updatedAt: this.now().toISOString() });
     this.emitStatus(true);
     this.deps.onQueue?.(queue);
   }

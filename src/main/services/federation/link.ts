@@ -85,8 +85,11 @@ export class FederationLink {
   get lastContactAt(): string | null {
     return this.lastContact;
   }
+  /** The connection's last error, else a report the server rejected as invalid (it is not retried). */
   get lastError(): string | null {
-    return this.lastErrorValue;
+    if (this.lastErrorValue !== null) return this.lastErrorValue;
+    const invalid = this.outbox.lastInvalid();
+    return invalid ? `a report (${invalid.key}) was rejected as invalid and will not be resent: ${invalid.error}` : null;
   }
 
   /** Loads the stored credential (after a restart). */
