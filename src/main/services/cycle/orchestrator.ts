@@ -287,6 +287,8 @@ export class CycleOrchestrator {
           await this.idle(s.step === 'ready' ? 1000 : 60_000);
           return;
         }
+        // The server's exact share for this client replaces the estimate made at enrolment.
+        if (info.budgetPerCycle !== task.budget) this.deps.store.taskCell.set({ ...info, budgetPerCycle: task.budget });
         this.update({ step: 'query', cycle: task.cycle, round: null, budget: task.budget, gammaBar: task.gammaBar, message: 'Choosing the images to label' });
         const global = await link.model(task.modelHash);
         await this.query(task.cycle, info, global, task.gammaBar, task.budget, task.strategy.name, task.strategy.params, false, task.cycle);

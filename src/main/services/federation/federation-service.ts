@@ -30,8 +30,10 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     cycles: c.cycles,
     roundsPerCycle: c.roundsPerCycle,
     localEpochs: c.localEpochs,
-    // The server sends the exact per-client budget with each query task; this is the estimate.
-    budgetPerCycle: clients ? Math.floor(c.labelingBudgetPerCycle / clients) : c.labelingBudgetPerCycle,
+    // This client's share b_k = floor(n_query / K) (FAIRFAL.md). A client cannot see how many
+    // clients joined, so until the server's query task brings the exact share, K is estimated by
+    // the clients a round waits for (the federation's lower bound on K).
+    budgetPerCycle: Math.floor(c.labelingBudgetPerCycle / Math.max(1, clients ?? c.minClientsPerRound)),
   };
 }
 

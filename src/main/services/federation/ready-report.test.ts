@@ -108,9 +108,11 @@ describe('ready report', () => {
     await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 40 } }).done;
     await node.services.federation.join({ serverUrl: server.url, code: CODE });
 
+    // No labels yet: a random start set of this client's share (30 labels / 3 clients), not the federation's 30.
     await waitFor(() => node.orchestrator.state().step === 'labeling', 'the random start set');
     const start = node.orchestrator.queue();
     expect(start.details.strategy).toBe('random');
+    expect(start.items).toHaveLength(10);
     const labelsOf = (ids: readonly string[]) => ids.map((sampleId, i) => ({ sampleId, label: i % 5 }));
     node.orchestrator.submitLabels(labelsOf(start.items.map((i) => i.sampleId)), true);
 
