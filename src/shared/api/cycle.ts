@@ -109,6 +109,15 @@ export const LabelEntrySchema = z.object({
   label: z.number().int().nonnegative(),
 });
 
+/** A label as the client node stored it (the labeled set the renderer last submitted). */
+export const NodeLabelSchema = LabelEntrySchema.extend({
+  /** Who labeled it, when the node knows. */
+  annotator: z.string().optional(),
+  /** When it was labeled, when the node knows. */
+  at: z.iso.datetime().optional(),
+});
+export type NodeLabel = z.infer<typeof NodeLabelSchema>;
+
 export const SubmitLabelsInputSchema = z.object({
   /** The WHOLE current labeled set (latest label per sample); replaces what main had. */
   labels: z.array(LabelEntrySchema).max(1_000_000),
@@ -140,6 +149,12 @@ export const cycleService = defineService(
         status: CycleStatusSchema,
       }),
     ),
+    /**
+     * The labeled set the client node holds (what the renderer last submitted). The renderer's
+     * database is per browser origin: a host on another port or a cleared profile starts empty
+     * and recovers its labels from here.
+     */
+    getLabels: method(z.undefined(), z.array(NodeLabelSchema)),
     /** Standalone: train + query now. Federated: resume following the server (e.g. after an error). */
     startLocalWork: method(z.undefined(), CycleStatusSchema),
     /** Cancels the running training/query; the state machine stays at its step. */

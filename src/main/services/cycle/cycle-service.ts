@@ -1,6 +1,6 @@
 // Implements the `cycle` contract over the orchestrator.
 import path from 'node:path';
-import { ApiError, type ApiImpl } from '../../../shared/api';
+import { ApiError, SampleIdSchema, type ApiImpl } from '../../../shared/api';
 import { exportBinary, exportTfjs } from './model-files';
 import type { CycleOrchestrator } from './orchestrator';
 import { modelTask } from './orchestrator';
@@ -29,6 +29,12 @@ export function createCycleService(deps: CycleServiceDeps): ApiImpl['cycle'] {
     },
     async getMetrics() {
       return orch.metrics();
+    },
+    async getLabels() {
+      return [...orch.labels()].flatMap(([sampleId, label]) => {
+        const id = SampleIdSchema.safeParse(sampleId);
+        return id.success ? [{ sampleId: id.data, label }] : [];
+      });
     },
     async submitLabels({ labels, final }) {
       const task = orch.task();

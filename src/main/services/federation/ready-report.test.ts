@@ -115,6 +115,9 @@ describe('ready report', () => {
     expect(start.items).toHaveLength(10);
     const labelsOf = (ids: readonly string[]) => ids.map((sampleId, i) => ({ sampleId, label: i % 5 }));
     node.orchestrator.submitLabels(labelsOf(start.items.map((i) => i.sampleId)), true);
+    // The node hands its labeled set back (a renderer on a new origin recovers from it).
+    expect((await node.services.cycle.getLabels(undefined)).map((l) => l.label)).toEqual(expect.arrayContaining([0, 1, 2, 3, 4]));
+    expect(await node.services.cycle.getLabels(undefined)).toHaveLength(10);
 
     // The labels train round 1; no ready is reported while the federation trains.
     await waitFor(() => server.updates === 1, 'the round 1 update');

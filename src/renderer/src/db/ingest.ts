@@ -1,6 +1,6 @@
 // Brings what main knows (vault samples, the cycle's query) into the workspace without ever
 // overwriting a label the annotator made here: labels and unsure marks are the renderer's.
-import type { Queue, Sample } from '../../../shared/api';
+import type { NodeLabel, Queue, Sample } from '../../../shared/api';
 import type { AnnotatorDb } from './database';
 import type { QueueRow, SampleRow } from './rows';
 
@@ -70,4 +70,35 @@ export async function missingSamples(db: AnnotatorDb, ids: readonly string[]): P
 export async function nextSeq(db: AnnotatorDb): Promise<number> {
   const last = await db.samples.orderBy('seq').last();
   return (last?.seq ?? 0) + 1;
+}
+
+export const RECOVERED_ANNOTATOR = 'recovered from the client node';
+
+/**
+ * Takes over labels the client node holds for samples this workspace has no say on yet (a
+ * fresh browser profile, a host on another origin). Local history always wins: a sample with a
+ * label, or any history here (relabelled, cleared, marked unsure), is left alone. Samples the
+ * workspace does not hold are skipped. Nothing goes to the outbox (main has these labels).
+ */
+export async function restoreNodeLabels(db: AnnotatorDb, labels: readonly NodeLabel[], now = new Date()): Promise<number> {
+  let restored = 0;
+  await db.transaction('rw', [db.samples, db.labels, db.labelHistory, db.queue], async () => {
+    const ids = labels.map((l) => l.sampleId as string);
+    const [samples, current] = await Promise.all([db.samples.bulkGet(ids), db.labels.bulkGet(ids)]);
+    const withHistory = new Set((await db.labelHistory.where('sampleId').anyOf(ids).toArray()).map((h) => h.sampleId));
+    for (const [i, l] of labels.entries()) {
+      const sample = samples[i];
+      if (!sample || current[i] || withHistory.has(l.sampleId)) continue;
+      const at = l.at ?? now.toISOString();
+      const annotator = l.annotator ?? RECOVERED_ANNOTATOR;
+      const queueRows = await db.queue.where('sampleId').equals(l.sampleId).toArray();
+      const cycle = Math.max(0, ...queueRows.map((r) => r.cycle));
+      await db.labels.put({ sampleId: l.sampleId, classIndex: l.label, annotator, labeledAt: at, cycle, revision: 1 });
+      await db.labelHistory.add({ sampleId: l.sampleId, action: 'label', value: { kind: 'class', classIndex: l.label }, previous: null, annotator, at, sessionId: null });
+      await db.samples.update(l.sampleId, { status: 'labeled', labelClass: l.label });
+      for (const r of queueRows) await db.queue.update([r.cycle, r.sampleId], { state: 'labeled' });
+      restored++;
+    }
+  });
+  return restored;
 }

@@ -1,6 +1,7 @@
 // NodeSync against the real contract (client + dispatcher) with a scripted client node:
 // samples and the query land in Dexie without touching labels; the outbox drains as the
-// whole labeled set, survives a failing node, and is not resent once delivered.
+// whole labeled set, survives a failing node, and is not resent once delivered; an empty
+// workspace (new origin, cleared profile) takes back the node's labels, local history winning.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError, type ApiImpl, type Queue, type Sample } from '../../../shared/api';
@@ -24,6 +25,7 @@ let submitted: { labels: { sampleId: string; label: number }[]; final: boolean }
 let failSubmit: boolean;
 let vault: Sample[];
 let queue: Queue;
+let nodeLabels: { sampleId: string; label: number }[];
 
 function client() {
   const impl = {
@@ -35,6 +37,7 @@ function client() {
     },
     cycle: {
       getQueue: async () => queue,
+      getLabels: async () => nodeLabels,
       submitLabels: async (input: { labels: { sampleId: string; label: number }[]; final: boolean }) => {
         if (failSubmit) throw new ApiError('unavailable', 'client node restarting');
         submitted.push(input);
@@ -50,6 +53,7 @@ beforeEach(() => {
   db = new AnnotatorDb(`sync-${n++}`);
   submitted = [];
   failSubmit = false;
+  nodeLabels = [];
   vault = [sample(1), sample(2, true), sample(3, true)];
   queue = { cycle: 0, createdAt: new Date(0).toISOString(), budget: 2, details: {}, items: [
     { sampleId: id(3) as Sample['id'], reason: { ...reason, rank: 0 }, prediction: { label: 2, probs: [0.1, 0.2, 0.7] } },
@@ -84,6 +88,7 @@ describe('NodeSync', () => {
     expect(await db.outbox.where('state').equals('failed').count()).toBe(1);
 
     failSubmit = false;
+  nodeLabels = [];
     await writeLabel(db, { sampleId: id(3), value: { kind: 'class', classIndex: 0 }, annotator: 'a', cycle: 0, sessionId: null });
     await sync.drain();
     expect(submitted).toEqual([{ labels: expect.arrayContaining([{ sampleId: id(2), label: 1 }, { sampleId: id(3), label: 0 }]), final: false }]);
@@ -108,5 +113,46 @@ describe('NodeSync', () => {
     expect(await db.samples.get(id(1))).toMatchObject({ status: 'queued' });
     expect(await db.samples.get(id(2))).toMatchObject({ status: 'unlabeled' });
     expect(await db.samples.get(id(3))).toMatchObject({ status: 'labeled', labelClass: 2 });
+  });
+
+  it('an empty workspace takes back the labels the node holds; a local label, unsure mark or clear wins', async () => {
+    const sync = new NodeSync(client(), db);
+    await sync.pullSamples();
+    await sync.pullQueue();
+    vault.push(sample(4));
+    nodeLabels = [{ sampleId: id(1), label: 2 }, { sampleId: id(2), label: 1 }, { sampleId: id(3), label: 1 }, { sampleId: id(4), label: 0 }];
+    await writeLabel(db, { sampleId: id(2), value: { kind: 'class', classIndex: 0 }, annotator: 'a', cycle: 0, sessionId: null });
+    await writeLabel(db, { sampleId: id(3), value: { kind: 'unsure' }, annotator: 'a', cycle: 0, sessionId: null });
+    await sync.recoverLabels();
+    expect(await db.labels.get(id(1))).toMatchObject({ classIndex: 2, annotator: 'recovered from the client node', revision: 1 });
+    expect(await db.samples.get(id(1))).toMatchObject({ status: 'labeled', labelClass: 2 });
+    // Sample 4 was not in the workspace yet: fetched, then labeled.
+    expect(await db.samples.get(id(4))).toMatchObject({ status: 'labeled', labelClass: 0 });
+    expect(await db.labels.get(id(2))).toMatchObject({ classIndex: 0, annotator: 'a' });
+    expect(await db.labels.get(id(3))).toBeUndefined();
+    expect(await db.samples.get(id(3))).toMatchObject({ status: 'unsure' });
+    // Main already has the recovered labels: nothing new for the outbox.
+    expect((await db.outbox.toArray()).map((o) => o.sampleId).sort()).toEqual([id(2), id(3)]);
+  });
+
+  it('a recovered label in the queue counts as labeled there', async () => {
+    const sync = new NodeSync(client(), db);
+    nodeLabels = [{ sampleId: id(3), label: 2 }];
+    await sync.pullSamples();
+    await sync.pullQueue();
+    await sync.recoverLabels();
+    expect(await db.queue.get([0, id(3)])).toMatchObject({ state: 'labeled' });
+    expect(await db.queue.get([0, id(2)])).toMatchObject({ state: 'pending' });
+  });
+
+  it('the first hand-over from an empty workspace keeps the labels only the node had', async () => {
+    const sync = new NodeSync(client(), db);
+    nodeLabels = [{ sampleId: id(1), label: 2 }];
+    await sync.pullSamples();
+    await writeLabel(db, { sampleId: id(3), value: { kind: 'class', classIndex: 0 }, annotator: 'a', cycle: 0, sessionId: null });
+    await sync.drain();
+    expect(submitted).toHaveLength(1);
+    expect(submitted[0]!.labels).toEqual(expect.arrayContaining([{ sampleId: id(1), label: 2 }, { sampleId: id(3), label: 0 }]));
+    expect(submitted[0]!.labels).toHaveLength(2);
   });
 });

@@ -1,10 +1,12 @@
 // Keeps the workspace and the client node in step: pulls vault samples and each cycle's
 // query into Dexie, and drains the outbox by handing main the whole labeled set. Labeling
 // never waits for any of this; when main is unreachable the outbox simply grows and the
-// status shows it.
+// status shows it. The workspace is per browser origin, so a new origin or a cleared profile
+// starts empty: before the first hand-over it takes back the labels the node holds (local
+// history wins), otherwise handing over its few labels would replace the node's whole set.
 import { ApiError, SampleIdSchema, type ApiClient, type ImportId, type Queue } from '../../../shared/api';
 import type { AnnotatorDb } from '../db/database';
-import { applyQueue, missingSamples, nextSeq, upsertSamples } from '../db/ingest';
+import { applyQueue, missingSamples, nextSeq, restoreNodeLabels, upsertSamples } from '../db/ingest';
 
 export interface SyncState {
   syncing: boolean;
@@ -23,6 +25,7 @@ export class NodeSync {
   private draining: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private offs: (() => void)[] = [];
+  private recovered: Promise<void> | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -36,6 +39,7 @@ export class NodeSync {
     );
     void this.pullSamples()
       .then(() => this.pullQueue())
+      .then(() => this.recoverLabels())
       .catch((e) => this.fail(e));
     this.timer = setInterval(() => void this.drain(), DRAIN_INTERVAL_MS);
   }
@@ -85,6 +89,30 @@ export class NodeSync {
     await applyQueue(this.db, q);
   }
 
+  /**
+   * Takes back the labels the client node holds that this workspace lacks (once per start;
+   * retried after a failure). Samples they name that the workspace has not seen are fetched.
+   */
+  recoverLabels(): Promise<void> {
+    this.recovered ??= this.doRecover().catch((err: unknown) => {
+      this.recovered = null;
+      throw err;
+    });
+    return this.recovered;
+  }
+
+  private async doRecover(): Promise<void> {
+    const labels = await this.api.cycle.getLabels(undefined);
+    if (labels.length === 0) return;
+    const missing = await missingSamples(this.db, labels.map((l) => l.sampleId));
+    for (let i = 0; i < missing.length; i += PAGE) {
+      const ids = missing.slice(i, i + PAGE).map((id) => SampleIdSchema.parse(id));
+      const page = await this.api.vault.listSamples({ offset: 0, limit: PAGE, ids });
+      await upsertSamples(this.db, page.items, await nextSeq(this.db));
+    }
+    await restoreNodeLabels(this.db, labels);
+  }
+
   /** Hands main the whole labeled set if anything is waiting (or always when `final`). */
   drain(final = false): Promise<void> {
     if (this.draining) return final ? this.draining.then(() => this.drain(true)) : this.draining;
@@ -98,6 +126,8 @@ export class NodeSync {
     const upTo = Math.max(0, ...pending.map((p) => p.seq ?? 0));
     this.set({ syncing: true });
     try {
+      // Never hand over a set that lacks labels only the node still has.
+      await this.recoverLabels();
       const labels = (await this.db.labels.toArray()).flatMap((l) => {
         const id = SampleIdSchema.safeParse(l.sampleId);
         return id.success ? [{ sampleId: id.data, label: l.classIndex }] : [];
