@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createWeightSet, layoutOffsets, specSize } from '../../core/weights';
 import { CHANNEL_MOMENTS, POOL_RELU_BN_GRAD } from '../kernels/bn-kernels';
-import { IM2COL_T } from '../kernels/conv-kernels';
+import { FLIP_FILTER, IM2COL, IM2COL_T, TRANSPOSE_2D } from '../kernels/conv-kernels';
 import { runRaw } from '../kernels/raw-kernel';
 import { BN_EPS, type ConvBlockSpec, type ConvNetArch } from '../models/types';
 import { param, type ParamTensors } from './params';
@@ -32,9 +32,28 @@ interface FullForward extends ForwardOutput {
   caches: BlockCache[];
 }
 
-/** Spatially flipped filter with in/out channels swapped: [3,3,Ci,Co] -> [3,3,Co,Ci]. */
+/** Spatially flipped filter with in/out channels swapped: [3,3,Ci,Co] -> [3,3,Co,Ci] (wasm's Reverse is very slow). */
 function flipFilter(w: tf.Tensor4D): tf.Tensor4D {
-  return tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
+  return (runRaw(FLIP_FILTER, [w]) as [tf.Tensor4D])[0];
+}
+
+/**
+ * dW [9Ci, Co] of a 3x3 'same' conv from its input [N,H,W,Ci] and dZ [NHW, Co], as one matmul
+ * without transpose flags. wasm's matmul repacks its second operand each call, so that operand
+ * should be the smaller one: im2colT(x) x dZ for wide inputs, (dZ^T x im2col(x))^T when 9Ci < Co.
+ */
+function filterGrad(input: tf.Tensor4D, dz: tf.Tensor2D, cin: number, cout: number): Float32Array {
+  const k = 9 * cin;
+  if (k >= cout) {
+    const [patchesT] = runRaw(IM2COL_T, [input]) as [tf.Tensor2D];
+    return tf.matMul(patchesT, dz).dataSync() as Float32Array;
+  }
+  const [patches] = runRaw(IM2COL, [input]) as [tf.Tensor2D];
+  const [dzT] = runRaw(TRANSPOSE_2D, [dz]) as [tf.Tensor2D];
+  const gT = tf.matMul(dzT, patches).dataSync() as Float32Array;
+  const g = new Float32Array(k * cout);
+  for (let o = 0; o < cout; o++) for (let i = 0; i < k; i++) g[i * cout + o] = gT[o * k + i] as number;
+  return g;
 }
 
 export function createFastNet(arch: ConvNetArch): NetImpl {
@@ -132,8 +151,7 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
           const k3 = tf.mul(tf.mul(c.scale, c.invStd), tf.mul(dGamma, -1 / m));
           const k0 = tf.sub(tf.mul(c.scale, tf.mul(dBeta, -1 / m)), tf.mul(c.mean, k3));
           const dz = tf.add(tf.mul(dPre, c.scale), tf.add(tf.mul(c.z, k3), k0)) as tf.Tensor2D;
-          const [patchesT] = runRaw(IM2COL_T, [c.input]) as [tf.Tensor2D];
-          grads.set(`${b.prefix}.conv.weight`, tf.matMul(patchesT, dz).dataSync() as Float32Array);
+          grads.set(`${b.prefix}.conv.weight`, filterGrad(c.input, dz, b.cin, b.cout));
           // sum(dz) is exactly 0 in training-mode BatchNorm (sum of xhat is 0): the conv bias gets no gradient.
           grads.set(`${b.prefix}.conv.bias`, new Float32Array(b.cout));
           grads.set(`${b.prefix}.bn.weight`, dGamma.dataSync() as Float32Array);
