@@ -134,3 +134,18 @@ describe('federated variants', () => {
     expect(readFileSync(join(dir, 'checkpoint.json'), 'utf8')).toContain('checkpoint-weights.bin');
   });
 });
+
+describe('run directory lock', () => {
+  it('refuses a directory another live process is writing, takes over a stale lock', async () => {
+    const { mkdirSync, writeFileSync, existsSync } = await import('node:fs');
+    const cfg = cfgFor('random', ['--target-fraction', '0.1']);
+    const dir = join(tmp, 'locked');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.lock'), String(process.ppid)); // a live process that is not us
+    await expect(runFake(cfg, dir)).rejects.toThrow(/being written by process/);
+    writeFileSync(join(dir, '.lock'), '2147483646'); // no such process
+    const out = await runFake(cfg, dir);
+    expect(out.cycles).toHaveLength(2);
+    expect(existsSync(join(dir, '.lock'))).toBe(false);
+  });
+});

@@ -98,11 +98,20 @@ export function buildHeader(cfg: SimConfig, data: SimData, partition: SimPartiti
 }
 
 export async function runSimulation(ctx: RunContext): Promise<RunOutcome> {
+  const run = new RunDir(ctx.dir);
+  run.ensure();
+  const unlock = run.lock();
+  try {
+    return await runLocked(ctx, run);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(ctx: RunContext, run: RunDir): Promise<RunOutcome> {
   const { cfg, data, partition, trainer } = ctx;
   const say = ctx.say ?? (() => undefined);
   const progress = ctx.progress ?? null;
-  const run = new RunDir(ctx.dir);
-  run.ensure();
   const K = cfg.clients;
   const C = data.numClasses;
   const N = data.train.count;
@@ -141,6 +150,7 @@ export async function runSimulation(ctx: RunContext): Promise<RunOutcome> {
     say(`resuming ${ctx.dir} at cycle ${cp.nextCycle + 1}/${fractions.length}`);
   } else {
     if (cfg.fresh) run.clear();
+    // clear() keeps .lock: this process holds it.
     const initial = partition.pools.map((pool, k) => {
       const rng = rngFor(cfg.seed, 'initial', k);
       return Array.from(rng.permutation(pool.length).subarray(0, initialPerClient), (i) => pool[i] as number).sort((a, b) => a - b);

@@ -4,6 +4,7 @@
  * temp file + rename so an interruption never leaves a half-written checkpoint.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { createWeightSet, type WeightSet } from '../../core';
@@ -53,6 +54,30 @@ export class RunDir {
     for (const f of ['log.jsonl', 'checkpoint.json', 'checkpoint-weights.bin', 'summary.md', 'summary.json']) rmSync(join(this.dir, f), { force: true });
   }
 
+  /**
+   * Claims the directory for this process (lock file with the pid), so two simulators never
+   * write the same run. A lock left by a process that no longer exists is taken over.
+   */
+  lock(pid = process.pid): () => void {
+    const path = join(this.dir, '.lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        writeFileSync(fd, String(pid));
+        closeSync(fd);
+        return () => rmSync(path, { force: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const owner = Number(readFileSync(path, 'utf8').trim());
+        if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+          throw new RunFileError(`${this.dir} is being written by process ${owner} (remove ${path} if that is wrong)`);
+        }
+        rmSync(path, { force: true });
+      }
+    }
+    throw new RunFileError(`could not lock ${this.dir}`);
+  }
+
   readCheckpoint(): Checkpoint | null {
     if (!existsSync(this.checkpointPath)) return null;
     let raw: unknown;
@@ -90,6 +115,15 @@ export class RunDir {
 
   appendLog(record: CycleRecord): void {
     appendFileSync(this.logPath, JSON.stringify(record) + '\n');
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
