@@ -41,7 +41,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
           {r.queryModel && (
             <>
               <dt>Queried by</dt>
-              <dd>{r.queryModel === 'global' ? 'Federation (global) model' : 'This clinic’s local model'}</dd>
+              <dd>{r.queryModel === 'global' ? 'Main (global) model' : 'Local-only model (this clinic’s labels)'}</dd>
             </>
           )}
           {r.kcenterDistance !== null && (
