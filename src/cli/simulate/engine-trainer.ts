@@ -9,7 +9,7 @@ import { type ImageSet } from '../../engine/dataset';
 import { predict } from '../../engine/infer/inference';
 import { initWeights, openModel, type ModelHandle } from '../../engine/model';
 import { type ModelConfig } from '../../engine/models/types';
-import { trainModel } from '../../engine/train/trainer';
+import { trainModel, type TrainOptions } from '../../engine/train/trainer';
 import { type SimData } from './data';
 import { type InferOutcome, type SimTrainer, type SplitName, type TrainJob, type TrainOutcome, type TrainProgressTick } from './trainer';
 
@@ -35,26 +35,33 @@ class SerialQueue {
   }
 }
 
+const SCAFFOLD_UNSUPPORTED = 'the engine trainer has no gradient-correction hook yet: SCAFFOLD cannot run (use --fl fedavg or fedprox)';
+
+/** The engine's training options for one simulated client job (same for in-process and pool). */
+export function engineTrainOptions(job: TrainJob): TrainOptions {
+  if (job.gradCorrection) throw new EngineCapabilityError(SCAFFOLD_UNSUPPORTED);
+  return {
+    epochs: job.epochs,
+    lr: job.lr,
+    batchSize: job.batchSize,
+    momentum: job.momentum,
+    weightDecay: job.weightDecay,
+    hflip: job.hflip,
+    seed: job.seed,
+    ...(job.proxMu ? { proxMu: job.proxMu } : {}),
+    ...(job.schedule ? { schedule: job.schedule } : {}),
+    ...(job.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: job.earlyStopAccuracy } : {}),
+  };
+}
+
 export async function trainJobOn(model: ModelHandle, data: ImageSet, job: TrainJob, onProgress?: (t: TrainProgressTick) => void): Promise<TrainOutcome> {
-  if (job.gradCorrection) throw new EngineCapabilityError('the engine trainer has no gradient-correction hook yet: SCAFFOLD cannot run (use --fl fedavg or fedprox)');
   let lastEpochImages = 0;
   const res = await trainModel(
     model,
     job.init,
     data,
     job.indices,
-    {
-      epochs: job.epochs,
-      lr: job.lr,
-      batchSize: job.batchSize,
-      momentum: job.momentum,
-      weightDecay: job.weightDecay,
-      hflip: job.hflip,
-      seed: job.seed,
-      ...(job.proxMu ? { proxMu: job.proxMu } : {}),
-      ...(job.schedule ? { schedule: job.schedule } : {}),
-      ...(job.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: job.earlyStopAccuracy } : {}),
-    },
+    engineTrainOptions(job),
     {
       onProgress: (p) => {
         if (p.batch === p.batches - 1) {

@@ -8,7 +8,7 @@ import { initWeights } from '../../engine/model';
 import { type ModelConfig } from '../../engine/models/types';
 import { EnginePool } from '../../engine/worker/pool';
 import { type SimData } from './data';
-import { EngineCapabilityError, modelConfigFor } from './engine-trainer';
+import { engineTrainOptions, modelConfigFor } from './engine-trainer';
 import { type InferOutcome, type SimTrainer, type SplitName, type TrainJob, type TrainOutcome, type TrainProgressTick } from './trainer';
 
 export class PoolEngineTrainer implements SimTrainer {
@@ -38,24 +38,12 @@ export class PoolEngineTrainer implements SimTrainer {
   }
 
   async train(job: TrainJob, onProgress?: (t: TrainProgressTick) => void): Promise<TrainOutcome> {
-    if (job.gradCorrection) throw new EngineCapabilityError('the engine trainer has no gradient-correction hook yet: SCAFFOLD cannot run (use --fl fedavg or fedprox)');
     const res = await this.pool.train(
       this.config,
       job.init,
       'train',
       job.indices,
-      {
-        epochs: job.epochs,
-        lr: job.lr,
-        batchSize: job.batchSize,
-        momentum: job.momentum,
-        weightDecay: job.weightDecay,
-        hflip: job.hflip,
-        seed: job.seed,
-        ...(job.proxMu ? { proxMu: job.proxMu } : {}),
-        ...(job.schedule ? { schedule: job.schedule } : {}),
-        ...(job.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: job.earlyStopAccuracy } : {}),
-      },
+      engineTrainOptions(job),
       (p) => {
         if (p.batch === p.batches - 1) onProgress?.({ client: job.client, images: job.indices.length });
       },
