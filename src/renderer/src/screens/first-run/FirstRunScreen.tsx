@@ -92,10 +92,7 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
         </div>
       </fieldset>
       <div className="form-row">
-        <label>
-          Your name <span className="muted small">(written into label history and exports)</span>
-          <input value={annotator} onChange={(e) => setAnnotator(e.target.value)} placeholder="e.g. Dr. A. Rossi" data-testid="annotator-input" />
-        </label>
+        <AnnotatorNameField value={annotator} onChange={setAnnotator} testId="annotator-input" />
         <label>
           Images to label per cycle
           <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Math.max(1, Number(e.target.value) || 1))} data-testid="budget-input" />
@@ -137,10 +134,7 @@ function JoinForm({ onDone }: { onDone(): void }) {
         Enrolment code
         <input value={code} onChange={(e) => setCode(e.target.value)} required placeholder="ABCD-EFGH-JKLM-NPQR" className="mono code-input" data-testid="enrol-code" autoComplete="off" />
       </label>
-      <label>
-        Your name
-        <input value={annotator} onChange={(e) => setAnnotator(e.target.value)} placeholder="e.g. Dr. A. Rossi" />
-      </label>
+      <AnnotatorNameField value={annotator} onChange={setAnnotator} />
       {error && <Notice tone="error">{error}</Notice>}
       <div className="form-actions">
         <button className="btn primary" type="submit" disabled={busy} data-testid="join">
@@ -148,5 +142,15 @@ function JoinForm({ onDone }: { onDone(): void }) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** The annotator's name, written into label history and exports; asked in both set-up forms. */
+function AnnotatorNameField({ value, onChange, testId }: { value: string; onChange: (v: string) => void; testId?: string }) {
+  return (
+    <label>
+      Your name <span className="muted small">(written into label history and exports)</span>
+      <input value={value} onChange={(e) => onChange(e.target.value)} placeholder="e.g. Dr. A. Rossi" data-testid={testId} />
+    </label>
   );
 }
