@@ -70,3 +70,54 @@ describe('one training step on a tiny model equals w - lr * (grad + wd * w)', ()
     expect(tf.memory().numTensors).toBeLessThan(100);
   });
 });
+
+describe('SCAFFOLD correction (g + c - c_i)', () => {
+  it('changes two momentum steps exactly as the formula says, only inside the trainable ranges', () => {
+    const w = Float32Array.from([1, -2, 5]);
+    const s = createSgdState(3);
+    const cfg = { lr: 0.1, momentum: 0.9, weightDecay: 0.1 };
+    const control = { server: Float32Array.from([0.3, -0.2, 7]), client: Float32Array.from([0.1, 0.4, -7]) };
+    // Index 2 stands for a BatchNorm running buffer: outside the ranges, never corrected.
+    const ranges: [number, number][] = [[0, 2]];
+    const ref = [1, -2];
+    const buf = [0, 0];
+    const grads = [Float32Array.from([0.5, 0.1, 9]), Float32Array.from([0.2, 0.3, 9])];
+    grads.forEach((g, step) => {
+      sgdStep(w, g, s, ranges, cfg, 0.1, undefined, control);
+      for (let i = 0; i < 2; i++) {
+        const corrected = (g[i] as number) + 0.1 * (ref[i] as number) + ((control.server[i] as number) - (control.client[i] as number));
+        const b = step === 0 ? corrected : 0.9 * (buf[i] as number) + corrected;
+        buf[i] = Math.fround(b); // the momentum buffer is float32
+        ref[i] = Math.fround((ref[i] as number) - 0.1 * b);
+      }
+      expect(Array.from(w.subarray(0, 2))).toEqual(ref);
+    });
+    // Hand values: step 1 w0 = 1 - 0.1 * (0.5 + 0.1 + 0.2) = 0.92, w1 = -2 - 0.1 * (0.1 - 0.2 - 0.6) = -1.93.
+    expect(w[2]).toBe(5);
+    const one = Float32Array.from([1, -2]);
+    sgdStep(one, Float32Array.from([0.5, 0.1]), createSgdState(2), [[0, 2]], cfg, 0.1, undefined, control);
+    expect(one[0]).toBeCloseTo(0.92, 6);
+    expect(one[1]).toBeCloseTo(-1.93, 6);
+  });
+
+  it('zero control variates give plain SGD bit for bit (momentum, weight decay, FedProx)', () => {
+    const rng = createRng(11);
+    const n = 1000;
+    const start = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+    const anchor = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+    const a = Float32Array.from(start);
+    const b = Float32Array.from(start);
+    const sa = createSgdState(n);
+    const sb = createSgdState(n);
+    const cfg = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4, proxMu: 0.01 };
+    const zero = { server: new Float32Array(n), client: new Float32Array(n) };
+    for (let step = 0; step < 5; step++) {
+      const g = Float32Array.from({ length: n }, () => (rng.next() - 0.5) * 0.1);
+      g[step] = -0; // signed zeros too
+      sgdStep(a, g, sa, [[0, 600], [700, n]], cfg, 0.05, anchor);
+      sgdStep(b, g, sb, [[0, 600], [700, n]], cfg, 0.05, anchor, zero);
+    }
+    expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    expect(Buffer.from(sb.buf.buffer).equals(Buffer.from(sa.buf.buffer))).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * SGD with momentum and weight decay, PyTorch semantics (dampening 0, no Nesterov):
- *   g += wd * w (+ mu * (w - w_global) for FedProx);  buf = m * buf + g;  w -= lr * buf
+ *   g += wd * w (+ mu * (w - w_global) for FedProx) (+ c - c_i for SCAFFOLD);
+ *   buf = m * buf + g;  w -= lr * buf
  * on trainable tensors; BatchNorm running statistics follow torch's momentum-0.1 update.
  */
 import { layoutOffsets, specSize, type WeightSet } from '../../core/weights';
@@ -12,6 +13,18 @@ export interface SgdConfig {
   weightDecay: number;
   /** FedProx mu; the proximal anchor is `proxAnchor`. */
   proxMu?: number;
+}
+
+/**
+ * SCAFFOLD control variates (Karimireddy et al. 2020), flat in weight-set layout: the step
+ * adds c - c_i to the gradient, as the reference code adds it to p.grad before optimizer.step()
+ * (so after weight decay's gradient term and before momentum).
+ */
+export interface ControlVariates {
+  /** c: the server's control variate of the round. */
+  server: Float32Array;
+  /** c_i: this client's control variate. */
+  client: Float32Array;
 }
 
 export interface SgdState {
@@ -42,7 +55,12 @@ export function sgdStep(
   cfg: SgdConfig,
   lr: number,
   proxAnchor?: Float32Array,
+  control?: ControlVariates,
 ): void {
+  if (control) {
+    correctedStep(w, grad, state, ranges, cfg, lr, control, proxAnchor);
+    return;
+  }
   const { momentum: m, weightDecay: wd } = cfg;
   const mu = cfg.proxMu ?? 0;
   const buf = state.buf;
@@ -51,6 +69,38 @@ export function sgdStep(
       const wi = w[i] as number;
       let g = (grad[i] as number) + wd * wi;
       if (mu !== 0 && proxAnchor) g += mu * (wi - (proxAnchor[i] as number));
+      const b = state.started ? m * (buf[i] as number) + g : g;
+      buf[i] = b;
+      w[i] = wi - lr * b;
+    }
+  }
+  state.started = true;
+}
+
+/** sgdStep with the SCAFFOLD correction; a separate loop keeps the plain step's hot path unchanged. */
+function correctedStep(
+  w: Float32Array,
+  grad: Float32Array,
+  state: SgdState,
+  ranges: [number, number][],
+  cfg: SgdConfig,
+  lr: number,
+  control: ControlVariates,
+  proxAnchor?: Float32Array,
+): void {
+  const { momentum: m, weightDecay: wd } = cfg;
+  const mu = cfg.proxMu ?? 0;
+  const buf = state.buf;
+  const c = control.server;
+  const ci = control.client;
+  for (const [s, e] of ranges) {
+    for (let i = s; i < e; i++) {
+      const wi = w[i] as number;
+      let g = (grad[i] as number) + wd * wi;
+      if (mu !== 0 && proxAnchor) g += mu * (wi - (proxAnchor[i] as number));
+      // Skipping a zero correction keeps a zero-control step bit-identical to plain SGD (signed zeros included).
+      const d = (c[i] as number) - (ci[i] as number);
+      if (d !== 0) g += d;
       const b = state.started ? m * (buf[i] as number) + g : g;
       buf[i] = b;
       w[i] = wi - lr * b;

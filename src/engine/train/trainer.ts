@@ -1,6 +1,6 @@
 /**
  * Local training loop: seeded shuffling and flips, SGD(momentum, weight decay, optional
- * FedProx), a step schedule, progress events, cooperative cancellation (the loop yields to
+ * FedProx, optional SCAFFOLD correction), a step schedule, progress events, cooperative cancellation (the loop yields to
  * the event loop after every batch so a worker can receive a cancel message).
  */
 import { createRng } from '../../core/rng';
@@ -9,7 +9,7 @@ import { makeBatch, validateImageSet, validateIndices, type ImageSet } from '../
 import type { ModelHandle } from '../model';
 import { disposeParams, uploadParams } from '../nn';
 import { scheduledLr, type StepSchedule } from './schedule';
-import { createSgdState, sgdStep, trainableRanges, updateRunningStats } from './sgd';
+import { createSgdState, sgdStep, trainableRanges, updateRunningStats, type ControlVariates } from './sgd';
 
 export interface TrainOptions {
   epochs: number;
@@ -21,6 +21,12 @@ export interface TrainOptions {
   hflip?: boolean;
   /** FedProx: adds mu/2 * ||w - w_start||^2 to the loss (w_start = the weights training starts from). */
   proxMu?: number;
+  /**
+   * SCAFFOLD: every step uses g + c - c_i on trainable parameters (not on BatchNorm running
+   * buffers). Both vectors have the weight set's length. The result's lrSum lets the caller
+   * form the new client control variate (engine/train/scaffold.ts).
+   */
+  scaffold?: ControlVariates;
   /** Stop after an epoch whose running training accuracy reaches this fraction (local-only model: 0.99). */
   earlyStopAccuracy?: number;
   seed: number;
@@ -52,6 +58,12 @@ export interface TrainResult {
   history: EpochStat[];
   stoppedEarly: boolean;
   steps: number;
+  /**
+   * Sum of the learning rates of all steps (= steps * lr for a constant lr). SCAFFOLD option II
+   * divides (x - y_i) by it in place of K * lr, so a schedule that changes lr mid-run is weighted
+   * by the lr each step actually used.
+   */
+  lrSum: number;
   /** Which schedule unit the run used (FAIRFAL.md asks to record it). */
   scheduleUnit: 'epoch' | 'batch' | 'none';
 }
@@ -89,6 +101,12 @@ export async function trainModel(
   const bs = opts.batchSize ?? 64;
   const cfg = { lr: opts.lr, momentum: opts.momentum ?? 0.9, weightDecay: opts.weightDecay ?? 1e-5, proxMu: opts.proxMu ?? 0 };
   const ws = cloneWeights(init);
+  if (opts.scaffold) {
+    const { server, client } = opts.scaffold;
+    if (server.length !== ws.data.length || client.length !== ws.data.length) {
+      throw new Error(`SCAFFOLD control variates hold ${server.length} (server) and ${client.length} (client) values, the model has ${ws.data.length}`);
+    }
+  }
   const anchor = cfg.proxMu > 0 ? init.data : undefined;
   const ranges = trainableRanges(ws);
   const sgd = createSgdState(ws.data.length);
@@ -97,6 +115,7 @@ export async function trainModel(
   const order = Int32Array.from(indices);
   const history: EpochStat[] = [];
   let steps = 0;
+  let lrSum = 0;
   let stoppedEarly = false;
   const bnViews = model.arch.blocks.map((b) => ({
     mean: tensorView(ws, `${b.prefix}.bn.running_mean`),
@@ -127,12 +146,13 @@ export async function trainModel(
         x.dispose();
       }
       if (!Number.isFinite(out.loss)) throw new TrainingDivergedError(epoch, bi);
-      sgdStep(ws.data, out.grad, sgd, ranges, cfg, lr, anchor);
+      sgdStep(ws.data, out.grad, sgd, ranges, cfg, lr, anchor, opts.scaffold);
       out.batchStats.forEach((s, b) => {
         const v = bnViews[b];
         if (v) updateRunningStats(v.mean, v.variance, s, idx.length * (pixelsPerImage[b] as number));
       });
       steps++;
+      lrSum += lr;
       lossSum += out.loss * idx.length;
       correct += out.correct;
       seen += idx.length;
@@ -146,7 +166,7 @@ export async function trainModel(
       break;
     }
   }
-  return { weights: ws, history, stoppedEarly, steps, scheduleUnit: opts.schedule?.unit ?? 'none' };
+  return { weights: ws, history, stoppedEarly, steps, lrSum, scheduleUnit: opts.schedule?.unit ?? 'none' };
 }
 
 export interface LocalOnlyOptions {

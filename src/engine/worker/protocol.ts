@@ -30,6 +30,8 @@ export const TrainOptionsSchema = z.object({
   schedule: z.object({ milestones: z.array(z.number().int().nonnegative()), gamma: z.number().positive(), unit: z.enum(['epoch', 'batch']) }).optional(),
   hflip: z.boolean().optional(),
   proxMu: z.number().min(0).optional(),
+  /** SCAFFOLD control variates c (server) and c_i (client), weight-set layout. */
+  scaffold: z.object({ server: f32, client: f32 }).optional(),
   earlyStopAccuracy: z.number().min(0).max(1).optional(),
   seed: z.number().int(),
 });
@@ -92,6 +94,7 @@ export const ResultSchema = z.discriminatedUnion('kind', [
     history: z.array(EpochStatSchema),
     stoppedEarly: z.boolean(),
     steps: z.number().int(),
+    lrSum: z.number(),
     scheduleUnit: z.enum(['epoch', 'batch', 'none']),
   }),
   z.object({ kind: z.literal('predict'), count: z.number(), numClasses: z.number(), probs: f32, featureDim: z.number(), features: f32 }),

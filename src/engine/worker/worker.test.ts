@@ -50,6 +50,19 @@ describe('engine worker protocol', () => {
     expect(Array.from(a.weights.data)).not.toEqual(Array.from(c.weights.data));
   });
 
+  it('carries SCAFFOLD control variates to the trainer and returns the lr sum', async () => {
+    const init = initWeights(cfg, 2);
+    const n = init.data.length;
+    const opts = { epochs: 1, lr: 0.05, seed: 9, batchSize: 32 };
+    const plain = await w.train(cfg, init, 'synth', all(64), opts).result;
+    const server = new Float32Array(n).fill(0.5);
+    const corrected = await w.train(cfg, init, 'synth', all(64), { ...opts, scaffold: { server, client: new Float32Array(n) } }).result;
+    expect(plain.steps).toBe(2);
+    expect(plain.lrSum).toBeCloseTo(0.1, 12);
+    expect(Array.from(corrected.weights.data)).not.toEqual(Array.from(plain.weights.data));
+    await expect(w.train(cfg, init, 'synth', all(64), { ...opts, scaffold: { server: new Float32Array(3), client: new Float32Array(3) } }).result).rejects.toThrow(/control variates hold 3/);
+  });
+
   it('cancels a running job and stays usable', async () => {
     let seen = 0;
     const job = w.train(cfg, initWeights(cfg, 1), 'synth', all(96), { epochs: 500, lr: 0.01, seed: 1, batchSize: 8 }, () => {
