@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './main';
 import { loadSimData } from './data';
 import { logViolations } from './invariants';
-import { readRunLog } from './run-files';
+import { readRunLog, RunDir } from './run-files';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sim-e2e-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -68,5 +68,31 @@ describe('simulate end to end (real CNN4Conv training)', () => {
     // The report reads it back.
     expect(await main(['report', '--runs', dir, '--out', join(tmp, 'report')])).toBe(0);
     expect(readFileSync(join(tmp, 'report', 'plot.svg'), 'utf8')).toMatch(/<svg[\s\S]*fairfal/);
+  });
+
+  it('runs SCAFFOLD (engine correction on 2 worker threads, controls kept across cycles) to completion', async () => {
+    const dir = join(tmp, 'scaffold');
+    const dataset = '../shared/datasets/retinamnist.npz';
+    const args = [
+      '--dataset', dataset, '--strategy', 'random', '--fl', 'scaffold', '--model-init', 'continue', '--clients', '2', '--rounds', '2',
+      '--local-epochs', '1', '--initial-fraction', '0.05', '--query-fraction', '0.05', '--target-fraction', '0.1',
+      '--workers', '2', '--no-progress', '--out', dir,
+    ];
+    expect(await main(['run', ...args])).toBe(0);
+    const { header, cycles } = readRunLog(join(dir, 'log.jsonl'));
+    expect(header.config.fl).toBe('scaffold');
+    expect(cycles).toHaveLength(2);
+    expect(logViolations(header, cycles, loadSimData({ dataset, partitionSeed: 0 }).train.labels)).toEqual([]);
+    for (const c of cycles) {
+      expect(c.testAccuracy).toBeGreaterThan(0);
+      expect(Number.isFinite(c.balancedAccuracy)).toBe(true);
+    }
+    // The control variates the run ended with are in the checkpoint, finite and not all zero.
+    const run = new RunDir(dir);
+    const cp = run.readCheckpoint();
+    const controls = cp ? run.readCheckpointControls(cp) : null;
+    expect(controls?.clients).toHaveLength(2);
+    expect(controls?.server.every(Number.isFinite)).toBe(true);
+    expect(controls?.server.some((v) => v !== 0)).toBe(true);
   });
 });

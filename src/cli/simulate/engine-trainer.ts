@@ -13,10 +13,6 @@ import { trainModel, type TrainOptions } from '../../engine/train/trainer';
 import { type SimData } from './data';
 import { type InferOutcome, type SimTrainer, type SplitName, type TrainJob, type TrainOutcome, type TrainProgressTick } from './trainer';
 
-export class EngineCapabilityError extends Error {
-  override readonly name = 'EngineCapabilityError';
-}
-
 export function modelConfigFor(data: SimData): ModelConfig {
   return { name: 'cnn4conv', height: data.train.height, width: data.train.width, channels: data.train.channels, numClasses: data.numClasses };
 }
@@ -35,11 +31,8 @@ class SerialQueue {
   }
 }
 
-const SCAFFOLD_UNSUPPORTED = 'the engine trainer has no gradient-correction hook yet: SCAFFOLD cannot run (use --fl fedavg or fedprox)';
-
 /** The engine's training options for one simulated client job (same for in-process and pool). */
 export function engineTrainOptions(job: TrainJob): TrainOptions {
-  if (job.gradCorrection) throw new EngineCapabilityError(SCAFFOLD_UNSUPPORTED);
   return {
     epochs: job.epochs,
     lr: job.lr,
@@ -49,6 +42,7 @@ export function engineTrainOptions(job: TrainJob): TrainOptions {
     hflip: job.hflip,
     seed: job.seed,
     ...(job.proxMu ? { proxMu: job.proxMu } : {}),
+    ...(job.control ? { scaffold: job.control } : {}),
     ...(job.schedule ? { schedule: job.schedule } : {}),
     ...(job.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: job.earlyStopAccuracy } : {}),
   };
@@ -75,6 +69,7 @@ export async function trainJobOn(model: ModelHandle, data: ImageSet, job: TrainJ
   return {
     weights: res.weights,
     steps: res.steps,
+    lrSum: res.lrSum,
     epochsRun: res.history.length,
     finalTrainAccuracy: last?.accuracy ?? 0,
     imagePasses: res.history.length * job.indices.length,
@@ -87,7 +82,7 @@ export async function inferOn(model: ModelHandle, data: ImageSet, weights: Weigh
 }
 
 export class InProcessEngineTrainer implements SimTrainer {
-  readonly supportsGradCorrection = false;
+  readonly supportsGradCorrection = true;
   private readonly queue = new SerialQueue();
   private constructor(
     readonly description: string,

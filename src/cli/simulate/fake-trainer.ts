@@ -50,11 +50,16 @@ export class FakeTrainer implements SimTrainer {
     const counts = new Float64Array(C);
     for (const i of job.indices) counts[this.data.train.labels[i] as number]++;
     const w = createWeightSet(job.init.specs, Float32Array.from(job.init.data));
-    for (let c = 0; c < C; c++) w.data[c] = 0.5 * (w.data[c] as number) + 0.1 * Math.log1p(counts[c] as number) + 0.01 * (hash01(job.seed, c) - 0.5);
     const epochs = job.earlyStopAccuracy !== undefined ? Math.min(job.epochs, 3) : job.epochs;
+    const steps = epochs * Math.ceil(job.indices.length / job.batchSize);
+    for (let c = 0; c < C; c++) {
+      w.data[c] = 0.5 * (w.data[c] as number) + 0.1 * Math.log1p(counts[c] as number) + 0.01 * (hash01(job.seed, c) - 0.5);
+      // SCAFFOLD: every step moves by -lr * (c - c_i), so the control variates show in the result.
+      if (job.control) w.data[c] = (w.data[c] as number) - steps * job.lr * ((job.control.server[c] as number) - (job.control.client[c] as number));
+    }
     const imagePasses = epochs * job.indices.length;
     onProgress?.({ client: job.client, images: imagePasses });
-    return { weights: w, steps: epochs * Math.ceil(job.indices.length / job.batchSize), epochsRun: epochs, finalTrainAccuracy: 0.9, imagePasses };
+    return { weights: w, steps, lrSum: steps * job.lr, epochsRun: epochs, finalTrainAccuracy: 0.9, imagePasses };
   }
 
   async infer(weights: WeightSet, split: SplitName, indices: Int32Array): Promise<InferOutcome> {

@@ -4,17 +4,34 @@
  * FedProx = FedAvg with the proximal term on the clients; SCAFFOLD with control variates).
  */
 import { createWeightSet, fedAvg, scaffoldAggregate, type WeightSet } from '../../core';
+import { nextClientControl } from '../../engine/train/scaffold';
 import { type SimConfig } from './config';
 import { roundLr } from './plan';
 import { type ProgressBar } from './progress';
 import { deriveSeed } from './seeds';
 import { type SimTrainer, type TrainOutcome } from './trainer';
 
+/** SCAFFOLD state: the server control variate c and every client's c_i (weight-set layout). */
+export interface ControlVariates {
+  server: Float32Array;
+  clients: Float32Array[];
+}
+
+export function zeroControls(clients: number, paramCount: number): ControlVariates {
+  return { server: new Float32Array(paramCount), clients: Array.from({ length: clients }, () => new Float32Array(paramCount)) };
+}
+
 export interface FederatedCycleResult {
   weights: WeightSet;
   imagePasses: number;
+  /** SCAFFOLD: the control variates after the last round (null for FedAvg/FedProx). */
+  controls: ControlVariates | null;
 }
 
+/**
+ * `controls` (SCAFFOLD only) is where the cycle's control variates start; null starts from
+ * zeros, as the paper's algorithm and the federation server do for a fresh model.
+ */
 export async function trainFederatedCycle(
   cfg: SimConfig,
   trainer: SimTrainer,
@@ -22,27 +39,27 @@ export async function trainFederatedCycle(
   labeled: readonly Int32Array[],
   cycle: number,
   progress: ProgressBar | null,
+  controls: ControlVariates | null = null,
 ): Promise<FederatedCycleResult> {
   const K = labeled.length;
   let global = init;
   let passes = 0;
   const n = init.data.length;
-  const scaffold = cfg.fl === 'scaffold';
-  let cGlobal: Float32Array | null = scaffold ? new Float32Array(n) : null;
-  const cLocal = scaffold ? labeled.map(() => new Float32Array(n)) : null;
+  let cv: ControlVariates | null = null;
+  if (cfg.fl === 'scaffold') {
+    cv = controls ? { server: controls.server, clients: controls.clients.slice() } : zeroControls(K, n);
+    if (cv.clients.length !== K || cv.server.length !== n || cv.clients.some((c) => c.length !== n)) {
+      throw new Error(`SCAFFOLD control variates do not fit ${K} clients x ${n} parameters`);
+    }
+  }
 
   for (let r = 0; r < cfg.rounds; r++) {
     const lr = roundLr(cfg, r);
     progress?.setPhase(cycle, `round ${r + 1}/${cfg.rounds}`, K);
     const active = [...Array(K).keys()].filter((k) => (labeled[k] as Int32Array).length > 0);
+    const roundControls = cv;
     const outs: TrainOutcome[] = await Promise.all(
       active.map(async (k) => {
-        let gradCorrection: Float32Array | undefined;
-        if (cGlobal && cLocal) {
-          gradCorrection = new Float32Array(n);
-          const ci = cLocal[k] as Float32Array;
-          for (let i = 0; i < n; i++) gradCorrection[i] = (cGlobal[i] as number) - (ci[i] as number);
-        }
         const out = await trainer.train(
           {
             client: k,
@@ -56,7 +73,7 @@ export async function trainFederatedCycle(
             hflip: cfg.hflip,
             seed: deriveSeed(cfg.seed, 'train', cycle, r, k),
             ...(cfg.fl === 'fedprox' ? { proxMu: cfg.proxMu } : {}),
-            ...(gradCorrection ? { gradCorrection } : {}),
+            ...(roundControls ? { control: { server: roundControls.server, client: roundControls.clients[k] as Float32Array } } : {}),
           },
           (t) => progress?.addWork(t.images),
         );
@@ -65,28 +82,22 @@ export async function trainFederatedCycle(
       }),
     );
     for (const o of outs) passes += o.imagePasses;
-    if (cGlobal && cLocal) {
-      // SCAFFOLD option II: c_i+ = c_i - c + (x - y_i) / (steps * lr).
+    if (cv) {
+      const state = cv;
+      // SCAFFOLD option II: c_i+ = c_i - c + (x - y_i) / (sum of the step lrs), trainable entries only.
       const updates = outs.map((o, j) => {
         const k = active[j] as number;
-        const ci = cLocal[k] as Float32Array;
-        const next = new Float32Array(n);
-        const delta = new Float32Array(n);
-        const scale = 1 / (Math.max(1, o.steps) * lr);
-        for (let i = 0; i < n; i++) {
-          next[i] = (ci[i] as number) - (cGlobal![i] as number) + ((global.data[i] as number) - (o.weights.data[i] as number)) * scale;
-          delta[i] = (next[i] as number) - (ci[i] as number);
-        }
-        cLocal[k] = next;
-        return { weights: o.weights.data, controlDelta: delta };
+        const next = nextClientControl(global.specs, global.data, o.weights.data, state.server, state.clients[k] as Float32Array, o.lrSum);
+        state.clients[k] = next.control;
+        return { weights: o.weights.data, controlDelta: next.delta };
       });
-      const res = scaffoldAggregate(global.data, cGlobal, updates, K);
-      cGlobal = res.control;
+      const res = scaffoldAggregate(global.data, state.server, updates, K);
+      state.server = res.control;
       global = createWeightSet(global.specs, res.weights);
     } else {
       const avg = fedAvg(outs.map((o, j) => ({ weights: o.weights.data, sampleCount: (labeled[active[j] as number] as Int32Array).length })));
       global = createWeightSet(global.specs, avg);
     }
   }
-  return { weights: global, imagePasses: passes };
+  return { weights: global, imagePasses: passes, controls: cv };
 }

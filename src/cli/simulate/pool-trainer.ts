@@ -12,7 +12,7 @@ import { engineTrainOptions, modelConfigFor } from './engine-trainer';
 import { type InferOutcome, type SimTrainer, type SplitName, type TrainJob, type TrainOutcome, type TrainProgressTick } from './trainer';
 
 export class PoolEngineTrainer implements SimTrainer {
-  readonly supportsGradCorrection = false;
+  readonly supportsGradCorrection = true;
   private constructor(
     readonly description: string,
     private readonly pool: EnginePool,
@@ -49,7 +49,7 @@ export class PoolEngineTrainer implements SimTrainer {
       },
     ).result;
     const last = res.history[res.history.length - 1];
-    return { weights: res.weights, steps: res.steps, epochsRun: res.history.length, finalTrainAccuracy: last?.accuracy ?? 0, imagePasses: res.history.length * job.indices.length };
+    return { weights: res.weights, steps: res.steps, lrSum: res.lrSum, epochsRun: res.history.length, finalTrainAccuracy: last?.accuracy ?? 0, imagePasses: res.history.length * job.indices.length };
   }
 
   async infer(weights: WeightSet, split: SplitName, indices: Int32Array): Promise<InferOutcome> {

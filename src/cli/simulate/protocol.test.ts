@@ -7,7 +7,7 @@ import { loadSimData, partitionSimData, type SimData } from './data';
 import { FakeTrainer } from './fake-trainer';
 import { logViolations } from './invariants';
 import { runSimulation } from './protocol';
-import { readRunLog } from './run-files';
+import { readRunLog, RunDir } from './run-files';
 import { deriveSeed } from './seeds';
 
 const RETINA = '../shared/datasets/retinamnist.npz';
@@ -93,22 +93,59 @@ describe('protocol bookkeeping (fake trainer, real RetinaMNIST partition)', () =
 });
 
 describe('federated variants', () => {
-  it('FedProx passes mu to every client job; SCAFFOLD sends control-variate corrections after the first round', async () => {
+  it('FedProx passes mu to every client job; SCAFFOLD sends control variates that differ after the first round', async () => {
     const prox = cfgFor('random', ['--fl', 'fedprox', '--prox-mu', '0.05', '--target-fraction', '0.1']);
     const d = retina(prox);
     const t1 = new FakeTrainer(d);
     await runSimulation({ cfg: prox, data: d, partition: partitionSimData(d, prox), trainer: t1, dir: join(tmp, 'prox') });
-    expect(t1.jobs.every((j) => j.proxMu === 0.05 && j.gradCorrection === undefined)).toBe(true);
+    expect(t1.jobs.every((j) => j.proxMu === 0.05 && j.control === undefined)).toBe(true);
 
     const sc = cfgFor('random', ['--fl', 'scaffold', '--target-fraction', '0.1']);
     const t2 = new FakeTrainer(d);
     await runSimulation({ cfg: sc, data: d, partition: partitionSimData(d, sc), trainer: t2, dir: join(tmp, 'scaffold') });
-    const corr = t2.jobs.map((j) => j.gradCorrection);
-    expect(corr.every((c) => c instanceof Float32Array)).toBe(true);
-    // Round 1 starts from zero controls; round 2 carries non-zero corrections.
+    const corr = t2.jobs.map((j) => (j.control ? Array.from(j.control.server, (c, i) => c - (j.control?.client[i] ?? 0)) : null));
+    expect(corr.every((c) => c !== null)).toBe(true);
+    // Round 1 starts from zero controls; round 2 carries non-zero corrections c - c_i.
     expect(corr.slice(0, 3).every((c) => c?.every((v) => v === 0))).toBe(true);
     expect(corr.slice(3, 6).some((c) => c?.some((v) => v !== 0))).toBe(true);
+    // --model-init reinit (default): cycle 2 starts from zero controls again.
+    expect(corr.slice(6, 9).every((c) => c?.every((v) => v === 0))).toBe(true);
     expect(t2.jobs.every((j) => j.proxMu === undefined)).toBe(true);
+  });
+
+  it('SCAFFOLD with --model-init continue keeps the control variates across cycles, checkpoints them, and resumes exactly', async () => {
+    const cfg = cfgFor('random', ['--fl', 'scaffold', '--model-init', 'continue']);
+    const whole = await runFake(cfg, join(tmp, 'sc-whole'));
+    const dir = join(tmp, 'sc-interrupted');
+    // 3 clients x 2 rounds per cycle: call 8 is inside cycle 2's training.
+    await expect(runFake(cfg, dir, 8)).rejects.toThrow(/simulated interruption/);
+    const cp = new RunDir(dir).readCheckpoint();
+    expect(cp?.controls).toEqual({ file: 'checkpoint-controls.bin', clients: 3, paramCount: 5 });
+    const saved = cp ? new RunDir(dir).readCheckpointControls(cp) : null;
+    expect(saved?.server.some((v) => v !== 0)).toBe(true);
+    const d = retina(cfg);
+    const t = new FakeTrainer(d);
+    const resumed = await runSimulation({ cfg, data: d, partition: partitionSimData(d, cfg), trainer: t, dir });
+    expect(resumed.resumedFrom).toBe(1);
+    // The first job after the resume starts from the checkpointed controls, not zeros.
+    expect(Array.from(t.jobs[0]?.control?.server ?? [])).toEqual(Array.from(saved?.server ?? []));
+    expect(Array.from(t.jobs[0]?.control?.client ?? [])).toEqual(Array.from(saved?.clients[0] ?? []));
+    const strip = (c: (typeof whole.cycles)[number]) => ({ ...c, timings: null, finishedAt: null });
+    expect(resumed.cycles.map(strip)).toEqual(whole.cycles.map(strip));
+  });
+
+  it('a checkpoint written before SCAFFOLD support (no controls) still resumes', async () => {
+    const cfg = cfgFor('random', ['--model-init', 'continue']);
+    const dir = join(tmp, 'old-checkpoint');
+    await expect(runFake(cfg, dir, 8)).rejects.toThrow(/simulated interruption/);
+    const run = new RunDir(dir);
+    const raw = JSON.parse(readFileSync(run.checkpointPath, 'utf8')) as Record<string, unknown>;
+    expect('controls' in raw).toBe(false); // FedAvg writes the old format unchanged
+    const cp = run.readCheckpoint();
+    expect(cp && run.readCheckpointControls(cp)).toBeNull();
+    const out = await runFake(cfg, dir);
+    expect(out.resumedFrom).toBe(1);
+    expect(out.cycles).toHaveLength(4);
   });
 
   it('refuses SCAFFOLD on a trainer without the gradient-correction hook', async () => {

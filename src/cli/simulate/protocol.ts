@@ -9,7 +9,7 @@
 import { balancedAccuracy, perClassRecall, type WeightSet } from '../../core';
 import { resultAffectingConfig, type SimConfig } from './config';
 import { minorityClasses, type SimData, type SimPartition } from './data';
-import { trainFederatedCycle } from './federated';
+import { trainFederatedCycle, type ControlVariates } from './federated';
 import { type ClientCycle, type CycleRecord, type HeaderRecord } from './log-schema';
 import { cycleFractions, perClientCount } from './plan';
 import { type ProgressBar } from './progress';
@@ -136,6 +136,8 @@ async function runLocked(ctx: RunContext, run: RunDir): Promise<RunOutcome> {
   let cycles: CycleRecord[] = [];
   let resumedFrom: number | null = null;
   let prevGlobal: WeightSet | null = null;
+  // SCAFFOLD's control variates follow the model: kept with --model-init continue, reset with it.
+  let prevControls: ControlVariates | null = null;
   if (cp) {
     if (!sameConfig(cp.config, affecting)) {
       throw new ProtocolError(`${run.checkpointPath} was written with different settings; pass --fresh to start over or use another --out`);
@@ -146,6 +148,7 @@ async function runLocked(ctx: RunContext, run: RunDir): Promise<RunOutcome> {
     if (cycles.length !== cp.nextCycle) throw new ProtocolError(`${run.logPath} holds ${cycles.length} cycle records, checkpoint expects ${cp.nextCycle}`);
     run.writeLog([header, ...cycles]);
     prevGlobal = run.readCheckpointWeights(cp);
+    prevControls = run.readCheckpointControls(cp);
     resumedFrom = cp.nextCycle;
     say(`resuming ${ctx.dir} at cycle ${cp.nextCycle + 1}/${fractions.length}`);
   } else {
@@ -168,8 +171,9 @@ async function runLocked(ctx: RunContext, run: RunDir): Promise<RunOutcome> {
 
   for (let c = cp.nextCycle; c < fractions.length; c++) {
     const tStart = Date.now();
-    const init = c === 0 || cfg.modelInit === 'reinit' || !prevGlobal ? await trainer.initWeights(deriveSeed(cfg.seed, 'init', c)) : prevGlobal;
-    const trained = await trainFederatedCycle(cfg, trainer, init, labeled.map((l) => Int32Array.from(l)), c, progress);
+    const continues = c > 0 && cfg.modelInit === 'continue' && prevGlobal !== null;
+    const init = continues && prevGlobal ? prevGlobal : await trainer.initWeights(deriveSeed(cfg.seed, 'init', c));
+    const trained = await trainFederatedCycle(cfg, trainer, init, labeled.map((l) => Int32Array.from(l)), c, progress, continues ? prevControls : null);
     const trainMs = Date.now() - tStart;
 
     const tEval = Date.now();
@@ -245,9 +249,12 @@ async function runLocked(ctx: RunContext, run: RunDir): Promise<RunOutcome> {
     cycles.push(record);
     elapsedMs += totalMs;
     prevGlobal = trained.weights;
+    prevControls = trained.controls;
+    const keep = cfg.modelInit === 'continue';
     run.writeCheckpoint(
       { version: 1, config: affecting, nextCycle: c + 1, labeled, gammaBar, gammaBarCycle, elapsedMs, weights: null },
-      cfg.modelInit === 'continue' ? trained.weights : null,
+      keep ? trained.weights : null,
+      keep ? trained.controls : null,
     );
     say(
       `cycle ${c + 1}/${fractions.length}: labeled ${(100 * record.labeledFraction).toFixed(1)}%, test acc ${(100 * record.testAccuracy).toFixed(2)}%, ` +

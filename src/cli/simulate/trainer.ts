@@ -27,16 +27,18 @@ export interface TrainJob {
   seed: number;
   /** FedProx mu (0: plain SGD). */
   proxMu?: number;
-  /** SCAFFOLD: added to every gradient, c - c_i (flat, weight-set layout). */
-  gradCorrection?: Float32Array;
+  /** SCAFFOLD: every step uses g + c - c_i (c = server, c_i = this client; flat, weight-set layout). */
+  control?: { server: Float32Array; client: Float32Array };
   earlyStopAccuracy?: number;
   schedule?: LrStepSchedule;
 }
 
 export interface TrainOutcome {
   weights: WeightSet;
-  /** SGD steps taken (SCAFFOLD's control-variate update divides by it). */
+  /** SGD steps taken. */
   steps: number;
+  /** Sum of the lr over the steps taken (SCAFFOLD option II divides x - y_i by it). */
+  lrSum: number;
   epochsRun: number;
   /** Training accuracy of the last epoch. */
   finalTrainAccuracy: number;
@@ -61,7 +63,7 @@ export interface TrainProgressTick {
 export interface SimTrainer {
   /** Human-readable description (engine, backend, worker count) for the log header. */
   readonly description: string;
-  /** Whether train() honours TrainJob.gradCorrection (needed by SCAFFOLD). */
+  /** Whether train() honours TrainJob.control (needed by SCAFFOLD). */
   readonly supportsGradCorrection: boolean;
   initWeights(seed: number): Promise<WeightSet>;
   train(job: TrainJob, onProgress?: (t: TrainProgressTick) => void): Promise<TrainOutcome>;
