@@ -15,6 +15,12 @@ const at = (a: Attrs, k: string): number => a[k] as number;
 registerRawKernel({
   name: CHANNEL_MOMENTS,
   outShapes: ([s]) => [[2, (s as number[])[1] as number]],
+  runSimd: (k, [z], [out], _a, [s]) => {
+    const [m, c] = s as [number, number];
+    if (c % 4 !== 0) return false;
+    k.fn.moments(z as number, m, c, out as number, k.scratch(24 * c + 8));
+    return true;
+  },
   run: ([z], [out], _a, [s]) => {
     const [m, c] = s as [number, number];
     const Z = z as Float32Array;
@@ -46,6 +52,13 @@ registerRawKernel({
 registerRawKernel({
   name: POOL_RELU_BN_GRAD,
   outShapes: ([, , , zs]) => [zs as number[], [2, (zs as number[])[1] as number]],
+  runSimd: (k, [dy, relu, pooled, z, mean], [dPre, sums], a, inShapes) => {
+    const c = (inShapes[4] as number[])[0] as number;
+    if (c % 4 !== 0) return false;
+    const args = [dy, relu, pooled, z, mean].map(Number) as [number, number, number, number, number];
+    k.fn.pool_bn_grad(...args, at(a, 'n'), at(a, 'h'), at(a, 'w'), c, dPre as number, sums as number, k.scratch(24 * c + 8));
+    return true;
+  },
   run: ([dy, relu, pooled, z, mean], [dPre, sums], a) => {
     const n = at(a, 'n');
     const h = at(a, 'h');

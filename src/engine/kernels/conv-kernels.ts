@@ -21,6 +21,12 @@ registerRawKernel({
     const [n, h, w, c] = s as [number, number, number, number];
     return [[9 * c, n * h * w]];
   },
+  runSimd: (k, [x], [out], _a, [s]) => {
+    const [n, h, w, c] = s as [number, number, number, number];
+    if (c % 4 !== 0 || (n * h * w) % 4 !== 0) return false;
+    k.fn.im2col3x3_t(x as number, n, h, w, c, out as number, k.scratch(n * h * w * c * 4));
+    return true;
+  },
   run: ([x], [out], _a, [s]) => {
     const [n, h, w, c] = s as [number, number, number, number];
     const src = x as Float32Array;
@@ -80,6 +86,11 @@ registerRawKernel({
   outShapes: ([s]) => {
     const [n, h, w, c] = s as [number, number, number, number];
     return [[n * h * w, 9 * c]];
+  },
+  runSimd: (k, [x], [out], _a, [s]) => {
+    const [n, h, w, c] = s as [number, number, number, number];
+    k.fn.im2col3x3(x as number, n, h, w, c, out as number);
+    return true;
   },
   run: ([x], [out], _a, [s]) => {
     const [n, h, w, c] = s as [number, number, number, number];

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernelsFor, type SimdKernels } from './simd/simd-module';
 
 export type Attrs = Record<string, number | number[]>;
 
@@ -16,6 +17,11 @@ export interface RawKernelDef {
   outShapes(inShapes: number[][], attrs: Attrs): number[][];
   /** Fill every element of every output (wasm outputs are not zeroed). */
   run(ins: Float32Array[], outs: Float32Array[], attrs: Attrs, inShapes: number[][]): void;
+  /**
+   * The same in wasm SIMD on the wasm backend (pointers are heap byte addresses). Returns
+   * false where it does not apply (e.g. a channel count not a multiple of 4): `run` then runs.
+   */
+  runSimd?(k: SimdKernels, ins: number[], outs: number[], attrs: Attrs, inShapes: number[][]): boolean;
 }
 
 export const RAW_BACKENDS = ['wasm', 'cpu'] as const;
@@ -30,6 +36,12 @@ function size(shape: number[]): number {
 }
 
 const registered = new Set<string>();
+let simdEnabled = true;
+
+/** Turn the wasm SIMD kernels off (tests compare them with the JS ones; a last-resort switch). */
+export function setSimdKernelsEnabled(on: boolean): void {
+  simdEnabled = on;
+}
 
 export function registerRawKernel(def: RawKernelDef): void {
   if (registered.has(def.name)) return;
@@ -43,6 +55,11 @@ export function registerRawKernel(def: RawKernelDef): void {
       const inShapes = ins.map((t) => t.shape);
       const a = attrs as unknown as Attrs;
       const outs = def.outShapes(inShapes, a).map((s) => b.makeOutput(s, 'float32'));
+      const simd = def.runSimd && simdEnabled ? simdKernelsFor(b) : null;
+      if (simd && def.runSimd) {
+        const address = (t: tf.TensorInfo) => (b.typedArrayFromHeap(t) as Float32Array).byteOffset;
+        if (def.runSimd(simd, ins.map(address), outs.map(address), a, inShapes)) return outs;
+      }
       // Views are taken after every allocation: a heap growth detaches older views.
       const inViews = ins.map((t) => b.typedArrayFromHeap(t) as Float32Array);
       const outViews = outs.map((t) => b.typedArrayFromHeap(t) as Float32Array);
@@ -80,4 +97,9 @@ export function runRaw(name: string, inputs: tf.Tensor[], attrs: Attrs = {}): tf
 
 export function rawKernelsAvailable(): boolean {
   return (RAW_BACKENDS as readonly string[]).includes(tf.getBackend());
+}
+
+/** Whether raw kernels with a SIMD path run it now (wasm backend, module loaded, not switched off). */
+export function simdKernelsActive(): boolean {
+  return simdEnabled && tf.getBackend() === 'wasm' && simdKernelsFor(tf.backend()) !== null;
 }

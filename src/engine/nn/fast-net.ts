@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createWeightSet, layoutOffsets, specSize } from '../../core/weights';
+import { BN_BACKWARD, BN_RELU_POOL } from '../kernels/bn-affine-kernels';
 import { CHANNEL_MOMENTS, POOL_RELU_BN_GRAD } from '../kernels/bn-kernels';
 import { FLIP_FILTER, IM2COL, IM2COL_T, TRANSPOSE_2D } from '../kernels/conv-kernels';
 import { runRaw } from '../kernels/raw-kernel';
@@ -42,14 +43,14 @@ function flipFilter(w: tf.Tensor4D): tf.Tensor4D {
  * without transpose flags. wasm's matmul repacks its second operand each call, so that operand
  * should be the smaller one: im2colT(x) x dZ for wide inputs, (dZ^T x im2col(x))^T when 9Ci < Co.
  */
-function filterGrad(input: tf.Tensor4D, dz: tf.Tensor2D, cin: number, cout: number): Float32Array {
+function filterGrad(input: tf.Tensor4D, dz: tf.Tensor2D, cin: number, cout: number, dzIsTransposed: boolean): Float32Array {
   const k = 9 * cin;
-  if (k >= cout) {
+  if (k >= cout && !dzIsTransposed) {
     const [patchesT] = runRaw(IM2COL_T, [input]) as [tf.Tensor2D];
     return tf.matMul(patchesT, dz).dataSync() as Float32Array;
   }
   const [patches] = runRaw(IM2COL, [input]) as [tf.Tensor2D];
-  const [dzT] = runRaw(TRANSPOSE_2D, [dz]) as [tf.Tensor2D];
+  const dzT = dzIsTransposed ? dz : (runRaw(TRANSPOSE_2D, [dz]) as [tf.Tensor2D])[0];
   const gT = tf.matMul(dzT, patches).dataSync() as Float32Array;
   const g = new Float32Array(k * cout);
   for (let o = 0; o < cout; o++) for (let i = 0; i < k; i++) g[i * cout + o] = gT[o * k + i] as number;
@@ -75,8 +76,7 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
       const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
       const scale = tf.mul(param(p, `${b.prefix}.bn.weight`), invStd);
       const shift = tf.sub(param(p, `${b.prefix}.bn.bias`), tf.mul(mean, scale));
-      const relu = tf.relu(tf.add(tf.mul(z, scale), shift)).reshape([x.shape[0], b.h, b.w, b.cout]) as tf.Tensor4D;
-      const pooled = tf.maxPool(relu, 2, 2, 'valid');
+      const [relu, pooled] = runRaw(BN_RELU_POOL, [z, scale, shift], { n: x.shape[0], h: b.h, w: b.w }) as [tf.Tensor4D, tf.Tensor4D];
       const stats = tf.concat([tf.add(mean, param(p, `${b.prefix}.conv.bias`)), variance]);
       caches.push({ block: b, input: act, z, mean, invStd, scale, relu, pooled, stats });
       act = pooled;
@@ -150,8 +150,10 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
           // dz = scale * (dPre - dBeta/m - xhat*dGamma/m), xhat = (z - mean)*invStd, as dPre*scale + z*k3 + k0
           const k3 = tf.mul(tf.mul(c.scale, c.invStd), tf.mul(dGamma, -1 / m));
           const k0 = tf.sub(tf.mul(c.scale, tf.mul(dBeta, -1 / m)), tf.mul(c.mean, k3));
-          const dz = tf.add(tf.mul(dPre, c.scale), tf.add(tf.mul(c.z, k3), k0)) as tf.Tensor2D;
-          grads.set(`${b.prefix}.conv.weight`, filterGrad(c.input, dz, b.cin, b.cout));
+          // The first block needs no input gradient, only dZ^T for its filter gradient when 9Ci < Co.
+          const transposed = i === 0 && 9 * b.cin < b.cout;
+          const [dz] = runRaw(BN_BACKWARD, [dPre, c.z, c.scale, k3, k0], { transposed: transposed ? 1 : 0 }) as [tf.Tensor2D];
+          grads.set(`${b.prefix}.conv.weight`, filterGrad(c.input, dz, b.cin, b.cout, transposed));
           // sum(dz) is exactly 0 in training-mode BatchNorm (sum of xhat is 0): the conv bias gets no gradient.
           grads.set(`${b.prefix}.conv.bias`, new Float32Array(b.cout));
           grads.set(`${b.prefix}.bn.weight`, dGamma.dataSync() as Float32Array);

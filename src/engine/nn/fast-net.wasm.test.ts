@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../core/rng';
+import { loadBestBackend } from '../backend';
+import { setSimdKernelsEnabled } from '../kernels/raw-kernel';
+import { getModel } from '../models/registry';
+import type { ModelConfig } from '../models/types';
+import { createFastNet } from './fast-net';
+import { disposeParams, uploadParams } from './params';
+import { createReferenceNet } from './reference-net';
+import type { StepOutput } from './types';
+
+/** One step of `kind` on `backend`, on the same weights and batch. */
+async function stepOn(backend: 'wasm' | 'cpu', kind: 'fast' | 'reference', cfg: ModelConfig, n: number): Promise<StepOutput & { logits: Float32Array }> {
+  await loadBestBackend({ prefer: [backend] });
+  expect(tf.getBackend()).toBe(backend);
+  const def = getModel('cnn4conv');
+  const arch = def.describe(cfg);
+  const rng = createRng(5);
+  const x = tf.tensor4d(Float32Array.from({ length: n * cfg.height * cfg.width * cfg.channels }, () => rng.next() * 2 - 1), [n, cfg.height, cfg.width, cfg.channels]);
+  const y = Int32Array.from({ length: n }, () => rng.int(cfg.numClasses));
+  const p = uploadParams(def.init(cfg, 7));
+  const net = kind === 'fast' ? createFastNet(arch) : createReferenceNet(arch);
+  const out = net.step(p, x, y);
+  const fwd = net.forward(p, x, false);
+  const logits = fwd.logits.dataSync() as Float32Array;
+  tf.dispose([x, fwd.logits, fwd.features]);
+  disposeParams(p);
+  return { ...out, logits };
+}
+
+function maxRelErr(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs((a[i] as number) - (b[i] as number)));
+    den = Math.max(den, Math.abs(b[i] as number));
+  }
+  return num / Math.max(den, 1e-12);
+}
+
+// The wasm path runs the SIMD kernels (kernels.c) where shapes allow; odd sizes (7x7, 3x3
+// blocks) exercise their uncovered pool rows; the reference is stock autodiff on cpu.
+describe('fast net on wasm (SIMD kernels) matches autodiff on cpu', () => {
+  afterAll(() => setSimdKernelsEnabled(true));
+  for (const [h, c, simd] of [[28, 3, true], [16, 1, true], [16, 3, false]] as const) {
+    it(`${h}x${h}x${c}, SIMD kernels ${simd ? 'on' : 'off'}`, async () => {
+      setSimdKernelsEnabled(simd);
+      const cfg: ModelConfig = { name: 'cnn4conv', height: h, width: h, channels: c, numClasses: 5 };
+      const ref = await stepOn('cpu', 'reference', cfg, 4);
+      const fast = await stepOn('wasm', 'fast', cfg, 4);
+      expect(fast.loss).toBeCloseTo(ref.loss, 4);
+      expect(fast.correct).toBe(ref.correct);
+      expect(maxRelErr(fast.grad, ref.grad)).toBeLessThan(2e-3);
+      fast.batchStats.forEach((s, i) => expect(maxRelErr(s, ref.batchStats[i] as Float32Array)).toBeLessThan(1e-4));
+      expect(maxRelErr(fast.logits, ref.logits)).toBeLessThan(1e-4);
+    }, 180_000);
+  }
+});
+
+describe('SIMD kernel module', () => {
+  beforeAll(async () => {
+    await loadBestBackend({ prefer: ['wasm'] });
+  });
+  it('is the module built from kernels.c as committed', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const { SIMD_KERNELS_SOURCE_SHA256 } = await import('../kernels/simd/kernels-wasm');
+    const sha = createHash('sha256').update(readFileSync(new URL('../kernels/simd/kernels.c', import.meta.url))).digest('hex');
+    expect(sha, 'kernels.c changed: run node tools/simd/build.mjs').toBe(SIMD_KERNELS_SOURCE_SHA256);
+  });
+});
