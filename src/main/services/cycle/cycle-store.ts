@@ -14,6 +14,7 @@ import {
   type TaskInfo,
 } from '../../../shared/api';
 import { KvCell, type Db } from '../storage/node-db';
+import { ClientControlStore } from './scaffold-state';
 
 export const CycleStateSchema = z.object({
   mode: z.enum(['none', 'federated', 'standalone']),
@@ -54,8 +55,11 @@ export class CycleStore {
   readonly stateCell: KvCell<typeof CycleStateSchema>;
   readonly taskCell: KvCell<typeof TaskInfoSchema>;
   private readonly queueMeta: KvCell<typeof QueueMetaSchema>;
+  /** SCAFFOLD's client control variate (federated SCAFFOLD only). */
+  readonly scaffold: ClientControlStore;
 
   constructor(private readonly db: Db) {
+    this.scaffold = new ClientControlStore(db);
     this.stateCell = new KvCell(db, 'cycle.state', CycleStateSchema);
     this.taskCell = new KvCell(db, 'cycle.task', TaskInfoSchema);
     this.queueMeta = new KvCell(db, 'cycle.queue', QueueMetaSchema);
@@ -144,6 +148,7 @@ export class CycleStore {
       this.db.prepare('DELETE FROM cycle_metrics').run();
       this.queueMeta.delete();
       this.taskCell.delete();
+      this.scaffold.clear();
       this.stateCell.set(state);
     });
   }

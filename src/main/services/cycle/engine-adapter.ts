@@ -22,6 +22,20 @@ export interface TrainParams {
   earlyStopAccuracy?: number;
 }
 
+/** SCAFFOLD control variates for one round: c from the server, c_i of this client. */
+export interface ScaffoldControls {
+  server: Float32Array;
+  client: Float32Array;
+}
+
+export interface ScaffoldTrained {
+  weights: Float32Array;
+  /** c_i+ (option II), to keep for the next round. */
+  control: Float32Array;
+  /** c_i+ - c_i, the update's second vector. */
+  controlDelta: Float32Array;
+}
+
 export interface ModelOutputs {
   probs: Float32Array;
   numClasses: number;
@@ -41,6 +55,8 @@ export interface EngineAdapter {
   specs(task: ModelTask): readonly TensorSpec[];
   initialWeights(task: ModelTask, seed: number): Float32Array;
   train(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<Float32Array>;
+  /** Like train, with SCAFFOLD's corrected step g + c - c_i; also returns the next c_i and its delta. */
+  trainScaffold(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained>;
   trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, p: { seed: number; maxEpochs: number }, isCancelled?: () => boolean): Promise<Float32Array>;
   predict(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs>;
   evaluate(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult>;

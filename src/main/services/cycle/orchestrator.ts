@@ -6,7 +6,6 @@
 // the outbox is not retrained, and an interrupted training or query step simply runs again.
 // Federated, the server's task says what comes next; standalone, the client drives itself.
 import type { ImageSet } from '../../../engine/dataset';
-import { assertAggregationSupported } from '../federation/aggregation-support';
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
 import type { Vault } from '../vault/vault';
@@ -249,8 +248,6 @@ export class CycleOrchestrator {
           await this.idle(500);
           return;
         }
-        // Never send an update without the control delta a SCAFFOLD server requires.
-        assertAggregationSupported(task.aggregation);
         const pool = this.pool();
         if (pool.labeled.length === 0) {
           await this.seedQueue(task.cycle, info);
@@ -259,11 +256,21 @@ export class CycleOrchestrator {
         this.update({ step: 'training', cycle: task.cycle, round: task.roundIndex, roundsPerCycle: task.roundsPerCycle, message: `Training round ${task.roundIndex + 1} of ${task.roundsPerCycle}` });
         const base = await link.model(task.baseModelHash);
         const proxMu = task.aggregation.name === 'fedprox' ? task.aggregation.mu : undefined;
-        const weights = await this.work((onP, isC) =>
-          this.deps.engine.train(mt, base, pool.data, pool.labeled, { epochs: task.localEpochs, lr: task.learningRate, seed: this.seed(task.cycle, task.roundIndex), ...(proxMu ? { proxMu } : {}) }, onP, isC),
-        );
+        const params = { epochs: task.localEpochs, lr: task.learningRate, seed: this.seed(task.cycle, task.roundIndex), ...(proxMu ? { proxMu } : {}) };
         const header = { roundId: RoundIdSchema.parse(task.roundId), baseModelHash: ModelHashSchema.parse(task.baseModelHash), sampleCount: pool.labeled.length };
-        await link.submitUpdate(header, weights);
+        if (task.aggregation.name === 'scaffold') {
+          // A SCAFFOLD server needs every update to carry c_i+ - c_i next to the weights.
+          if (!task.controlHash) throw new Error(`SCAFFOLD round ${task.roundId} came without the server control variate (controlHash)`);
+          const server = await link.model(task.controlHash);
+          const client = this.deps.store.scaffold.forRound(task.cycle, task.roundId, base.length);
+          const r = await this.work((onP, isC) => this.deps.engine.trainScaffold(mt, base, pool.data, pool.labeled, params, { server, client }, onP, isC));
+          // c_i advances before the update is queued; a retrain of this round starts from `client` again.
+          this.deps.store.scaffold.advance(task.cycle, task.roundId, client, r.control);
+          await link.submitUpdate(header, r.weights, r.controlDelta);
+        } else {
+          const weights = await this.work((onP, isC) => this.deps.engine.train(mt, base, pool.data, pool.labeled, params, onP, isC));
+          await link.submitUpdate(header, weights);
+        }
         this.update({ step: 'joined', message: `Round ${task.roundIndex + 1} sent: waiting for the federation` });
         return;
       }

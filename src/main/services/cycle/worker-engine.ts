@@ -9,10 +9,21 @@ import type { WeightSet } from '../../../core/weights';
 import type { BackendName } from '../../../engine/backend';
 import type { ImageSet } from '../../../engine/dataset';
 import { initWeights } from '../../../engine/model';
-import type { TrainOptions } from '../../../engine/train/trainer';
+import { nextClientControl } from '../../../engine/train/scaffold';
+import type { TrainOptions, TrainResult } from '../../../engine/train/trainer';
 import { EngineWorker, type JobHandle } from '../../../engine/worker/host';
 import type { BackendReport } from '../../../shared/api';
-import { EngineTaskError, modelConfig, type EngineAdapter, type EvalResult, type ModelOutputs, type ModelTask, type TrainParams } from './engine-adapter';
+import {
+  EngineTaskError,
+  modelConfig,
+  type EngineAdapter,
+  type EvalResult,
+  type ModelOutputs,
+  type ModelTask,
+  type ScaffoldControls,
+  type ScaffoldTrained,
+  type TrainParams,
+} from './engine-adapter';
 
 export interface WorkerEngineOptions {
   /** The worker entry: omit when running from TS sources; the bundled app passes out/main/engine-worker.js. */
@@ -126,17 +137,16 @@ export class WorkerEngine implements EngineAdapter {
     }
   }
 
-  private async trainWith(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, options: TrainOptions, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
+  private async trainWith(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, options: TrainOptions, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<TrainResult> {
     const w = await this.ready();
     const ws = this.weightSet(task, weights);
     const id = await this.dataset(w, data);
     const job = w.train(modelConfig(task), ws, id, indices, options, (pr) => onProgress?.((pr.epoch + (pr.batch + 1) / pr.batches) / options.epochs));
-    const r = await this.run(w, job, isCancelled);
-    return r.weights.data;
+    return this.run(w, job, isCancelled);
   }
 
-  train(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
-    const options: TrainOptions = {
+  private federatedOptions(p: TrainParams): TrainOptions {
+    return {
       epochs: p.epochs,
       lr: p.lr,
       seed: p.seed,
@@ -144,11 +154,21 @@ export class WorkerEngine implements EngineAdapter {
       ...(p.proxMu ? { proxMu: p.proxMu } : {}),
       ...(p.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: p.earlyStopAccuracy } : {}),
     };
-    return this.trainWith(task, weights, data, indices, options, onProgress, isCancelled);
+  }
+
+  async train(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
+    return (await this.trainWith(task, weights, data, indices, this.federatedOptions(p), onProgress, isCancelled)).weights.data;
+  }
+
+  async trainScaffold(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained> {
+    const options: TrainOptions = { ...this.federatedOptions(p), scaffold: controls };
+    const r = await this.trainWith(task, weights, data, indices, options, onProgress, isCancelled);
+    const next = nextClientControl(this.specs(task), weights, r.weights.data, controls.server, controls.client, r.lrSum);
+    return { weights: r.weights.data, control: next.control, controlDelta: next.delta };
   }
 
   /** FAIRFAL.md step 1 with the options of engine/train/trainer.ts `trainLocalOnly` (lr 0.01, x0.1 at 75%, stop at 99% train accuracy). */
-  trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, p: { seed: number; maxEpochs: number }, isCancelled?: () => boolean): Promise<Float32Array> {
+  async trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, p: { seed: number; maxEpochs: number }, isCancelled?: () => boolean): Promise<Float32Array> {
     const options: TrainOptions = {
       epochs: p.maxEpochs,
       lr: 0.01,
@@ -157,7 +177,7 @@ export class WorkerEngine implements EngineAdapter {
       earlyStopAccuracy: 0.99,
       seed: p.seed,
     };
-    return this.trainWith(task, init, data, indices, options, undefined, isCancelled);
+    return (await this.trainWith(task, init, data, indices, options, undefined, isCancelled)).weights.data;
   }
 
   async predict(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs> {

@@ -8,7 +8,6 @@ import {
   type TaskInfo,
 } from '../../../shared/api';
 import type { CycleOrchestrator } from '../cycle/orchestrator';
-import { assertAggregationSupported, UnsupportedAggregationError } from './aggregation-support';
 import { FederationOfflineError, FederationRejectedError } from './http';
 import type { FederationLink } from './link';
 import type { PublicFederation } from '../../../shared/wire';
@@ -65,18 +64,10 @@ export function createFederationService(deps: FederationServiceDeps): ApiImpl['f
       if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
       try {
         const e = await link.enrol(serverUrl, code, displayName);
-        try {
-          assertAggregationSupported(e.federation.config.aggregation);
-        } catch (err) {
-          // The aggregation is only known after enrolment: forget the credential, stay unjoined.
-          await link.leave();
-          throw err;
-        }
         await orchestrator.configure('federated', taskFromFederation(e.federation));
       } catch (err) {
         if (err instanceof FederationOfflineError) throw new ApiError('unavailable', err.message);
         if (err instanceof FederationRejectedError) throw new ApiError(err.code === 'invalid_code' ? 'invalid-input' : 'conflict', err.message);
-        if (err instanceof UnsupportedAggregationError) throw new ApiError('conflict', err.message);
         throw err;
       }
       orchestrator.start();
