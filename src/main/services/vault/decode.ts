@@ -6,7 +6,7 @@
 // thumbnail (or from the preview pixels when the model input is larger than the thumbnail).
 // Measured (bench/import/profile.ts): one decode instead of three cut the CPU per 512x512
 // fundus photo by about a third; the WebP encode of the preview is what remains.
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import type { Shape } from './tensor-store';
 
 // Parallelism comes from the importer's pool (several images in flight), not from libvips
@@ -40,37 +40,26 @@ export class DecodeError extends Error {
   }
 }
 
-const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'tiff']);
-
 /** effort 0: the fastest libwebp method (effort 1/2 cost +15%/+30% CPU, smartSubsample 5x), quality 80. */
 const WEBP = { quality: 80, effort: 0, smartSubsample: false } as const;
 
 export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedImage> {
+  // The format is known from the magic bytes, so no separate metadata pass (a libvips call and
+  // ~0.3 ms of main-thread option parsing per image) is needed before the one decode.
+  const format = imageFormat(input);
+  if (!format) throw new DecodeError('unsupported-format', 'not a JPEG, PNG, WebP or TIFF file');
   // failOn 'truncated' rejects cut-off files instead of silently showing grey bottoms.
-  const base = sharp(input, { failOn: 'truncated', limitInputPixels: MAX_PIXELS, sequentialRead: true });
-  let meta: Metadata;
-  try {
-    meta = await base.metadata();
-  } catch (err) {
-    // A file that starts like an image but cannot be parsed is damaged, not foreign.
-    throw new DecodeError(looksLikeImage(input) ? 'corrupt' : 'unsupported-format', message(err));
-  }
-  if (!meta.format || !SUPPORTED.has(meta.format)) {
-    throw new DecodeError('unsupported-format', `format ${meta.format ?? 'unknown'} is not imported (JPEG, PNG, WebP, TIFF)`);
-  }
-  if (!meta.width || !meta.height) throw new DecodeError('corrupt', 'image has no dimensions');
-  if (meta.width * meta.height > MAX_PIXELS) throw new DecodeError('too-large', `${meta.width}x${meta.height} is over ${MAX_PIXELS} pixels`);
-  const swap = (meta.orientation ?? 1) >= 5;
-  const width = swap ? meta.height : meta.width;
-  const height = swap ? meta.width : meta.height;
-
+  const options = { failOn: 'truncated', limitInputPixels: MAX_PIXELS, sequentialRead: true } as const;
   const [h, w, c] = shape;
   try {
-    const full = await base
+    const full = await sharp(input, options)
       .rotate()
       .resize(PREVIEW_MAX, PREVIEW_MAX, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
+    // The decoded size is the oriented size unless the preview cap shrank it; only then ask for the original's.
+    const capped = Math.max(full.info.width, full.info.height) >= PREVIEW_MAX - 1;
+    const { width, height } = capped ? await orientedSize(input, options) : full.info;
     const fullRaw = { raw: { width: full.info.width, height: full.info.height, channels: full.info.channels } } as const;
     // An image barely larger than a thumbnail is its own thumbnail: one encode saved.
     const smallEnough = Math.max(width, height) <= THUMB_REUSE_MAX;
@@ -91,8 +80,20 @@ export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedI
     return { width, height, preview, thumbnail, tensor: new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.length) };
   } catch (err) {
     if (err instanceof DecodeError) throw err;
-    throw new DecodeError('corrupt', message(err));
+    const text = message(err);
+    // limitInputPixels refuses decompression bombs before decoding them.
+    if (/pixel limit/i.test(text)) throw new DecodeError('too-large', `${format} image is over ${MAX_PIXELS} pixels: ${text}`);
+    // A file that starts like an image but cannot be decoded is damaged, not foreign.
+    throw new DecodeError('corrupt', text);
   }
+}
+
+/** Width and height after EXIF orientation, from the header (only needed when the preview was capped). */
+async function orientedSize(input: Buffer, options: SharpOptions): Promise<{ width: number; height: number }> {
+  const meta: Metadata = await sharp(input, options).metadata();
+  if (!meta.width || !meta.height) throw new DecodeError('corrupt', 'image has no dimensions');
+  const swap = (meta.orientation ?? 1) >= 5;
+  return { width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height };
 }
 
 function tensorPipeline(img: Sharp, w: number, h: number, c: number): Sharp {
@@ -117,15 +118,20 @@ export async function encodeRaw(pixels: Uint8Array, width: number, height: numbe
   return { width, height, preview, thumbnail, tensor: new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.length) };
 }
 
+/** Which of the imported formats the buffer starts like (magic numbers), or null. */
+export function imageFormat(b: Uint8Array): 'jpeg' | 'png' | 'webp' | 'tiff' | null {
+  if (b.length < 12) return null;
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b[0] === 0x89 && ascii(1, 4) === 'PNG') return 'png';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  const tiff = ascii(0, 4);
+  return tiff === 'II*\u0000' || tiff === 'MM\u0000*' ? 'tiff' : null;
+}
+
 /** JPEG, PNG, WebP or TIFF magic numbers at the start of the buffer. */
 export function looksLikeImage(b: Uint8Array): boolean {
-  if (b.length < 12) return false;
-  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return true;
-  if (b[0] === 0x89 && ascii(1, 4) === 'PNG') return true;
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return true;
-  const tiff = ascii(0, 4);
-  return tiff === 'II*\u0000' || tiff === 'MM\u0000*';
+  return imageFormat(b) !== null;
 }
 
 function message(err: unknown): string {

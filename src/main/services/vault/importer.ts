@@ -3,7 +3,7 @@
 // own, so the counters are always derived from committed rows: a crash or a cancel leaves a
 // consistent vault, and resuming the same import skips every item it already settled.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { readMedMnist, type ImageSplit, type SplitName } from '../../../engine/data/npz';
 import type { ImportProgress, RejectReason } from '../../../shared/api';
@@ -215,20 +215,15 @@ export class ImportJob {
       const ext = path.extname(item.path) || '(no extension)';
       return this.record(item.key, { kind: 'rejected' }, 'unsupported-format', `not an image file (${ext})`);
     }
-    let st;
+    // One open for the size check and the read (stat + readFile would open the file twice).
+    let read: { bytes: Buffer; size: number; mtimeMs: number } | { rejected: [RejectReason, string] };
     try {
-      st = await stat(item.path);
+      read = await readWhole(item.path);
     } catch (err) {
       return this.record(item.key, { kind: 'rejected' }, 'unreadable', (err as Error).message);
     }
-    if (st.size === 0) return this.record(item.key, { kind: 'rejected' }, 'empty-file', 'the file is 0 bytes');
-    if (st.size > MAX_FILE_BYTES) return this.record(item.key, { kind: 'rejected' }, 'too-large', `${st.size} bytes is over ${MAX_FILE_BYTES}`);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(item.path);
-    } catch (err) {
-      return this.record(item.key, { kind: 'rejected' }, 'unreadable', (err as Error).message);
-    }
+    if ('rejected' in read) return this.record(item.key, { kind: 'rejected' }, ...read.rejected);
+    const { bytes } = read;
     const id = createHash('sha256').update(bytes).digest('hex');
     if (await this.isDuplicate(item.key, id)) return;
     await this.guard(id, async () => {
@@ -241,7 +236,7 @@ export class ImportJob {
       }
       await this.store(id, decoded, {
         name: path.basename(item.path), sourceKey: item.key, sourcePath: item.path, source: 'file',
-        fileSize: st.size, fileMtimeMs: Math.round(st.mtimeMs), sourceLabel: null,
+        fileSize: read.size, fileMtimeMs: Math.round(read.mtimeMs), sourceLabel: null,
       });
     });
   }
@@ -311,5 +306,25 @@ export class ImportJob {
     p.catch((err: unknown) => {
       this.error ??= err instanceof Error ? err.message : String(err);
     }).finally(() => this.commits.delete(p));
+  }
+}
+
+/** Reads a whole file through one handle; empty and oversized files are refused before reading. */
+async function readWhole(file: string): Promise<{ bytes: Buffer; size: number; mtimeMs: number } | { rejected: [RejectReason, string] }> {
+  const fh = await open(file, 'r');
+  try {
+    const st = await fh.stat();
+    if (st.size === 0) return { rejected: ['empty-file', 'the file is 0 bytes'] };
+    if (st.size > MAX_FILE_BYTES) return { rejected: ['too-large', `${st.size} bytes is over ${MAX_FILE_BYTES}`] };
+    const bytes = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const { bytesRead } = await fh.read(bytes, at, st.size - at, at);
+      if (bytesRead === 0) break; // shrank while we read: hash and decode what is there
+      at += bytesRead;
+    }
+    return { bytes: at === st.size ? bytes : bytes.subarray(0, at), size: st.size, mtimeMs: st.mtimeMs };
+  } finally {
+    await fh.close();
   }
 }

@@ -10,6 +10,9 @@ export type MediaKind = z.infer<typeof MediaKindSchema>;
 export const MediaHashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 
 export class MediaStore {
+  /** Fan-out folders known to exist: one mkdir per folder per process, not one per file. */
+  private readonly madeDirs = new Set<string>();
+
   constructor(readonly dir: string) {}
 
   pathOf(kind: MediaKind, hash: string): string {
@@ -20,7 +23,11 @@ export class MediaStore {
 
   async write(kind: MediaKind, hash: string, bytes: Buffer): Promise<void> {
     const file = this.pathOf(kind, hash);
-    await mkdir(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    if (!this.madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, file);

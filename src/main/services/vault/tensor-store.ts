@@ -2,6 +2,7 @@
 // file: slot i lives at byte i * H*W*C. The slot numbers are recorded in SQLite (`tensors`)
 // in the same transaction as the sample row, so a crash between the write and the commit
 // leaves only unreferenced bytes past the end, which open() trims away.
+import type Database from 'better-sqlite3';
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../storage/node-db';
@@ -15,6 +16,7 @@ export class TensorStore {
   readonly key: string;
   private readonly fd: number;
   private nextSlot: number;
+  private readonly insertSlot: Database.Statement<unknown[]>;
 
   constructor(
     private readonly db: Db,
@@ -27,6 +29,7 @@ export class TensorStore {
     // The committed high-water mark is the truth; bytes after it are from an interrupted write.
     const row = db.prepare('SELECT MAX(slot) AS m FROM tensors WHERE shape = ?').get(this.key) as { m: number | null };
     this.nextSlot = (row.m ?? -1) + 1;
+    this.insertSlot = db.prepare('INSERT INTO tensors (sample_id, shape, slot) VALUES (?, ?, ?)');
     const want = this.nextSlot * this.bytesPer;
     if (fstatSync(this.fd).size !== want) ftruncateSync(this.fd, want);
   }
@@ -41,7 +44,7 @@ export class TensorStore {
   }
 
   commit(sampleId: string, slot: number): void {
-    this.db.prepare('INSERT INTO tensors (sample_id, shape, slot) VALUES (?, ?, ?)').run(sampleId, this.key, slot);
+    this.insertSlot.run(sampleId, this.key, slot);
   }
 
   has(sampleId: string): boolean {

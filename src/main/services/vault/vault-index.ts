@@ -1,5 +1,6 @@
 // The vault's rows in node.sqlite: samples, import journal and per-import issues. Every read
 // that comes from disk is validated into the API's shapes by the caller (vault.ts).
+import type Database from 'better-sqlite3';
 import type { Db } from '../storage/node-db';
 
 export interface SampleRow {
@@ -66,8 +67,11 @@ export class VaultIndex {
   private readonly pending = new Map<string, PendingSample>();
   private readonly pendingIssues: { row: [string, string, string, string | null, string | null, string | null]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private readonly hasSampleStmt: Database.Statement<unknown[]>;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.hasSampleStmt = db.prepare('SELECT 1 FROM samples WHERE id = ?');
+  }
 
   createImport(id: string, roots: readonly string[], optionsJson: string, startedAt: string): void {
     this.db
@@ -128,7 +132,7 @@ export class VaultIndex {
   }
 
   hasSample(id: string): boolean {
-    return this.pending.has(id) || this.db.prepare('SELECT 1 FROM samples WHERE id = ?').get(id) !== undefined;
+    return this.pending.has(id) || this.hasSampleStmt.get(id) !== undefined;
   }
 
   /**
