@@ -1,0 +1,193 @@
+// What every step of the cycle shares: the dependencies, the persisted state and its status
+// events, the busy/progress/cancel flags of the one piece of local work that runs at a time,
+// the idle wait that labels or a cancel can cut short, and the vault's samples as a pool.
+// The drivers (federated-driver.ts, standalone-driver.ts) and the steps (cycle-steps.ts) are
+// functions of this runtime; orchestrator.ts is the public face.
+import type { ImageSet } from '../../../engine/dataset';
+import type { CycleStatus, CycleMetrics, Queue, TaskInfo } from '../../../shared/api';
+import type { FederationLink } from '../federation/link';
+import type { Vault } from '../vault/vault';
+import { type CycleStore, initialState, type CycleState } from './cycle-store';
+import type { EngineAdapter, ModelTask } from './engine-adapter';
+import { type ModelFiles } from './model-files';
+
+export interface EvaluationSet {
+  describe: string;
+  data: ImageSet;
+}
+
+export interface OrchestratorDeps {
+  store: CycleStore;
+  vault: Vault;
+  engine: EngineAdapter;
+  link: FederationLink | null;
+  models: ModelFiles;
+  /** Held-out labeled data to measure the model on (the CLI's oracle test split); else the labeled set. */
+  evaluation?: () => EvaluationSet | null;
+  onStatus?: (s: CycleStatus) => void;
+  onQueue?: (q: Queue) => void;
+  onMetrics?: (m: CycleMetrics[]) => void;
+  now?: () => Date;
+  /** Long-poll window for /task (ms). */
+  longPollMs?: number;
+  /** Epochs of the local-only model (FairFAL step 1; paper: up to 50). */
+  localOnlyEpochs?: number;
+  log?: (line: string) => void;
+}
+
+export class CycleCancelledError extends Error {
+  override readonly name = 'CycleCancelledError';
+  constructor() {
+    super('local work was cancelled');
+  }
+}
+
+/** The vault's samples as the engine sees them, with the current labels. */
+export interface Pool {
+  ids: string[];
+  data: ImageSet;
+  labeled: Int32Array;
+  unlabeled: Int32Array;
+}
+
+export class CycleRuntime {
+  busy = false;
+  progress: number | null = null;
+  cancelled = false;
+  stopped = true;
+  private wake: (() => void) | null = null;
+  private lastEmit = 0;
+  readonly now: () => Date;
+  private images: { version: string; data: Uint8Array } | null = null;
+
+  constructor(readonly deps: OrchestratorDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  state(): CycleState {
+    return this.deps.store.stateCell.get() ?? initialState(this.now().toISOString());
+  }
+
+  status(): CycleStatus {
+    const s = this.state();
+    return {
+      step: s.step,
+      cycle: s.cycle,
+      round: s.round,
+      roundsPerCycle: s.roundsPerCycle,
+      busy: this.busy,
+      progress: this.progress,
+      message: s.message,
+      budget: s.budget,
+      labeledThisCycle: this.deps.store.queuedLabeledCount(),
+      labeledTotal: this.deps.store.labelCount(),
+      poolSize: this.deps.vault.index.count(),
+      updatedAt: s.updatedAt,
+    };
+  }
+
+  /** Persists a state change, then tells the UI (throttled unless forced). */
+  update(patch: Partial<CycleState>, force = true): void {
+    const next = { ...this.state(), ...patch, updatedAt: this.now().toISOString() };
+    this.deps.store.stateCell.set(next);
+    this.emitStatus(force);
+  }
+
+  emitStatus(force = false): void {
+    const t = Date.now();
+    if (!force && t - this.lastEmit < 250) return;
+    this.lastEmit = t;
+    this.deps.onStatus?.(this.status());
+  }
+
+  /** Runs one piece of local work with busy/progress reporting; a cancel turns any outcome into CycleCancelledError. */
+  async work<T>(fn: (onProgress: (f: number) => void, isCancelled: () => boolean) => Promise<T>): Promise<T> {
+    this.busy = true;
+    this.progress = 0;
+    this.emitStatus(true);
+    try {
+      const out = await fn(
+        (f) => {
+          this.progress = Math.min(1, Math.max(0, f));
+          this.emitStatus();
+        },
+        () => this.cancelled,
+      );
+      if (this.cancelled) throw new CycleCancelledError();
+      return out;
+    } catch (err) {
+      if (this.cancelled) throw new CycleCancelledError();
+      throw err;
+    } finally {
+      this.busy = false;
+      this.progress = null;
+      this.emitStatus(true);
+    }
+  }
+
+  /** Sleeps up to `ms`, woken early by labels, cancel or startLocalWork. */
+  idle(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).then(() => {
+      this.wake = null;
+    });
+  }
+
+  poke(): void {
+    this.wake?.();
+  }
+
+  requireTask(): TaskInfo {
+    const t = this.deps.store.task();
+    if (!t) throw new Error('no task configured: join a federation or start standalone');
+    return t;
+  }
+
+  /** Seeds differ per client, cycle and purpose (salt), and repeat after a restart. */
+  seed(cycle: number, salt: number): number {
+    return (hashOrder(this.deps.link?.enrolment()?.clientId ?? 'standalone', cycle * 131 + salt) * 2 ** 31) | 0;
+  }
+
+  pool(): Pool {
+    const ids = this.deps.vault.index.allIds();
+    const labels = this.deps.store.labels();
+    const C = this.requireTask().classNames.length;
+    const y = new Int32Array(ids.length);
+    const labeled: number[] = [];
+    const unlabeled: number[] = [];
+    ids.forEach((id, i) => {
+      const l = labels.get(id);
+      if (l !== undefined && l < C) {
+        y[i] = l;
+        labeled.push(i);
+      } else unlabeled.push(i);
+    });
+    const [h, w, c] = this.deps.vault.tensors.shape;
+    // The vault only appends (samples ordered by seq), so shape + count + last id names its
+    // version; the same buffer lets the engine keep the images registered in its worker.
+    const version = `${this.deps.vault.tensors.key}:${ids.length}:${ids[ids.length - 1] ?? ''}`;
+    if (this.images?.version !== version) this.images = { version, data: this.deps.vault.tensors.read(ids) };
+    const images = this.images.data;
+    return { ids, data: { images, labels: y, count: ids.length, height: h, width: w, channels: c }, labeled: Int32Array.from(labeled), unlabeled: Int32Array.from(unlabeled) };
+  }
+}
+
+export function modelTask(info: TaskInfo): ModelTask {
+  return { model: info.model, inputShape: info.inputShape, numClasses: info.classNames.length };
+}
+
+/** A deterministic number in [0, 1) from a string and a salt (FNV-1a). */
+export function hashOrder(s: string, salt: number): number {
+  let h = 0x811c9dc5 ^ salt;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
+}

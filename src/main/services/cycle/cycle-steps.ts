@@ -1,0 +1,96 @@
+// The steps both modes share: measuring a model, choosing the images to label (the query,
+// with the local-only model when the federation's strategy needs it), and the random first
+// set when nothing is labeled yet. Each ends by persisting the queue together with the next
+// state (labeling), so a restart shows the same queue instead of recomputing it.
+import type { Queue, QueueItem, SampleId, TaskInfo } from '../../../shared/api';
+import type { CycleState } from './cycle-store';
+import type { ModelTask } from './engine-adapter';
+import { type CycleRuntime, hashOrder, modelTask, type Pool } from './cycle-runtime';
+import { runQueryStep } from './query-step';
+
+export interface QueryRequest {
+  cycle: number;
+  info: TaskInfo;
+  global: Float32Array;
+  gammaBar: number | undefined;
+  budget: number;
+  strategy: string;
+  params: Record<string, string | number | boolean>;
+  /** Standalone has no separate global model, so no local-only model either. */
+  standalone: boolean;
+  /** Federated: the server's labeling cycle this queue answers (null otherwise). */
+  labelingCycle: number | null;
+}
+
+/** Trains the local-only model (if the strategy needs it), runs the strategy, stores the queue and moves to labeling. */
+export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void> {
+  const { cycle, info, global, budget } = q;
+  const mt = modelTask(info);
+  const pool = rt.pool();
+  const modelHash = rt.deps.models.save(global);
+  await measure(rt, cycle, mt, global, pool);
+  let local: Float32Array | null = null;
+  if (!q.standalone && pool.labeled.length > 0) {
+    const init = rt.deps.engine.initialWeights(mt, rt.seed(cycle, 7));
+    local = await rt.work((_p, isC) => rt.deps.engine.trainLocalOnly(mt, init, pool.data, pool.labeled, { seed: rt.seed(cycle, 8), maxEpochs: rt.deps.localOnlyEpochs ?? 50 }, isC));
+  }
+  const result = await rt.work(() =>
+    runQueryStep({
+      engine: rt.deps.engine, task: mt, data: pool.data, sampleIds: pool.ids, labeled: pool.labeled, unlabeled: pool.unlabeled,
+      globalWeights: global, localWeights: local, gammaBar: q.gammaBar, budget, strategy: q.strategy, params: q.params, seed: rt.seed(cycle, 9),
+    }),
+  );
+  const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: result.details, items: result.items };
+  const next: CycleState = { ...rt.state(), step: 'labeling', cycle, round: null, budget, modelHash, labelingCycle: q.labelingCycle, message: `${result.items.length} images to label`, updatedAt: rt.now().toISOString() };
+  rt.deps.store.saveQueue(queue, result.poolPredictions.map((p) => ({ sampleId: pool.ids[p.index] as string, label: p.label, probs: p.probs })), next);
+  rt.emitStatus(true);
+  rt.deps.onQueue?.(queue);
+}
+
+/** Cold start (no labels yet): a random first queue so the annotator has something to label. */
+export async function seedQueue(rt: CycleRuntime, cycle: number, info: TaskInfo): Promise<void> {
+  const s = rt.state();
+  if (s.step === 'labeling' && rt.deps.store.queue()?.cycle === cycle) {
+    await rt.idle(60_000);
+    return;
+  }
+  const ids = rt.deps.vault.index.allIds();
+  if (ids.length === 0) {
+    rt.update({ step: 'joined', message: 'Import images to begin' }, false);
+    await rt.idle(5000);
+    return;
+  }
+  const budget = Math.min(info.budgetPerCycle, ids.length);
+  const order = ids.map((id) => ({ id, k: hashOrder(id, rt.seed(cycle, 3)) })).sort((a, b) => a.k - b.k).slice(0, budget);
+  const uniform = Array.from({ length: info.classNames.length }, () => 1 / info.classNames.length);
+  const items: QueueItem[] = order.map((o, rank) => ({
+    sampleId: o.id as SampleId,
+    reason: { strategy: 'random', rank, pseudoLabel: null, prototypeProb: null, normalizedEntropy: null, queryModel: null, kcenterDistance: null, classRank: null, score: { metric: 'random', value: null } },
+    prediction: { label: 0, probs: uniform },
+  }));
+  const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: { strategy: 'random', reason: 'no labels yet: a random first set' }, items };
+  rt.deps.store.saveQueue(queue, [], { ...rt.state(), step: 'labeling', cycle, budget, labelingCycle: null, message: `Label ${budget} images to start`, updatedAt: rt.now().toISOString() });
+  rt.emitStatus(true);
+  rt.deps.onQueue?.(queue);
+}
+
+/** Metrics of the cycle's model, once per cycle (on held-out data when the host has some). */
+async function measure(rt: CycleRuntime, cycle: number, mt: ModelTask, weights: Float32Array, pool: Pool): Promise<void> {
+  if (rt.deps.store.hasMetrics(cycle)) return;
+  const held = rt.deps.evaluation?.() ?? null;
+  const data = held?.data ?? pool.data;
+  const indices = held ? Int32Array.from({ length: held.data.count }, (_, i) => i) : pool.labeled;
+  if (indices.length === 0) return;
+  const r = await rt.work(() => rt.deps.engine.evaluate(mt, weights, data, indices));
+  rt.deps.store.saveMetrics({
+    cycle,
+    measuredAt: rt.now().toISOString(),
+    evaluatedOn: held?.describe ?? 'the labeled set (training data: optimistic)',
+    samples: r.count,
+    accuracy: r.accuracy,
+    balancedAccuracy: r.balancedAccuracy,
+    perClassRecall: r.perClassRecall,
+    labeledCount: pool.labeled.length,
+  });
+  rt.deps.onMetrics?.(rt.deps.store.metrics());
+}

@@ -1,0 +1,130 @@
+// Federated mode: the server's task says what comes next. The loop flushes the outbox, asks
+// for a task (long poll) and runs it; offline it keeps working and retries with backoff, and a
+// rejected credential stops it with the reason. Work already in the outbox (an update, a gamma)
+// is never redone.
+import { FederationOfflineError, FederationRejectedError } from '../federation/http';
+import type { FederationLink } from '../federation/link';
+import { ModelHashSchema, RoundIdSchema, type Task, type TrainTask } from '../../../shared/wire';
+import type { TaskInfo } from '../../../shared/api';
+import { CycleCancelledError, type CycleRuntime, modelTask } from './cycle-runtime';
+import { runQuery, seedQueue } from './cycle-steps';
+import { computeGammaK } from './query-step';
+
+export async function runFederated(rt: CycleRuntime): Promise<void> {
+  const link = rt.deps.link;
+  if (!link) throw new Error('federated mode without a federation link');
+  let offlineAttempts = 0;
+  while (!rt.stopped) {
+    try {
+      await link.flush();
+      const s = rt.state();
+      if (s.step === 'finished') return;
+      if (s.step === 'labeling') {
+        await rt.idle(60_000);
+        continue;
+      }
+      const task = await link.nextTask(rt.deps.longPollMs ?? 20_000);
+      offlineAttempts = 0;
+      if (rt.stopped) return;
+      await handleTask(rt, link, task);
+    } catch (err) {
+      if (err instanceof CycleCancelledError || rt.stopped) return;
+      if (err instanceof FederationOfflineError) {
+        offlineAttempts++;
+        rt.update({ message: 'Server unreachable: working offline, retrying' }, false);
+        await rt.idle(Math.min(30_000, 1000 * 2 ** Math.min(5, offlineAttempts)));
+        continue;
+      }
+      if (err instanceof FederationRejectedError && err.credentialRejected) {
+        rt.update({ step: 'error', message: `The server refused this client: ${err.message}. Join again.` });
+        return;
+      }
+      rt.deps.log?.(`cycle step failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      rt.update({ step: 'error', message: `Step failed: ${err instanceof Error ? err.message : String(err)}` });
+      await rt.idle(5000);
+    }
+  }
+}
+
+async function handleTask(rt: CycleRuntime, link: FederationLink, task: Task): Promise<void> {
+  const info = rt.requireTask();
+  switch (task.kind) {
+    case 'wait': {
+      const s = rt.state();
+      if (s.step === 'error' || s.step === 'joined' || s.step === 'training') rt.update({ step: s.step === 'error' ? 'joined' : s.step, message: `Waiting: ${task.reason}` }, false);
+      await rt.idle(Math.min(task.retryAfterMs, 2000));
+      return;
+    }
+    case 'finished': {
+      await link.model(task.finalModelHash);
+      rt.update({ step: 'finished', modelHash: task.finalModelHash, message: 'The federation has finished: the final model is ready to export' });
+      rt.stopped = true;
+      return;
+    }
+    case 'train':
+      return trainRound(rt, link, info, task);
+    case 'submit-gamma': {
+      if (link.outbox.get(`gamma:${task.cycle}`)) {
+        await rt.idle(500);
+        return;
+      }
+      rt.update({ step: 'query', cycle: task.cycle, round: null, message: 'Measuring class balance (gamma)' });
+      const global = await link.model(task.modelHash);
+      const pool = rt.pool();
+      const gamma = await rt.work(() => computeGammaK(rt.deps.engine, modelTask(info), global, pool.data, pool.labeled));
+      await link.submitGamma(task.cycle, gamma);
+      return;
+    }
+    case 'query-and-label': {
+      const s = rt.state();
+      // Only a queue chosen for this labeling phase counts (not a random start set of the same cycle).
+      if ((s.step === 'labeling' || s.step === 'ready') && s.cycle === task.cycle && s.labelingCycle === task.cycle && rt.deps.store.queue()?.cycle === task.cycle) {
+        if (s.step === 'ready') await link.reportReady(task.cycle);
+        await rt.idle(s.step === 'ready' ? 1000 : 60_000);
+        return;
+      }
+      // The server's exact share for this client replaces the estimate made at enrolment.
+      if (info.budgetPerCycle !== task.budget) rt.deps.store.taskCell.set({ ...info, budgetPerCycle: task.budget });
+      rt.update({ step: 'query', cycle: task.cycle, round: null, budget: task.budget, gammaBar: task.gammaBar, message: 'Choosing the images to label' });
+      const global = await link.model(task.modelHash);
+      await runQuery(rt, {
+        cycle: task.cycle, info, global, gammaBar: task.gammaBar, budget: task.budget, strategy: task.strategy.name, params: task.strategy.params,
+        standalone: false, labelingCycle: task.cycle,
+      });
+      return;
+    }
+  }
+}
+
+/** One round of local training from the round's global model; the update goes out through the outbox. */
+async function trainRound(rt: CycleRuntime, link: FederationLink, info: TaskInfo, task: TrainTask): Promise<void> {
+  if (link.outbox.get(`update:${task.roundId}`)) {
+    await rt.idle(500);
+    return;
+  }
+  const pool = rt.pool();
+  if (pool.labeled.length === 0) {
+    await seedQueue(rt, task.cycle, info);
+    return;
+  }
+  const mt = modelTask(info);
+  rt.update({ step: 'training', cycle: task.cycle, round: task.roundIndex, roundsPerCycle: task.roundsPerCycle, message: `Training round ${task.roundIndex + 1} of ${task.roundsPerCycle}` });
+  const base = await link.model(task.baseModelHash);
+  const proxMu = task.aggregation.name === 'fedprox' ? task.aggregation.mu : undefined;
+  const params = { epochs: task.localEpochs, lr: task.learningRate, seed: rt.seed(task.cycle, task.roundIndex), ...(proxMu ? { proxMu } : {}) };
+  const header = { roundId: RoundIdSchema.parse(task.roundId), baseModelHash: ModelHashSchema.parse(task.baseModelHash), sampleCount: pool.labeled.length };
+  if (task.aggregation.name === 'scaffold') {
+    // A SCAFFOLD server needs every update to carry c_i+ - c_i next to the weights.
+    if (!task.controlHash) throw new Error(`SCAFFOLD round ${task.roundId} came without the server control variate (controlHash)`);
+    const server = await link.model(task.controlHash);
+    const client = rt.deps.store.scaffold.forRound(task.cycle, task.roundId, base.length);
+    const r = await rt.work((onP, isC) => rt.deps.engine.trainScaffold(mt, base, pool.data, pool.labeled, params, { server, client }, onP, isC));
+    // c_i advances before the update is queued; a retrain of this round starts from `client` again.
+    rt.deps.store.scaffold.advance(task.cycle, task.roundId, client, r.control);
+    await link.submitUpdate(header, r.weights, r.controlDelta);
+  } else {
+    const weights = await rt.work((onP, isC) => rt.deps.engine.train(mt, base, pool.data, pool.labeled, params, onP, isC));
+    await link.submitUpdate(header, weights);
+  }
+  rt.update({ step: 'joined', message: `Round ${task.roundIndex + 1} sent: waiting for the federation` });
+}
