@@ -162,3 +162,37 @@ registerRawKernel({
     }
   },
 });
+
+export const GEMM_TN = 'FairfalGemmTn';
+
+/**
+ * a [T, C], b [T, K] -> a^T b [C, K]: a filter gradient im2col(x)^T dZ without transposing
+ * or repacking either operand (wasm SIMD; K % 16 == 0). The JS path is a plain loop.
+ */
+registerRawKernel({
+  name: GEMM_TN,
+  outShapes: ([as, bs]) => [[(as as number[])[1] as number, (bs as number[])[1] as number]],
+  runSimd: (k, [a, b], [out], _a, [as, bs]) => {
+    const [t, c] = as as [number, number];
+    const kc = (bs as number[])[1] as number;
+    if (kc % 16 !== 0) return false;
+    k.fn.gemm_tn(a as number, b as number, t, c, kc, out as number);
+    return true;
+  },
+  run: ([a, b], [out], _a, [as, bs]) => {
+    const [t, c] = as as [number, number];
+    const kc = (bs as number[])[1] as number;
+    const A = a as Float32Array;
+    const B = b as Float32Array;
+    const O = out as Float32Array;
+    const acc = new Float64Array(c * kc);
+    for (let r = 0; r < t; r++) {
+      for (let i = 0; i < c; i++) {
+        const v = A[r * c + i] as number;
+        if (v === 0) continue;
+        for (let j = 0; j < kc; j++) acc[i * kc + j] = (acc[i * kc + j] as number) + v * (B[r * kc + j] as number);
+      }
+    }
+    O.set(acc);
+  },
+});

@@ -12,6 +12,7 @@ export const WINO_OUT = 'FairfalWinoOut';
 export const WINO_GRAD_OUT = 'FairfalWinoGradOut';
 export const WINO_FILTER = 'FairfalWinoFilter';
 export const WINO_FILTER_GRAD = 'FairfalWinoFilterGrad';
+export const WINO_GRAD_PRODUCTS = 'FairfalWinoGradProducts';
 
 const at = (a: Attrs, k: string): number => a[k] as number;
 const tilesOf = (n: number, h: number, w: number) => n * Math.ceil(h / 2) * Math.ceil(w / 2);
@@ -49,17 +50,17 @@ registerRawKernel({
   run: simdOnly(WINO_OUT),
 });
 
-/** dy [N,H,W,K] -> 16 x [K, T]. */
+/** dy [N,H,W,K] -> 16 x [T, K]. */
 registerRawKernel({
   name: WINO_GRAD_OUT,
   outShapes: ([s]) => {
     const [n, h, w, kc] = s as [number, number, number, number];
-    return sixteen([kc, tilesOf(n, h, w)]);
+    return sixteen([tilesOf(n, h, w), kc]);
   },
   runSimd: (k, [dy], outs, _a, [s]) => {
     const [n, h, w, kc] = s as [number, number, number, number];
     if (kc % 4 !== 0) return false;
-    k.fn.wino_grad_out(dy as number, n, h, w, kc, k.table(outs), tilesOf(n, h, w));
+    k.fn.wino_grad_out(dy as number, n, h, w, kc, k.table(outs));
     return true;
   },
   run: simdOnly(WINO_GRAD_OUT),
@@ -81,15 +82,30 @@ registerRawKernel({
   run: simdOnly(WINO_FILTER),
 });
 
-/** 16 x [K, C] -> dg [3,3,C,K]. */
+/** 16 x V [T, C] then 16 x dM [T, K] -> 16 x dU [C, K]; K % 16 == 0. */
+registerRawKernel({
+  name: WINO_GRAD_PRODUCTS,
+  outShapes: (s) => sixteen([(s[0] as number[])[1] as number, (s[16] as number[])[1] as number]),
+  runSimd: (k, ins, outs, _a, s) => {
+    const [t, c] = s[0] as [number, number];
+    const kc = (s[16] as number[])[1] as number;
+    if (kc % 16 !== 0) return false;
+    const table = k.table([...ins, ...outs]);
+    k.fn.wino_grad_products(table, table + 64, t, c, kc, table + 128);
+    return true;
+  },
+  run: simdOnly(WINO_GRAD_PRODUCTS),
+});
+
+/** 16 x [C, K] -> dg [3,3,C,K]. */
 registerRawKernel({
   name: WINO_FILTER_GRAD,
   outShapes: (s) => {
-    const [kc, c] = s[0] as [number, number];
+    const [c, kc] = s[0] as [number, number];
     return [[3, 3, c, kc]];
   },
   runSimd: (k, ins, [dg], _a, s) => {
-    const [kc, c] = s[0] as [number, number];
+    const [c, kc] = s[0] as [number, number];
     k.fn.wino_filter_grad(k.table(ins), c, kc, dg as number);
     return true;
   },

@@ -11,10 +11,11 @@ import * as tf from '@tensorflow/tfjs';
 import { createWeightSet, layoutOffsets, specSize } from '../../core/weights';
 import { BN_BACKWARD, BN_RELU_POOL } from '../kernels/bn-affine-kernels';
 import { CHANNEL_MOMENTS, POOL_RELU_BN_GRAD } from '../kernels/bn-kernels';
-import { FLIP_FILTER, IM2COL, IM2COL_T, TRANSPOSE_2D } from '../kernels/conv-kernels';
-import { runRaw } from '../kernels/raw-kernel';
+import { FLIP_FILTER, GEMM_TN, IM2COL, IM2COL_T, TRANSPOSE_2D } from '../kernels/conv-kernels';
+import { runRaw, simdKernelsActive } from '../kernels/raw-kernel';
 import { BN_EPS, type ConvBlockSpec, type ConvNetArch } from '../models/types';
 import { param, type ParamTensors } from './params';
+import { winogradApplies, winogradConv, winogradFilterGrad } from './winograd-conv';
 import type { ForwardOutput, NetImpl, StepOutput } from './types';
 
 interface BlockCache {
@@ -27,6 +28,8 @@ interface BlockCache {
   relu: tf.Tensor4D;
   pooled: tf.Tensor4D;
   stats: tf.Tensor;
+  /** Winograd input tiles of this block's conv, when it ran through Winograd (its filter gradient reuses them). */
+  tiles: tf.Tensor2D[] | null;
 }
 
 interface FullForward extends ForwardOutput {
@@ -38,12 +41,19 @@ function flipFilter(w: tf.Tensor4D): tf.Tensor4D {
   return (runRaw(FLIP_FILTER, [w]) as [tf.Tensor4D])[0];
 }
 
+/** With the SIMD kernels, im2col(x)^T dZ is one pass over both operands, nothing transposed or repacked. */
+const simdGemmApplies = (cout: number) => cout % 16 === 0 && simdKernelsActive();
+
 /**
  * dW [9Ci, Co] of a 3x3 'same' conv from its input [N,H,W,Ci] and dZ [NHW, Co], as one matmul
  * without transpose flags. wasm's matmul repacks its second operand each call, so that operand
  * should be the smaller one: im2colT(x) x dZ for wide inputs, (dZ^T x im2col(x))^T when 9Ci < Co.
  */
 function filterGrad(input: tf.Tensor4D, dz: tf.Tensor2D, cin: number, cout: number, dzIsTransposed: boolean): Float32Array {
+  if (!dzIsTransposed && simdGemmApplies(cout)) {
+    const [patches] = runRaw(IM2COL, [input]) as [tf.Tensor2D];
+    return (runRaw(GEMM_TN, [patches, dz]) as [tf.Tensor2D])[0].dataSync() as Float32Array;
+  }
   const k = 9 * cin;
   if (k >= cout && !dzIsTransposed) {
     const [patchesT] = runRaw(IM2COL_T, [input]) as [tf.Tensor2D];
@@ -70,7 +80,9 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
     for (const b of arch.blocks) {
       const m = x.shape[0] * b.h * b.w;
       // The conv bias cancels inside training-mode BatchNorm; it only shifts the running mean.
-      const z = tf.conv2d(act, param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D, 1, 'same').reshape([m, b.cout]) as tf.Tensor2D;
+      const filter = param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D;
+      const wino = winogradApplies(b) ? winogradConv(act, filter) : null;
+      const z = (wino ? wino.y : tf.conv2d(act, filter, 1, 'same')).reshape([m, b.cout]) as tf.Tensor2D;
       const [moments] = runRaw(CHANNEL_MOMENTS, [z]) as [tf.Tensor2D];
       const [mean, variance] = tf.split(moments.reshape([2 * b.cout]), 2) as [tf.Tensor, tf.Tensor];
       const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
@@ -78,7 +90,7 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
       const shift = tf.sub(param(p, `${b.prefix}.bn.bias`), tf.mul(mean, scale));
       const [relu, pooled] = runRaw(BN_RELU_POOL, [z, scale, shift], { n: x.shape[0], h: b.h, w: b.w }) as [tf.Tensor4D, tf.Tensor4D];
       const stats = tf.concat([tf.add(mean, param(p, `${b.prefix}.conv.bias`)), variance]);
-      caches.push({ block: b, input: act, z, mean, invStd, scale, relu, pooled, stats });
+      caches.push({ block: b, input: act, z, mean, invStd, scale, relu, pooled, stats, tiles: wino?.tiles ?? null });
       act = pooled;
     }
     const features = flatten(act);
@@ -106,7 +118,7 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
     forward(p, x, train) {
       if (!train) return forwardEval(p, x);
       const { logits, features, caches } = forwardTrain(p, x);
-      tf.dispose(caches.flatMap((c) => [c.z, c.mean, c.invStd, c.scale, c.relu, c.stats]));
+      tf.dispose(caches.flatMap((c) => [c.z, c.mean, c.invStd, c.scale, c.relu, c.stats, ...(c.tiles ?? [])]));
       return { logits, features };
     },
     step(p, x, labels): StepOutput {
@@ -151,16 +163,24 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
           const k3 = tf.mul(tf.mul(c.scale, c.invStd), tf.mul(dGamma, -1 / m));
           const k0 = tf.sub(tf.mul(c.scale, tf.mul(dBeta, -1 / m)), tf.mul(c.mean, k3));
           // The first block needs no input gradient, only dZ^T for its filter gradient when 9Ci < Co.
-          const transposed = i === 0 && 9 * b.cin < b.cout;
+          const transposed = i === 0 && 9 * b.cin < b.cout && !simdGemmApplies(b.cout);
           const [dz] = runRaw(BN_BACKWARD, [dPre, c.z, c.scale, k3, k0], { transposed: transposed ? 1 : 0 }) as [tf.Tensor2D];
-          grads.set(`${b.prefix}.conv.weight`, filterGrad(c.input, dz, b.cin, b.cout, transposed));
+          const dz4 = dz.reshape([n, b.h, b.w, b.cout]) as tf.Tensor4D;
+          grads.set(`${b.prefix}.conv.weight`, c.tiles ? winogradFilterGrad(c.tiles, dz4) : filterGrad(c.input, dz, b.cin, b.cout, transposed));
           // sum(dz) is exactly 0 in training-mode BatchNorm (sum of xhat is 0): the conv bias gets no gradient.
           grads.set(`${b.prefix}.conv.bias`, new Float32Array(b.cout));
           grads.set(`${b.prefix}.bn.weight`, dGamma.dataSync() as Float32Array);
           grads.set(`${b.prefix}.bn.bias`, dBeta.dataSync() as Float32Array);
           batchStats[i] = c.stats.dataSync() as Float32Array;
           if (i > 0) {
-            dy = tf.conv2d(dz.reshape([n, b.h, b.w, b.cout]) as tf.Tensor4D, flipFilter(param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D), 1, 'same');
+            const flipped = flipFilter(param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D);
+            if (winogradApplies(b)) {
+              const { y, tiles } = winogradConv(dz4, flipped);
+              tf.dispose(tiles);
+              dy = y;
+            } else {
+              dy = tf.conv2d(dz4, flipped, 1, 'same');
+            }
           }
         }
       });

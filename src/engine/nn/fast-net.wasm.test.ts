@@ -8,7 +8,17 @@ import type { ModelConfig } from '../models/types';
 import { createFastNet } from './fast-net';
 import { disposeParams, uploadParams } from './params';
 import { createReferenceNet } from './reference-net';
+import { setWinogradEnabled } from './winograd-conv';
 import type { StepOutput } from './types';
+
+const references = new Map<string, Promise<StepOutput & { logits: Float32Array }>>();
+
+/** The cpu autodiff reference, computed once per shape (it is the slow half of each case). */
+function reference(cfg: ModelConfig, n: number) {
+  const key = `${cfg.height}x${cfg.channels}x${n}`;
+  if (!references.has(key)) references.set(key, stepOn('cpu', 'reference', cfg, n));
+  return references.get(key) as Promise<StepOutput & { logits: Float32Array }>;
+}
 
 /** One step of `kind` on `backend`, on the same weights and batch. */
 async function stepOn(backend: 'wasm' | 'cpu', kind: 'fast' | 'reference', cfg: ModelConfig, n: number): Promise<StepOutput & { logits: Float32Array }> {
@@ -42,12 +52,23 @@ function maxRelErr(a: Float32Array, b: Float32Array): number {
 // The wasm path runs the SIMD kernels (kernels.c) where shapes allow; odd sizes (7x7, 3x3
 // blocks) exercise their uncovered pool rows; the reference is stock autodiff on cpu.
 describe('fast net on wasm (SIMD kernels) matches autodiff on cpu', () => {
-  afterAll(() => setSimdKernelsEnabled(true));
-  for (const [h, c, simd] of [[28, 3, true], [16, 1, true], [16, 3, false]] as const) {
-    it(`${h}x${h}x${c}, SIMD kernels ${simd ? 'on' : 'off'}`, async () => {
-      setSimdKernelsEnabled(simd);
+  afterAll(() => {
+    setSimdKernelsEnabled(true);
+    setWinogradEnabled(true);
+  });
+  // 28x28: Winograd on the 14x14 and 7x7 blocks (odd tiles cropped), direct conv elsewhere.
+  const cases = [
+    [28, 3, 'simd', true],
+    [28, 3, 'simd', false],
+    [16, 1, 'simd', true],
+    [16, 3, 'js', false],
+  ] as const;
+  for (const [h, c, kernels, winograd] of cases) {
+    it(`${h}x${h}x${c}, ${kernels} kernels, Winograd ${winograd ? 'on' : 'off'}`, async () => {
+      setSimdKernelsEnabled(kernels === 'simd');
+      setWinogradEnabled(winograd);
       const cfg: ModelConfig = { name: 'cnn4conv', height: h, width: h, channels: c, numClasses: 5 };
-      const ref = await stepOn('cpu', 'reference', cfg, 4);
+      const ref = await reference(cfg, 4);
       const fast = await stepOn('wasm', 'fast', cfg, 4);
       expect(fast.loss).toBeCloseTo(ref.loss, 4);
       expect(fast.correct).toBe(ref.correct);

@@ -278,9 +278,8 @@ EXPORT void wino_out(float* const* table, int n, int h, int w, int kc, float* y)
       }
 }
 
-/* dy [n,h,w,k] -> dMT[xi*4+nu] [k, T] = (A dy A^T) per tile, written transposed so that
- * dU^T = dMT x V is a matmul without transpose flags (the filter gradient). */
-EXPORT void wino_grad_out(const float* dy, int n, int h, int w, int kc, float* const* table, int tiles) {
+/* dy [n,h,w,k] -> dM[xi*4+nu] [T, k] = (A dy A^T) per tile (the filter gradient's tiles). */
+EXPORT void wino_grad_out(const float* dy, int n, int h, int w, int kc, float* const* table) {
   int th = (h + 1) / 2, tw = (w + 1) / 2;
   long t = 0;
   for (int b = 0; b < n; b++)
@@ -290,19 +289,16 @@ EXPORT void wino_grad_out(const float* dy, int n, int h, int w, int kc, float* c
         for (int k = 0; k < kc; k += 4) {
           f4 g00 = px(dy, b, y0, x0, h, w, kc, k), g01 = px(dy, b, y0, x0 + 1, h, w, kc, k);
           f4 g10 = px(dy, b, y0 + 1, x0, h, w, kc, k), g11 = px(dy, b, y0 + 1, x0 + 1, h, w, kc, k);
-          /* rows: q0 = g0, q1 = g0 + g1, q2 = g0 - g1, q3 = -g1 */
+          /* rows: q0 = g0, q1 = g0 + g1, q2 = g0 - g1, q3 = -g1; then the same along columns */
           f4 q00 = g00, q01 = g01;
           f4 q10 = wasm_f32x4_add(g00, g10), q11 = wasm_f32x4_add(g01, g11);
           f4 q20 = wasm_f32x4_sub(g00, g10), q21 = wasm_f32x4_sub(g01, g11);
           f4 q30 = wasm_f32x4_neg(g10), q31 = wasm_f32x4_neg(g11);
-#define STT(idx, v) { f4 vv = (v); float* d = table[idx] + (long)k * tiles + t; \
-            d[0] = wasm_f32x4_extract_lane(vv, 0); d[tiles] = wasm_f32x4_extract_lane(vv, 1); \
-            d[2 * tiles] = wasm_f32x4_extract_lane(vv, 2); d[3 * tiles] = wasm_f32x4_extract_lane(vv, 3); }
-#define QROW(i) STT(i * 4 + 0, q##i##0) STT(i * 4 + 1, wasm_f32x4_add(q##i##0, q##i##1)) \
-                STT(i * 4 + 2, wasm_f32x4_sub(q##i##0, q##i##1)) STT(i * 4 + 3, wasm_f32x4_neg(q##i##1))
+          long o = t * kc + k;
+#define QROW(i) st(table[i * 4 + 0] + o, q##i##0); st(table[i * 4 + 1] + o, wasm_f32x4_add(q##i##0, q##i##1)); \
+                st(table[i * 4 + 2] + o, wasm_f32x4_sub(q##i##0, q##i##1)); st(table[i * 4 + 3] + o, wasm_f32x4_neg(q##i##1));
           QROW(0) QROW(1) QROW(2) QROW(3)
 #undef QROW
-#undef STT
         }
       }
 }
@@ -328,12 +324,12 @@ EXPORT void wino_filter(const float* g, int c, int kc, float* const* table) {
   }
 }
 
-/* dUT[xi*4+nu] [k, c] -> dg [3,3,c,k] = G^T dU G. */
+/* dU[xi*4+nu] [c, k] -> dg [3,3,c,k] = G^T dU G. */
 EXPORT void wino_filter_grad(float* const* table, int c, int kc, float* dg) {
   long ck = (long)c * kc;
-  for (int k = 0; k < kc; k++)
-    for (int ci = 0; ci < c; ci++) {
-      long i = (long)k * c + ci;
+  for (int ci = 0; ci < c; ci++)
+    for (int k = 0; k < kc; k++) {
+      long i = (long)ci * kc + k;
 #define E(xi, nu) table[xi * 4 + nu][i]
 #define BROW(nu) float b0##nu = E(0, nu) + 0.5f * (E(1, nu) + E(2, nu)), b1##nu = 0.5f * (E(1, nu) - E(2, nu)), \
                        b2##nu = 0.5f * (E(1, nu) + E(2, nu)) + E(3, nu);
@@ -347,4 +343,62 @@ EXPORT void wino_filter_grad(float* const* table, int c, int kc, float* dg) {
       DROW(0) DROW(1) DROW(2)
 #undef DROW
     }
+}
+
+/* out [c, k] = A^T B for A [t, c], B [t, k] (k % 16 == 0): a filter gradient's reduction over
+ * pixels or tiles, with neither operand transposed or repacked (XNNPACK repacks its large
+ * second operand on every call). Rows go in L2-sized chunks; within one, 4 x 16 output blocks
+ * accumulate in registers and are added to out, which also bounds the float32 sum's error. */
+EXPORT void gemm_tn(const float* A, const float* B, int T, int C, int K, float* out) {
+  zero(out, C * K);
+  for (int t0 = 0; t0 < T; t0 += 256) {
+    int t1 = t0 + 256 < T ? t0 + 256 : T;
+    for (int c0 = 0; c0 < C; c0 += 4) {
+      if (C - c0 >= 4) {
+        for (int k0 = 0; k0 < K; k0 += 16) {
+          f4 z4 = wasm_f32x4_splat(0.0f);
+          f4 a00 = z4, a01 = z4, a02 = z4, a03 = z4, a10 = z4, a11 = z4, a12 = z4, a13 = z4;
+          f4 a20 = z4, a21 = z4, a22 = z4, a23 = z4, a30 = z4, a31 = z4, a32 = z4, a33 = z4;
+          const float* ap = A + (long)t0 * C + c0;
+          const float* bp = B + (long)t0 * K + k0;
+          for (int t = t0; t < t1; t++, ap += C, bp += K) {
+            f4 a = wasm_v128_load(ap);
+            f4 b0 = ld(bp), b1 = ld(bp + 4), b2 = ld(bp + 8), b3 = ld(bp + 12);
+            f4 s0 = wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), s1 = wasm_i32x4_shuffle(a, a, 1, 1, 1, 1);
+            f4 s2 = wasm_i32x4_shuffle(a, a, 2, 2, 2, 2), s3 = wasm_i32x4_shuffle(a, a, 3, 3, 3, 3);
+#define ACC(i) a##i##0 = wasm_f32x4_add(a##i##0, wasm_f32x4_mul(s##i, b0)); a##i##1 = wasm_f32x4_add(a##i##1, wasm_f32x4_mul(s##i, b1)); \
+               a##i##2 = wasm_f32x4_add(a##i##2, wasm_f32x4_mul(s##i, b2)); a##i##3 = wasm_f32x4_add(a##i##3, wasm_f32x4_mul(s##i, b3));
+            ACC(0) ACC(1) ACC(2) ACC(3)
+#undef ACC
+          }
+#define OUT(i) { float* o = out + (long)(c0 + i) * K + k0; st(o, wasm_f32x4_add(ld(o), a##i##0)); st(o + 4, wasm_f32x4_add(ld(o + 4), a##i##1)); \
+                 st(o + 8, wasm_f32x4_add(ld(o + 8), a##i##2)); st(o + 12, wasm_f32x4_add(ld(o + 12), a##i##3)); }
+          OUT(0) OUT(1) OUT(2) OUT(3)
+#undef OUT
+        }
+      } else {
+        for (int c = c0; c < C; c++)
+          for (int k0 = 0; k0 < K; k0 += 16) {
+            f4 z4 = wasm_f32x4_splat(0.0f);
+            f4 a0 = z4, a1 = z4, a2 = z4, a3 = z4;
+            for (int t = t0; t < t1; t++) {
+              f4 s = wasm_f32x4_splat(A[(long)t * C + c]);
+              const float* bp = B + (long)t * K + k0;
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, ld(bp)));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, ld(bp + 4)));
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s, ld(bp + 8)));
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s, ld(bp + 12)));
+            }
+            float* o = out + (long)c * K + k0;
+            st(o, wasm_f32x4_add(ld(o), a0)); st(o + 4, wasm_f32x4_add(ld(o + 4), a1));
+            st(o + 8, wasm_f32x4_add(ld(o + 8), a2)); st(o + 12, wasm_f32x4_add(ld(o + 12), a3));
+          }
+      }
+    }
+  }
+}
+
+/* The 16 Winograd filter-gradient products: dU[i] [c, k] = V[i]^T dM[i], V[i] [t, c], dM[i] [t, k]. */
+EXPORT void wino_grad_products(float* const* vt, float* const* dmt, int T, int C, int K, float* const* dut) {
+  for (int i = 0; i < 16; i++) gemm_tn(vt[i], dmt[i], T, C, K, dut[i]);
 }

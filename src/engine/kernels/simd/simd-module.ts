@@ -18,7 +18,9 @@ export interface SimdExports {
   im2col3x3_t(x: Ptr, n: number, h: number, w: number, c: number, out: Ptr, planes: Ptr): void;
   wino_in(x: Ptr, n: number, h: number, w: number, c: number, table: Ptr): void;
   wino_out(table: Ptr, n: number, h: number, w: number, k: number, y: Ptr): void;
-  wino_grad_out(dy: Ptr, n: number, h: number, w: number, k: number, table: Ptr, tiles: number): void;
+  wino_grad_out(dy: Ptr, n: number, h: number, w: number, k: number, table: Ptr): void;
+  wino_grad_products(vt: Ptr, dmt: Ptr, t: number, c: number, k: number, dut: Ptr): void;
+  gemm_tn(a: Ptr, b: Ptr, t: number, c: number, k: number, out: Ptr): void;
   wino_filter(g: Ptr, c: number, k: number, table: Ptr): void;
   wino_filter_grad(table: Ptr, c: number, k: number, dg: Ptr): void;
 }
