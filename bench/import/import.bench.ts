@@ -2,7 +2,7 @@
 // fundus photographs from ../shared/datasets/images, repeated (each copy made byte-distinct so
 // none is skipped as a duplicate) to 2,000 files in a temp dir, imported into a fresh vault.
 // Run: node --import tsx bench/import/import.bench.ts [--files 2000] [--runs 3] [--concurrency 4] [--only mixed] [--sharp-concurrency N] [--no-write]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,4 +124,10 @@ const table = [
 ].join('\n');
 console.log(table);
 console.log(`\n${JSON.stringify(env)}`);
-if (!values['no-write']) writeFileSync(path.join(here, 'results.json'), JSON.stringify({ env, target: 150, rows }, null, 2) + '\n');
+if (!values['no-write']) {
+  // With --only, the measured rows replace theirs in the existing file (sets can be run one by one, interleaved with a baseline).
+  const file = path.join(here, 'results.json');
+  const kept = values.only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { rows: typeof rows }).rows.filter((r) => !rows.some((m) => m.set === r.set)) : [];
+  const order = (r: { set: string }) => [...sets.map((x) => x.name), 'mixed (all three, interleaved)'].indexOf(r.set);
+  writeFileSync(file, JSON.stringify({ env, target: 150, rows: [...kept, ...rows].sort((a, b) => order(a) - order(b)) }, null, 2) + '\n');
+}
