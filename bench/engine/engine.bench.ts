@@ -16,6 +16,8 @@ import { embed, predict } from '../../src/engine/infer/inference';
 import { initWeights, openModel } from '../../src/engine/model';
 import { trainModel } from '../../src/engine/train/trainer';
 import { EnginePool } from '../../src/engine/worker/pool';
+import { setSimdKernelsEnabled } from '../../src/engine/kernels/raw-kernel';
+import { setWinogradEnabled } from '../../src/engine/nn/winograd-conv';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -45,8 +47,10 @@ interface Row {
   inferCpu?: number;
 }
 
-async function inProcess(backend: 'wasm' | 'cpu', scale: { trainN: number; bs: number; inferN: number; embedN: number; runs: number }): Promise<Row> {
-  await loadBestBackend({ prefer: [backend] });
+async function inProcess(backend: 'wasm' | 'cpu', scale: { trainN: number; bs: number; inferN: number; embedN: number; runs: number }, simd = true): Promise<Row> {
+  const report = await loadBestBackend({ prefer: [backend] });
+  setSimdKernelsEnabled(simd);
+  setWinogradEnabled(simd);
   const m = openModel(cfg);
   const w = initWeights(cfg, 1);
   const data = randomSet(Math.max(scale.trainN, scale.inferN, scale.embedN), 2);
@@ -76,7 +80,10 @@ async function inProcess(backend: 'wasm' | 'cpu', scale: { trainN: number; bs: n
     await embed(m, w, data, range(0, scale.embedN), { batchSize: 256 });
     emb.push(((performance.now() - t0) / 1000) * (5000 / scale.embedN));
   }
-  return { backend: `tfjs ${backend}, 1 thread`, train: median(train), infer: median(infer), embed: median(emb), trainCpu: median(trainCpu), inferCpu: median(inferCpu), note: '' };
+  setSimdKernelsEnabled(true);
+  setWinogradEnabled(true);
+  const kernels = backend === 'wasm' && !simd ? 'JS kernels, SIMD switched off' : (report.kernels ?? 'stock kernels');
+  return { backend: `tfjs ${backend}, 1 thread (${kernels})`, train: median(train), infer: median(infer), embed: median(emb), trainCpu: median(trainCpu), inferCpu: median(inferCpu), note: '' };
 }
 
 async function pooled(runs: number): Promise<Row> {
@@ -106,7 +113,7 @@ async function pooled(runs: number): Promise<Row> {
       await Promise.all([0, 1].map((k) => pool.embed(cfg, w, 'bench', range(k * 2500, (k + 1) * 2500), { batchSize: 256 }).result));
       emb.push((performance.now() - t0) / 1000);
     }
-    return { backend: 'tfjs wasm, pool of 2 workers', train: median(train), infer: median(infer), embed: median(emb), note: 'two clients / halves in parallel' };
+    return { backend: 'tfjs wasm, pool of 2 workers (wasm SIMD kernels, Winograd convolutions)', train: median(train), infer: median(infer), embed: median(emb), note: 'two clients / halves in parallel' };
   } finally {
     await pool.close();
   }
@@ -128,6 +135,7 @@ const load0 = os.loadavg()[0] ?? 0;
 const rows: Row[] = [];
 const torchFirst = argv.includes('--no-torch') ? null : torchPeer(RUNS);
 rows.push(await inProcess('wasm', { trainN: 256, bs: 64, inferN: 1024, embedN: 5000, runs: RUNS }));
+rows.push(await inProcess('wasm', { trainN: 256, bs: 64, inferN: 1024, embedN: 1000, runs: RUNS }, false));
 rows.push(await pooled(RUNS));
 if (!argv.includes('--no-cpu')) {
   const r = await inProcess('cpu', { trainN: 16, bs: 16, inferN: 32, embedN: 32, runs: 1 });

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { simdKernelsUnavailableReason } from './kernels/simd/simd-module';
 import path from 'node:path';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -24,6 +25,8 @@ export interface BackendReport {
   attempts: BackendAttempt[];
   /** Threads the active backend computes with (wasm in Node: 1). */
   threads: number;
+  /** Which training kernels run on it: the wasm SIMD ones (Winograd convs), or why the JS ones do. */
+  kernels?: string;
 }
 
 export interface BackendOptions {
@@ -72,13 +75,20 @@ export async function loadBestBackend(opts: BackendOptions = {}): Promise<Backen
     try {
       await TRIERS[name]();
       attempts.push({ name, ok: true });
-      current = { active: name, attempts, threads: name === 'wasm' ? wasmThreads() : name === 'cpu' ? 1 : osThreads() };
+      current = { active: name, attempts, threads: name === 'wasm' ? wasmThreads() : name === 'cpu' ? 1 : osThreads(), kernels: kernelsReport(name) };
       return current;
     } catch (e) {
       attempts.push({ name, ok: false, reason: message(e) });
     }
   }
   throw new BackendUnavailableError(attempts);
+}
+
+function kernelsReport(name: BackendName): string {
+  if (name === 'tensorflow') return 'native TensorFlow';
+  if (name === 'cpu') return 'JS kernels';
+  const why = simdKernelsUnavailableReason(tf.backend());
+  return why === null ? 'wasm SIMD kernels, Winograd convolutions' : `JS kernels (wasm SIMD kernels unavailable: ${why})`;
 }
 
 function wasmThreads(): number {

@@ -96,7 +96,7 @@ export class InProcessEngineTrainer implements SimTrainer {
     const backend = await loadBestBackend({ prefer });
     const config = modelConfigFor(data);
     const model = openModel(config);
-    return new InProcessEngineTrainer(`cnn4conv, tfjs ${backend.active} (${model.net.kind} net), 1 thread in-process`, model, config, imageSet(data.train), imageSet(data.test));
+    return new InProcessEngineTrainer(`cnn4conv, tfjs ${backend.active} (${model.net.kind} net, ${backend.kernels ?? 'stock kernels'}), 1 thread in-process`, model, config, imageSet(data.train), imageSet(data.test));
   }
 
   async initWeights(seed: number): Promise<WeightSet> {

@@ -73,6 +73,7 @@ export const BackendReportSchema = z.object({
   active: backendName,
   attempts: z.array(z.object({ name: backendName, ok: z.boolean(), reason: z.string().optional() })),
   threads: z.number().int().positive(),
+  kernels: z.string().optional(),
 });
 
 export const EpochStatSchema = z.object({ epoch: z.number(), loss: z.number(), accuracy: z.number(), lr: z.number() });

@@ -15,6 +15,8 @@ export const BackendReportSchema = z.object({
   attempts: z.array(BackendAttemptSchema),
   /** Worker threads the engine trains with. */
   threads: z.number().int().nonnegative(),
+  /** Which training kernels run on that backend (e.g. wasm SIMD), or why slower ones do. */
+  kernels: z.string().optional(),
 });
 export type BackendReport = z.infer<typeof BackendReportSchema>;
 

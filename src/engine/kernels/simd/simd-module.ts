@@ -41,6 +41,7 @@ interface EmscriptenHeap {
 }
 
 const instances = new WeakMap<object, SimdKernels | null>();
+const failures = new WeakMap<object, string>();
 let compiled: WebAssembly.Module | null = null;
 
 function compile(): WebAssembly.Module {
@@ -58,7 +59,10 @@ function instantiate(backend: object): SimdKernels | null {
   const memory = heap?.asm?.memory;
   const malloc = heap?._malloc;
   const free = heap?._free;
-  if (!(memory instanceof WebAssembly.Memory) || !malloc || !free) return null;
+  if (!(memory instanceof WebAssembly.Memory) || !malloc || !free) {
+    failures.set(backend, 'the wasm backend does not expose its memory');
+    return null;
+  }
   const instance = new WebAssembly.Instance(compile(), { env: { memory } });
   const fn = instance.exports as unknown as SimdExports;
   let block = 0;
@@ -90,10 +94,16 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
     let k: SimdKernels | null = null;
     try {
       k = instantiate(backend);
-    } catch {
-      k = null; // no wasm SIMD in this runtime: the JS kernels run
+    } catch (e) {
+      k = null; // e.g. no wasm SIMD in this runtime: the JS kernels run
+      failures.set(backend, e instanceof Error ? e.message : String(e));
     }
     instances.set(backend, k);
   }
   return instances.get(backend) ?? null;
+}
+
+/** Why the SIMD kernels are not running on this backend, or null when they are. */
+export function simdKernelsUnavailableReason(backend: object): string | null {
+  return simdKernelsFor(backend) ? null : (failures.get(backend) ?? 'unknown');
 }

@@ -58,15 +58,17 @@ function BackendBadge({ report, error }: { report: BackendReport | null; error: 
   if (error) return <span className="status-item warn" data-testid="ml-backend">ML engine unavailable: {error}</span>;
   if (!report) return <span className="status-item muted" data-testid="ml-backend">ML engine: starting…</span>;
   const skipped = report.attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.reason ?? 'unavailable'}`);
+  const kernels = report.kernels ? ` · ${report.kernels}` : '';
   return (
     <span
       className={`status-item backend backend-${report.active}`}
       data-testid="ml-backend"
       data-backend={report.active}
-      title={skipped.length ? `Skipped — ${skipped.join(' · ')}` : 'Fastest backend active'}
+      title={(skipped.length ? `Skipped — ${skipped.join(' · ')}` : 'Fastest backend active') + kernels}
     >
       ML engine: {BACKEND_LABEL[report.active] ?? report.active}
       {report.threads > 1 ? ` · ${report.threads} threads` : ''}
+      {report.kernels?.startsWith('wasm SIMD') ? ' · SIMD' : ''}
     </span>
   );
 }
