@@ -11,6 +11,7 @@ sharp.cache(false);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const images = path.resolve(here, '../../../shared/datasets/images');
 const dirs = ['ham10000-dermoscopy-600x450', 'ham10000-dermoscopy', 'odir-fundus'];
+const tinyPng = sharp(Buffer.alloc(28 * 28 * 3, 100), { raw: { width: 28, height: 28, channels: 3 } }).png().toBuffer();
 
 async function cpuMs(label: string, files: Buffer[], fn: (b: Buffer) => Promise<unknown>): Promise<void> {
   for (const f of files.slice(0, 3)) await fn(f);
@@ -21,6 +22,18 @@ async function cpuMs(label: string, files: Buffer[], fn: (b: Buffer) => Promise<
 }
 
 const WEBP = { quality: 80, effort: 0 } as const;
+
+// Fixed cost of a sharp call whatever the image size: what a pipeline with several small steps pays.
+{
+  const tiny = Buffer.alloc(28 * 28 * 3, 100);
+  const raw = { raw: { width: 28, height: 28, channels: 3 } } as const;
+  const none = Array.from({ length: 200 }, () => tiny);
+  console.log('## fixed cost per sharp call (28x28 input)');
+  await cpuMs('no-op pipeline (raw in, raw out)', none, (b) => sharp(b, raw).raw().toBuffer());
+  await cpuMs('resize 28 -> 27 (lanczos3)', none, (b) => sharp(b, raw).resize(27, 27, { fit: 'fill' }).raw().toBuffer());
+  await cpuMs('webp encode 28x28', none, (b) => sharp(b, raw).webp(WEBP).toBuffer());
+  await cpuMs('metadata of a 28x28 PNG', none, async () => sharp(await tinyPng).metadata());
+}
 for (const d of dirs) {
   const files = readdirSync(path.join(images, d)).filter((f) => f.endsWith('.jpg')).slice(0, 40).map((f) => readFileSync(path.join(images, d, f)));
   console.log(`## ${d} (${files.length})`);
@@ -37,6 +50,16 @@ for (const d of dirs) {
       return sharp(r.data, { raw: r.info }).webp({ quality: 80, effort }).toBuffer();
     });
   }
+  for (const preset of ['photo', 'icon'] as const) {
+    await cpuMs(`webp encode full q80 e0 preset ${preset}`, files, () => {
+      const r = nextRaw();
+      return sharp(r.data, { raw: r.info }).webp({ ...WEBP, preset }).toBuffer();
+    });
+  }
+  await cpuMs('webp encode full q70 e0', files, () => {
+    const r = nextRaw();
+    return sharp(r.data, { raw: r.info }).webp({ quality: 70, effort: 0 }).toBuffer();
+  });
   await cpuMs('webp encode full q80 e0 smartSubsample', files, () => {
     const r = nextRaw();
     return sharp(r.data, { raw: r.info }).webp({ quality: 80, effort: 0, smartSubsample: true }).toBuffer();
