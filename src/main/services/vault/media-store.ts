@@ -29,7 +29,14 @@ export class MediaStore {
       this.madeDirs.add(dir);
     }
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, bytes);
+    try {
+      await writeFile(tmp, bytes);
+    } catch (err) {
+      // The folder went away behind our back (media folder deleted while running): make it again once.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true });
+      await writeFile(tmp, bytes);
+    }
     await rename(tmp, file);
   }
 }
