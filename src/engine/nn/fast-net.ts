@@ -105,6 +105,16 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
       const s = tf.mul(param(p, `${b.prefix}.bn.weight`), tf.rsqrt(tf.add(param(p, `${b.prefix}.bn.running_var`), BN_EPS)));
       const filter = tf.mul(param(p, `${b.prefix}.conv.weight`), s) as tf.Tensor4D;
       const bias = tf.add(tf.mul(tf.sub(param(p, `${b.prefix}.conv.bias`), param(p, `${b.prefix}.bn.running_mean`)), s), param(p, `${b.prefix}.bn.bias`));
+      if (winogradApplies(b)) {
+        // Winograd conv, then bias + ReLU + pool in one pass (scale 1: BatchNorm is folded into the filter).
+        const { y, tiles } = winogradConv(act, filter);
+        tf.dispose(tiles);
+        const z = y.reshape([x.shape[0] * b.h * b.w, b.cout]);
+        const [relu, pooled] = runRaw(BN_RELU_POOL, [z, tf.onesLike(bias), bias], { n: x.shape[0], h: b.h, w: b.w }) as [tf.Tensor4D, tf.Tensor4D];
+        tf.dispose([y, relu]);
+        act = pooled;
+        continue;
+      }
       const y = tf.fused.conv2d({ x: act, filter, strides: 1, pad: 'same', bias, activation: 'relu' });
       act = tf.maxPool(y, 2, 2, 'valid');
     }
