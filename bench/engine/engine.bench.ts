@@ -54,7 +54,8 @@ async function inProcess(backend: 'wasm' | 'cpu', scale: { trainN: number; bs: n
   const m = openModel(cfg);
   const w = initWeights(cfg, 1);
   const data = randomSet(Math.max(scale.trainN, scale.inferN, scale.embedN), 2);
-  await trainModel(m, w, data, range(0, scale.bs), { epochs: 1, lr: 0.01, batchSize: scale.bs, seed: 0 });
+  // Warm-up: one full measured-size epoch (JIT, wasm heap growth, XNNPACK operator caches).
+  await trainModel(m, w, data, range(0, scale.trainN), { epochs: 1, lr: 0.01, batchSize: scale.bs, hflip: true, seed: 99 });
   const train: number[] = [];
   const trainCpu: number[] = [];
   for (let r = 0; r < scale.runs; r++) {
@@ -64,7 +65,7 @@ async function inProcess(backend: 'wasm' | 'cpu', scale: { trainN: number; bs: n
     train.push((scale.trainN / (performance.now() - t0)) * 1000);
     trainCpu.push((scale.trainN / (cpuMs() - c0)) * 1000);
   }
-  await predict(m, w, data, range(0, Math.min(scale.inferN, 64)));
+  await predict(m, w, data, range(0, scale.inferN), { batchSize: 256 });
   const infer: number[] = [];
   const inferCpu: number[] = [];
   for (let r = 0; r < scale.runs; r++) {
