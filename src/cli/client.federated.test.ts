@@ -38,41 +38,54 @@ function runClient(args: string[]): Promise<ClientRun> {
   });
 }
 
+type ConfigInput = Parameters<typeof FederationConfigSchema.parse>[0];
+
+/** Server in this process with a fresh federation; returns it, the admin headers and enrolment codes. */
+async function startFederationServer(overrides: Partial<Record<string, unknown>>, clients: number) {
+  const serverDir = mkdtempSync(path.join(tmpdir(), 'fairfal-fed-server-'));
+  cleanup.push(() => rmSync(serverDir, { recursive: true, force: true }));
+  const config = FederationConfigSchema.parse({
+    name: 'RetinaMNIST loopback',
+    classNames: ['grade 0', 'grade 1', 'grade 2', 'grade 3', 'grade 4'],
+    model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
+    cycles: 2,
+    roundsPerCycle: 2,
+    localEpochs: 1,
+    labelingBudgetPerCycle: 30,
+    minClientsPerRound: clients,
+    roundDeadlineSeconds: 600,
+    queryDeadlineSeconds: 600,
+    labelingDeadlineSeconds: 600,
+    ...overrides,
+  } as ConfigInput);
+  const created = createFederation({ dataDir: serverDir, config, initialWeights: engineInitialWeights(config, 7) });
+  const server: RunningServer = await startServer({ dataDir: serverDir, logger: silentLogger, pollIntervalMs: 200 });
+  cleanup.push(() => server.stop());
+  const admin = { authorization: `Bearer ${created.adminToken}`, 'content-type': 'application/json' };
+  const codes = ((await (await fetch(`${server.url}/v1/admin/enrolment-codes`, { method: 'POST', headers: admin, body: JSON.stringify({ count: clients }) })).json()) as { codes: string[] }).codes;
+  return { server, admin, codes };
+}
+
+/** One headless client per code, each on its own shard of RetinaMNIST's train split, labels from the oracle. */
+function runClients(server: RunningServer, codes: string[]): Promise<ClientRun[]> {
+  return Promise.all(
+    codes.map((code, k) => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), `fairfal-fed-client${k}-`));
+      cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      return runClient([
+        '--data-dir', dataDir, '--server', server.url, '--code', code, '--display-name', `clinic ${k}`,
+        '--import', RETINA, '--npz-split', 'train', '--npz-shard', `${k}/${codes.length}`,
+        '--oracle', '--initial-labels', '0.05', '--seed', String(k + 1),
+        '--local-only-epochs', '3', '--long-poll-ms', '2000',
+      ]);
+    }),
+  );
+}
+
 describe('federated run on loopback', () => {
   it('server + 3 headless clients on disjoint RetinaMNIST partitions complete 2 cycles, each queue with reasons', async () => {
-    const serverDir = mkdtempSync(path.join(tmpdir(), 'fairfal-fed-server-'));
-    cleanup.push(() => rmSync(serverDir, { recursive: true, force: true }));
-    const config = FederationConfigSchema.parse({
-      name: 'RetinaMNIST loopback',
-      classNames: ['grade 0', 'grade 1', 'grade 2', 'grade 3', 'grade 4'],
-      model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
-      cycles: 2,
-      roundsPerCycle: 2,
-      localEpochs: 1,
-      labelingBudgetPerCycle: 30,
-      minClientsPerRound: 3,
-      roundDeadlineSeconds: 600,
-      queryDeadlineSeconds: 600,
-      labelingDeadlineSeconds: 600,
-    });
-    const created = createFederation({ dataDir: serverDir, config, initialWeights: engineInitialWeights(config, 7) });
-    const server: RunningServer = await startServer({ dataDir: serverDir, logger: silentLogger, pollIntervalMs: 200 });
-    cleanup.push(() => server.stop());
-    const admin = { authorization: `Bearer ${created.adminToken}`, 'content-type': 'application/json' };
-    const codes = ((await (await fetch(`${server.url}/v1/admin/enrolment-codes`, { method: 'POST', headers: admin, body: JSON.stringify({ count: 3 }) })).json()) as { codes: string[] }).codes;
-
-    const runs = await Promise.all(
-      codes.map((code, k) => {
-        const dataDir = mkdtempSync(path.join(tmpdir(), `fairfal-fed-client${k}-`));
-        cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-        return runClient([
-          '--data-dir', dataDir, '--server', server.url, '--code', code, '--display-name', `clinic ${k}`,
-          '--import', RETINA, '--npz-split', 'train', '--npz-shard', `${k}/3`,
-          '--oracle', '--initial-labels', '0.05', '--seed', String(k + 1),
-          '--local-only-epochs', '3', '--long-poll-ms', '2000',
-        ]);
-      }),
-    );
+    const { server, admin, codes } = await startFederationServer({}, 3);
+    const runs = await runClients(server, codes);
 
     const status = StatusSchema.parse(await (await fetch(`${server.url}/status`, { headers: admin })).json());
     for (const [k, r] of runs.entries()) {
@@ -99,5 +112,19 @@ describe('federated run on loopback', () => {
     expect(status.phase).toBe('finished');
     expect(status.gammaBar).not.toBeNull();
     expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBeGreaterThanOrEqual(4);
+  });
+
+  // SCAFFOLD: clients train with the server's control variate and upload weights plus their
+  // control delta (2 vectors); the server validates and aggregates both every round.
+  it('a SCAFFOLD federation with 2 headless clients completes a cycle', async () => {
+    const { server, admin, codes } = await startFederationServer({ cycles: 1, aggregation: { name: 'scaffold' }, labelingBudgetPerCycle: 20 }, 2);
+    const runs = await runClients(server, codes);
+    const status = StatusSchema.parse(await (await fetch(`${server.url}/status`, { headers: admin })).json());
+    for (const [k, r] of runs.entries()) {
+      expect(r.code, `client ${k} exited ${r.code}\n${r.stderr.slice(-3000)}`).toBe(0);
+      expect(r.lines.find((l) => l.event === 'done')).toMatchObject({ step: 'finished', outboxPending: 0 });
+    }
+    expect(status.phase).toBe('finished');
+    expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBeGreaterThanOrEqual(2);
   });
 });
