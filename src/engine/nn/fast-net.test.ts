@@ -7,6 +7,7 @@ import type { ModelConfig } from '../models/types';
 import { createFastNet } from './fast-net';
 import { disposeParams, uploadParams } from './params';
 import { createReferenceNet } from './reference-net';
+import { maxRelErr } from './test-support';
 
 function batch(cfg: ModelConfig, n: number, seed: number) {
   const rng = createRng(seed);
@@ -15,15 +16,6 @@ function batch(cfg: ModelConfig, n: number, seed: number) {
   return { x, y };
 }
 
-function maxRelErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs((a[i] as number) - (b[i] as number)));
-    den = Math.max(den, Math.abs(b[i] as number));
-  }
-  return num / Math.max(den, 1e-12);
-}
 
 function compare(cfg: ModelConfig, n: number) {
   const def = getModel('cnn4conv');

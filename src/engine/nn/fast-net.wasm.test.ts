@@ -8,6 +8,7 @@ import type { ModelConfig } from '../models/types';
 import { createFastNet } from './fast-net';
 import { disposeParams, uploadParams } from './params';
 import { createReferenceNet } from './reference-net';
+import { maxRelErr } from './test-support';
 import { setWinogradEnabled } from './winograd-conv';
 import type { StepOutput } from './types';
 
@@ -39,15 +40,6 @@ async function stepOn(backend: 'wasm' | 'cpu', kind: 'fast' | 'reference', cfg: 
   return { ...out, logits };
 }
 
-function maxRelErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs((a[i] as number) - (b[i] as number)));
-    den = Math.max(den, Math.abs(b[i] as number));
-  }
-  return num / Math.max(den, 1e-12);
-}
 
 // The wasm path runs the SIMD kernels (kernels.c) where shapes allow; odd sizes (7x7, 3x3
 // blocks) exercise their uncovered pool rows; the reference is stock autodiff on cpu.

@@ -16,6 +16,16 @@ typedef v128_t f4;
 static inline f4 ld(const float* p) { return wasm_v128_load(p); }
 static inline void st(float* p, f4 v) { wasm_v128_store(p, v); }
 
+/* Rows v0..v3 (4 pixels x 4 channels) stored as 4 channel rows of 4 pixels, `stride` floats apart. */
+static inline void store_transposed(f4 v0, f4 v1, f4 v2, f4 v3, float* dst, long stride) {
+  f4 t0 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
+  f4 t2 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
+  st(dst, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+  st(dst + stride, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+  st(dst + 2 * stride, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+  st(dst + 3 * stride, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 static void zero(float* p, int count) { __builtin_memset(p, 0, (unsigned long)count * sizeof(float)); }
 
 /* z [m, c] -> out [2, c]: mean and biased variance. Rows are summed in float over blocks of
@@ -136,13 +146,7 @@ EXPORT void bn_backward_t(const float* dpre, const float* z, const float* scale,
       f4 v1 = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(ld(dpre + (r + 1) * c + k), sc), wasm_f32x4_mul(ld(z + (r + 1) * c + k), a)), b);
       f4 v2 = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(ld(dpre + (r + 2) * c + k), sc), wasm_f32x4_mul(ld(z + (r + 2) * c + k), a)), b);
       f4 v3 = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(ld(dpre + (r + 3) * c + k), sc), wasm_f32x4_mul(ld(z + (r + 3) * c + k), a)), b);
-      /* 4x4 transpose: rows r..r+3 of channels k..k+3 -> rows k..k+3 of pixels r..r+3 */
-      f4 t0 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
-      f4 t2 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
-      st(dzt + (long)k * m + r, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
-      st(dzt + (long)(k + 1) * m + r, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
-      st(dzt + (long)(k + 2) * m + r, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
-      st(dzt + (long)(k + 3) * m + r, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+      store_transposed(v0, v1, v2, v3, dzt + (long)k * m + r, m);
     }
   }
 }
@@ -175,12 +179,7 @@ EXPORT void im2col3x3_t(const float* x, int n, int h, int w, int c, float* out, 
   for (long r = 0; r < m; r += 4)
     for (int k = 0; k < c; k += 4) {
       f4 v0 = ld(x + r * c + k), v1 = ld(x + (r + 1) * c + k), v2 = ld(x + (r + 2) * c + k), v3 = ld(x + (r + 3) * c + k);
-      f4 t0 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
-      f4 t2 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
-      st(planes + (long)k * m + r, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
-      st(planes + (long)(k + 1) * m + r, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
-      st(planes + (long)(k + 2) * m + r, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
-      st(planes + (long)(k + 3) * m + r, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+      store_transposed(v0, v1, v2, v3, planes + (long)k * m + r, m);
     }
   for (int kh = 0; kh < 3; kh++) {
     int dy = kh - 1;
