@@ -81,7 +81,7 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
       const m = x.shape[0] * b.h * b.w;
       // The conv bias cancels inside training-mode BatchNorm; it only shifts the running mean.
       const filter = param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D;
-      const wino = winogradApplies(b) ? winogradConv(act, filter) : null;
+      const wino = winogradApplies(b, x.shape[0]) ? winogradConv(act, filter) : null;
       const z = (wino ? wino.y : tf.conv2d(act, filter, 1, 'same')).reshape([m, b.cout]) as tf.Tensor2D;
       const [moments] = runRaw(CHANNEL_MOMENTS, [z]) as [tf.Tensor2D];
       const [mean, variance] = tf.split(moments.reshape([2 * b.cout]), 2) as [tf.Tensor, tf.Tensor];
@@ -105,7 +105,7 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
       const s = tf.mul(param(p, `${b.prefix}.bn.weight`), tf.rsqrt(tf.add(param(p, `${b.prefix}.bn.running_var`), BN_EPS)));
       const filter = tf.mul(param(p, `${b.prefix}.conv.weight`), s) as tf.Tensor4D;
       const bias = tf.add(tf.mul(tf.sub(param(p, `${b.prefix}.conv.bias`), param(p, `${b.prefix}.bn.running_mean`)), s), param(p, `${b.prefix}.bn.bias`));
-      if (winogradApplies(b)) {
+      if (winogradApplies(b, x.shape[0])) {
         // Winograd conv, then bias + ReLU + pool in one pass (scale 1: BatchNorm is folded into the filter).
         const { y, tiles } = winogradConv(act, filter);
         tf.dispose(tiles);
@@ -184,7 +184,7 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
           batchStats[i] = c.stats.dataSync() as Float32Array;
           if (i > 0) {
             const flipped = flipFilter(param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D);
-            if (winogradApplies(b)) {
+            if (winogradApplies(b, n)) {
               const { y, tiles } = winogradConv(dz4, flipped);
               tf.dispose(tiles);
               dy = y;

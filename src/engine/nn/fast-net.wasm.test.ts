@@ -9,7 +9,7 @@ import { createFastNet } from './fast-net';
 import { disposeParams, uploadParams } from './params';
 import { createReferenceNet } from './reference-net';
 import { maxRelErr } from './test-support';
-import { setWinogradEnabled } from './winograd-conv';
+import { setWinogradEnabled, winogradApplies } from './winograd-conv';
 import type { StepOutput } from './types';
 
 const references = new Map<string, Promise<StepOutput & { logits: Float32Array }>>();
@@ -75,6 +75,18 @@ describe('SIMD kernel module', () => {
   beforeAll(async () => {
     await loadBestBackend({ prefer: ['wasm'] });
   });
+  it('Winograd takes the wide blocks whose tiles fit the memory cap, and only with the SIMD kernels', () => {
+    const block = (h: number, cin: number) => ({ prefix: 'b', h, w: h, cin, cout: 64 });
+    expect(winogradApplies(block(14, 64), 256)).toBe(true);
+    expect(winogradApplies(block(28, 3), 64)).toBe(false); // 3 input channels
+    expect(winogradApplies(block(3, 64), 64)).toBe(false); // 3x3 map: padding waste
+    expect(winogradApplies(block(32, 64), 256)).toBe(false); // 268 MB of tiles
+    expect(winogradApplies(block(32, 64), 64)).toBe(true);
+    setSimdKernelsEnabled(false);
+    expect(winogradApplies(block(14, 64), 64)).toBe(false);
+    setSimdKernelsEnabled(true);
+  });
+
   it('is the module built from kernels.c as committed', async () => {
     const { createHash } = await import('node:crypto');
     const { readFileSync } = await import('node:fs');

@@ -16,9 +16,16 @@ export function setWinogradEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** Winograd pays off from 6x6 maps (tile padding wastes too much below) with channel counts the SIMD kernels take. */
-export function winogradApplies(b: ConvBlockSpec): boolean {
-  return enabled && b.cin % 4 === 0 && b.cout % 16 === 0 && b.h * b.w >= 36 && simdKernelsActive();
+/** The 16 transformed-input (and 16 product) tensors of one conv stay under this; larger batches use the direct conv. */
+const MAX_TILE_BYTES = 96 * 2 ** 20;
+
+/**
+ * Winograd pays off from 6x6 maps (tile padding wastes too much below) with channel counts the
+ * SIMD kernels take, for a batch of n whose tiles fit the memory cap (e.g. 64x64 inputs at batch 256 do not).
+ */
+export function winogradApplies(b: ConvBlockSpec, n: number): boolean {
+  const tileBytes = 16 * n * Math.ceil(b.h / 2) * Math.ceil(b.w / 2) * Math.max(b.cin, b.cout) * 4;
+  return enabled && b.cin % 4 === 0 && b.cout % 16 === 0 && b.h * b.w >= 36 && tileBytes <= MAX_TILE_BYTES && simdKernelsActive();
 }
 
 /** conv2d(x, filter, 1, 'same'); also returns the transformed input tiles, which the filter gradient reuses. */
