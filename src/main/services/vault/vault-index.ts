@@ -67,6 +67,8 @@ export class VaultIndex {
   private readonly pending = new Map<string, PendingSample>();
   private readonly pendingIssues: { row: [string, string, string, string | null, string | null, string | null]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Runs before a batch of samples commits: whatever the rows will point at must be on disk first. */
+  beforeCommit: (() => void) | null = null;
   private readonly hasSampleStmt: Database.Statement<unknown[]>;
 
   constructor(private readonly db: Db) {
@@ -162,6 +164,7 @@ export class VaultIndex {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     try {
+      if (batch.length > 0) this.beforeCommit?.();
       this.db.transaction(() => {
         for (const { s, alsoInTx } of batch) {
           insert.run(s.id, s.meta.name, s.meta.sourceKey, s.meta.sourcePath, s.meta.source, s.width, s.height, s.meta.fileSize, s.meta.fileMtimeMs, s.meta.sourceLabel, s.importId, s.importedAt);

@@ -49,6 +49,8 @@ export class Vault {
     this.dir = path.join(opts.dataDir, 'vault');
     mkdirSync(this.dir, { recursive: true });
     this.index = new VaultIndex(opts.db);
+    // A committed tensor slot must never point at bytes a power cut could still lose.
+    this.index.beforeCommit = () => this.tensorStore.flush();
     this.media = new MediaStore(path.join(this.dir, 'media'));
     this.tensorStore = new TensorStore(opts.db, this.dir, opts.tensorShape ?? DEFAULT_TENSOR_SHAPE);
     this.now = opts.now ?? (() => new Date());
