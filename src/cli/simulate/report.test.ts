@@ -26,6 +26,9 @@ describe('report', () => {
     expect(r.markdown).toMatch(/\| fairfal \| 1,2 \(2\) \|/);
     expect(r.markdown).toMatch(/\| random \| 1 \(1\) \|/);
     expect(r.markdown).toContain('acc @15%');
+    // Curves after the first query: fairfal has 2 complete runs, so its row carries a spread.
+    expect(r.markdown).toMatch(/\| fairfal \| minority recall \| .* \| [\d.]+ \+- [\d.]+ \(n=2\) \|\n/);
+    expect(r.markdown).toMatch(/\| random \| balanced acc \| .* \| [\d.]+ \(n=1\) \|\n/);
     const svg = readFileSync(join(out, 'plot.svg'), 'utf8');
     expect(svg).toContain('test accuracy (%)');
     expect(svg).toContain('minority-class recall (%)');

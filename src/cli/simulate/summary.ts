@@ -60,8 +60,14 @@ export interface StrategyRow {
   seeds: number[];
   complete: number;
   final: { accuracy: ReturnType<typeof meanStd>; balanced: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> };
-  /** Mean test accuracy at each nominal fraction (complete cycles only), with the run count. */
-  byFraction: { fraction: number; accuracy: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> }[];
+  /** Test accuracy, balanced accuracy and minority recall at each nominal fraction (cycles that finished), with the run count. */
+  byFraction: { fraction: number; accuracy: ReturnType<typeof meanStd>; balanced: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> }[];
+  /**
+   * Per complete run, the mean over the cycles after the first query (the first cycle is the
+   * same random start for every strategy), then mean +- std over runs: a learning-curve average
+   * that one noisy final cycle cannot swing.
+   */
+  afterFirstQuery: { balanced: ReturnType<typeof meanStd>; minority: ReturnType<typeof meanStd> };
   /** Share of the labeled set in the minority classes at each fraction (mean over runs that got there). */
   minorityShare: ReturnType<typeof meanStd>[];
   /** Mean labeled-set class histogram at the furthest fraction every run of the group reached. */
@@ -110,12 +116,18 @@ export function groupByStrategy(runs: readonly RunLog[]): StrategyRow[] {
       })(),
       byFraction: fractions.map((f, i) => {
         const at = rs.map((r) => r.cycles[i]).filter((c): c is CycleRecord => c !== undefined);
-        return { fraction: f, accuracy: meanStd(at.map((c) => c.testAccuracy)), minority: meanStd(at.map((c) => c.minorityRecall)) };
+        return { fraction: f, accuracy: meanStd(at.map((c) => c.testAccuracy)), balanced: meanStd(at.map((c) => c.balancedAccuracy)), minority: meanStd(at.map((c) => c.minorityRecall)) };
       }),
+      afterFirstQuery: {
+        balanced: meanStd(complete.map((r) => curveMean(r.cycles.slice(1).map((c) => c.balancedAccuracy)))),
+        minority: meanStd(complete.map((r) => curveMean(r.cycles.slice(1).map((c) => c.minorityRecall)))),
+      },
     });
   }
   return rows;
 }
+
+const curveMean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 const ms = (m: ReturnType<typeof meanStd>) => (m.n === 0 ? '-' : m.n === 1 ? `${pct(m.mean)}` : `${pct(m.mean)} +- ${pct(m.std)}`);
 
@@ -129,6 +141,16 @@ export function comparisonMarkdown(rows: readonly StrategyRow[]): string {
     out.push(
       `| ${r.strategy} | ${r.seeds.join(',')} (${r.complete}) | ${ms(r.final.accuracy)} | ${ms(r.final.balanced)} | ${ms(r.final.minority)} | ${r.byFraction.map((b) => (b.accuracy.n ? `${pct(b.accuracy.mean)}${b.accuracy.n > 1 ? ` +- ${pct(b.accuracy.std)}` : ''} (n=${b.accuracy.n})` : '-')).join(' | ')} |`,
     );
+  }
+  const at = (m: ReturnType<typeof meanStd>) => (m.n ? `${ms(m)} (n=${m.n})` : '-');
+  const later = fractions.slice(1).map((f) => `${Math.round(f * 100)}`);
+  const span = later.length ? `${later[0]}-${later[later.length - 1]}%` : '-';
+  out.push('', `Balanced accuracy and minority-class recall (%) at every labeled fraction; the last two columns average each complete run over the cycles after the first query (${span}), then over runs:`, '');
+  out.push(`| strategy | metric | ${fractions.map((f) => `@${Math.round(f * 100)}%`).join(' | ')} | mean ${span} |`);
+  out.push(`|---|---|${fractions.map(() => '---').join('|')}|---|`);
+  for (const r of rows) {
+    out.push(`| ${r.strategy} | balanced acc | ${r.byFraction.map((b) => at(b.balanced)).join(' | ')} | ${at(r.afterFirstQuery.balanced)} |`);
+    out.push(`| ${r.strategy} | minority recall | ${r.byFraction.map((b) => at(b.minority)).join(' | ')} | ${at(r.afterFirstQuery.minority)} |`);
   }
   out.push('', `Minority classes' share of the labeled set (%), per labeled fraction (mean over runs that reached it):`, '');
   out.push(`| strategy | ${fractions.map((f) => `@${Math.round(f * 100)}%`).join(' | ')} | class histogram of the labeled set |`);
