@@ -145,7 +145,7 @@ export function comparisonMarkdown(rows: readonly StrategyRow[]): string {
   const at = (m: ReturnType<typeof meanStd>) => (m.n ? `${ms(m)} (n=${m.n})` : '-');
   const later = fractions.slice(1).map((f) => `${Math.round(f * 100)}`);
   const span = later.length ? `${later[0]}-${later[later.length - 1]}%` : '-';
-  out.push('', `Balanced accuracy and minority-class recall (%) at every labeled fraction; the last two columns average each complete run over the cycles after the first query (${span}), then over runs:`, '');
+  out.push('', `Balanced accuracy and minority-class recall (%) at every labeled fraction; the last column averages each complete run over the cycles after the first query (${span}), then over runs:`, '');
   out.push(`| strategy | metric | ${fractions.map((f) => `@${Math.round(f * 100)}%`).join(' | ')} | mean ${span} |`);
   out.push(`|---|---|${fractions.map(() => '---').join('|')}|---|`);
   for (const r of rows) {
