@@ -119,17 +119,17 @@ export function groupByStrategy(runs: readonly RunLog[]): StrategyRow[] {
         return { fraction: f, accuracy: meanStd(at.map((c) => c.testAccuracy)), balanced: meanStd(at.map((c) => c.balancedAccuracy)), minority: meanStd(at.map((c) => c.minorityRecall)) };
       }),
       afterFirstQuery: {
-        balanced: meanStd(complete.map((r) => curveMean(r.cycles.slice(1).map((c) => c.balancedAccuracy)))),
-        minority: meanStd(complete.map((r) => curveMean(r.cycles.slice(1).map((c) => c.minorityRecall)))),
+        balanced: meanStd(complete.map((r) => meanStd(r.cycles.slice(1).map((c) => c.balancedAccuracy)).mean)),
+        minority: meanStd(complete.map((r) => meanStd(r.cycles.slice(1).map((c) => c.minorityRecall)).mean)),
       },
     });
   }
   return rows;
 }
 
-const curveMean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-
 const ms = (m: ReturnType<typeof meanStd>) => (m.n === 0 ? '-' : m.n === 1 ? `${pct(m.mean)}` : `${pct(m.mean)} +- ${pct(m.std)}`);
+/** Mean (+- std) with its run count, for cells whose run count varies along a row. */
+const withN = (m: ReturnType<typeof meanStd>) => (m.n ? `${ms(m)} (n=${m.n})` : '-');
 
 export function comparisonMarkdown(rows: readonly StrategyRow[]): string {
   const fractions = rows[0]?.byFraction.map((b) => b.fraction) ?? [];
@@ -139,18 +139,17 @@ export function comparisonMarkdown(rows: readonly StrategyRow[]): string {
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.strategy} | ${r.seeds.join(',')} (${r.complete}) | ${ms(r.final.accuracy)} | ${ms(r.final.balanced)} | ${ms(r.final.minority)} | ${r.byFraction.map((b) => (b.accuracy.n ? `${pct(b.accuracy.mean)}${b.accuracy.n > 1 ? ` +- ${pct(b.accuracy.std)}` : ''} (n=${b.accuracy.n})` : '-')).join(' | ')} |`,
+      `| ${r.strategy} | ${r.seeds.join(',')} (${r.complete}) | ${ms(r.final.accuracy)} | ${ms(r.final.balanced)} | ${ms(r.final.minority)} | ${r.byFraction.map((b) => withN(b.accuracy)).join(' | ')} |`,
     );
   }
-  const at = (m: ReturnType<typeof meanStd>) => (m.n ? `${ms(m)} (n=${m.n})` : '-');
   const later = fractions.slice(1).map((f) => `${Math.round(f * 100)}`);
   const span = later.length ? `${later[0]}-${later[later.length - 1]}%` : '-';
   out.push('', `Balanced accuracy and minority-class recall (%) at every labeled fraction; the last column averages each complete run over the cycles after the first query (${span}), then over runs:`, '');
   out.push(`| strategy | metric | ${fractions.map((f) => `@${Math.round(f * 100)}%`).join(' | ')} | mean ${span} |`);
   out.push(`|---|---|${fractions.map(() => '---').join('|')}|---|`);
   for (const r of rows) {
-    out.push(`| ${r.strategy} | balanced acc | ${r.byFraction.map((b) => at(b.balanced)).join(' | ')} | ${at(r.afterFirstQuery.balanced)} |`);
-    out.push(`| ${r.strategy} | minority recall | ${r.byFraction.map((b) => at(b.minority)).join(' | ')} | ${at(r.afterFirstQuery.minority)} |`);
+    out.push(`| ${r.strategy} | balanced acc | ${r.byFraction.map((b) => withN(b.balanced)).join(' | ')} | ${withN(r.afterFirstQuery.balanced)} |`);
+    out.push(`| ${r.strategy} | minority recall | ${r.byFraction.map((b) => withN(b.minority)).join(' | ')} | ${withN(r.afterFirstQuery.minority)} |`);
   }
   out.push('', `Minority classes' share of the labeled set (%), per labeled fraction (mean over runs that reached it):`, '');
   out.push(`| strategy | ${fractions.map((f) => `@${Math.round(f * 100)}%`).join(' | ')} | class histogram of the labeled set |`);
