@@ -33,6 +33,8 @@ Images
   --import PATH           folder (recursive), image file or MedMNIST .npz; repeatable
   --npz-split NAME        only this split of .npz archives: train | val | test; repeatable
   --npz-shard I/K         only images with index % K == I (a client's partition)
+                          Imports make what training needs (tensors); display previews are
+                          not built here but by the desktop app if it opens this --data-dir.
 
 Labels (the annotator of a headless client)
   --labels-csv FILE       CSV with a header; columns: file name (or sha256 sample id), class
@@ -119,6 +121,8 @@ async function main(): Promise<number> {
     events,
     secrets: new FileSecretStore(path.join(path.resolve(dataDir), 'secrets')),
     mediaUrl: webMediaUrl,
+    // Nothing is shown here: previews are left for the app to build if it ever opens this data dir.
+    backgroundMedia: false,
     ...(evaluation ? { evaluation: () => evaluation } : {}),
     ...(values['long-poll-ms'] ? { longPollMs: int('long-poll-ms', values['long-poll-ms']) as number } : {}),
     ...(values['local-only-epochs'] ? { localOnlyEpochs: int('local-only-epochs', values['local-only-epochs'], 1) as number } : {}),

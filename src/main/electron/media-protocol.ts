@@ -16,7 +16,10 @@ export function handleMediaProtocol(services: AppServices): void {
     const url = new URL(request.url);
     const m = url.host === 'media' ? parseMediaPath(url.pathname) : null;
     if (!m) return new Response('not found', { status: 404 });
-    const res = await net.fetch(pathToFileURL(services.node.vault.media.pathOf(m.kind, m.hash)).toString()).catch(() => null);
+    // A preview still waiting in the background backlog is built now: the window asked for it.
+    const { file, status } = await services.node.vault.mediaFile(m.kind, m.hash);
+    if (!file) return new Response(`no ${m.kind} for this image: ${status.error ?? 'still being built'}`, { status: status.state === 'failed' ? 410 : 503 });
+    const res = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
     if (!res || !res.ok) return new Response('not found', { status: 404 });
     return new Response(res.body, { headers: { 'content-type': 'image/webp', 'cache-control': 'private, max-age=31536000, immutable' } });
   });

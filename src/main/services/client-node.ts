@@ -32,6 +32,8 @@ export interface ClientNodeOptions {
   longPollMs?: number;
   localOnlyEpochs?: number;
   importConcurrency?: number;
+  /** Build previews and thumbnails in the background after imports (default true; the headless client shows no images). */
+  backgroundMedia?: boolean;
   log?: (line: string) => void;
 }
 
@@ -56,8 +58,10 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     dataDir: o.dataDir,
     mediaUrl: o.mediaUrl,
     ...(o.importConcurrency ? { concurrency: o.importConcurrency } : {}),
+    ...(o.backgroundMedia === false ? { backgroundMedia: false } : {}),
     onProgress: (p) => events?.emit('vault', 'importProgress', p),
     onFinished: (s) => events?.emit('vault', 'importFinished', s),
+    onMediaProgress: (p) => events?.emit('vault', 'mediaProgress', p),
   });
   const engine = o.engine ?? createDefaultEngine();
   const models = new ModelFiles(path.join(o.dataDir, 'models'));

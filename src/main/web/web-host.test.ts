@@ -127,6 +127,14 @@ describe('web host', () => {
     expect((await fetch(url(sample.previewUrl))).status).toBe(401);
     expect((await fetch(url(`/media/preview/${'0'.repeat(64)}.webp`), { headers: { cookie } })).status).toBe(404);
     expect((await fetch(url('/media/preview/../../node.sqlite'), { headers: { cookie } })).status).toBe(404);
+    // An image whose preview could not be made: 410 with the reason, never a stale or broken file.
+    const other = page.items[1]!;
+    const pending = services.node.vault.pendingMedia;
+    pending.add(other.id);
+    pending.fail(other.id, 'the preview cannot be made: planted by the test');
+    const gone = await fetch(url(other.previewUrl), { headers: { cookie } });
+    expect(gone.status).toBe(410);
+    expect(await gone.text()).toContain('planted by the test');
   });
 });
 

@@ -20,13 +20,12 @@ import { parseMediaPath } from '../services/vault/media-store';
 /** Vault previews and thumbnails: GET /media/<preview|thumb>/<sha256>.webp (same token cookie as everything else). */
 const MEDIA_PREFIX = '/media/';
 
-function serveMedia(services: AppServices, tail: string, res: ServerResponse): void {
+async function serveMedia(services: AppServices, tail: string, res: ServerResponse): Promise<void> {
   const m = parseMediaPath(tail);
-  if (!m) {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    return void res.end('not found');
-  }
-  const file = services.node.vault.media.pathOf(m.kind, m.hash);
+  if (!m) return void textReply(res, 404, 'not found');
+  // A preview still waiting in the background backlog is built now: the UI asked for it.
+  const { file, status } = await services.node.vault.mediaFile(m.kind, m.hash);
+  if (!file) return void textReply(res, status.state === 'failed' ? 410 : 503, `no ${m.kind} for this image: ${status.error ?? 'still being built'}`);
   const stream = createReadStream(file);
   stream.once('open', () => {
     // Content addressed: a hash's bytes never change, so the browser may keep them.
@@ -35,9 +34,13 @@ function serveMedia(services: AppServices, tail: string, res: ServerResponse): v
   });
   stream.once('error', () => {
     if (res.headersSent) return void res.destroy();
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('not found');
+    textReply(res, 404, 'not found');
   });
+}
+
+function textReply(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
 }
 
 export interface WebHostOptions {
@@ -82,7 +85,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.writeHead(405, { Allow: 'GET' });
       return res.end();
     }
-    if (url.pathname.startsWith(MEDIA_PREFIX)) return serveMedia(opts.services, url.pathname.slice(MEDIA_PREFIX.length - 1), res);
+    if (url.pathname.startsWith(MEDIA_PREFIX)) {
+      serveMedia(opts.services, url.pathname.slice(MEDIA_PREFIX.length - 1), res).catch((err: unknown) => {
+        log(`media request failed: ${String(err)}`);
+        if (!res.headersSent) textReply(res, 500, 'internal error');
+      });
+      return;
+    }
     serveStatic(opts.rendererDir, url.pathname, res);
   });
 

@@ -114,6 +114,29 @@ export const SamplePageSchema = z.object({
 });
 export type SamplePage = z.infer<typeof SamplePageSchema>;
 
+/**
+ * Previews and thumbnails are built after the import (the import only makes what training and
+ * the query need), in the background, and at once for any image the UI asks for. Also emitted
+ * as the `mediaProgress` event (throttled, ~4/s) while building.
+ */
+export const MediaProgressSchema = z.object({
+  /** waiting-for-import: an import runs and has the CPU; building resumes when it ends. */
+  state: z.enum(['idle', 'building', 'waiting-for-import']),
+  /** Images whose preview and thumbnail are still to be made. */
+  pending: z.number().int().nonnegative(),
+  /** Images whose preview could not be made (see failures). */
+  failed: z.number().int().nonnegative(),
+  /** Built since the app started. */
+  built: z.number().int().nonnegative(),
+  ratePerSecond: z.number().nonnegative(),
+  etaSeconds: z.number().nonnegative().nullable(),
+  /** The last error of a build that will be retried (disk full, ...); null when none. */
+  retryError: z.string().nullable(),
+  /** The most recent failed images and why (at most 20). */
+  failures: z.array(z.object({ sampleId: SampleIdSchema, name: z.string(), error: z.string() })).max(20),
+});
+export type MediaProgress = z.infer<typeof MediaProgressSchema>;
+
 export const VaultStatsSchema = z.object({
   samples: z.number().int().nonnegative(),
   /** Bytes the vault holds on disk (tensors, previews, thumbnails, index). */
@@ -123,6 +146,7 @@ export const VaultStatsSchema = z.object({
   vaultDir: z.string(),
   /** An import that a restart interrupted; resume it with resumeImport. */
   interruptedImport: ImportIdSchema.nullable(),
+  media: MediaProgressSchema,
 });
 export type VaultStats = z.infer<typeof VaultStatsSchema>;
 
@@ -154,5 +178,6 @@ export const vaultService = defineService(
     importProgress: ImportProgressSchema,
     /** Once per import when it ends (finished, cancelled or failed). */
     importFinished: ImportSummarySchema,
+    mediaProgress: MediaProgressSchema,
   },
 );

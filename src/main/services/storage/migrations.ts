@@ -85,4 +85,18 @@ export const NODE_MIGRATIONS: readonly { version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 2,
+    name: 'display media built after the import',
+    // A sample whose preview and thumbnail are still to be made from its staged source bytes.
+    // 'failed' rows stay so the reason can be shown; a finished build deletes its row.
+    sql: `
+      CREATE TABLE pending_media (
+        sample_id TEXT PRIMARY KEY,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+      );
+    `,
+  },
 ];

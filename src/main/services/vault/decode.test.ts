@@ -3,7 +3,7 @@ import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DecodeError, decodeImage, imageFormat, PREVIEW_MAX, THUMB_MAX } from './decode';
+import { DecodeError, decodeImage, decodeTensor, imageFormat, PREVIEW_MAX, renderMedia, THUMB_MAX } from './decode';
 
 const IMAGES = path.resolve('../shared/datasets/images');
 const SHAPE = [28, 28, 3] as const;
@@ -61,15 +61,19 @@ describe('decodeImage', () => {
     }
   });
 
-  it('produces the same tensor as the previous decode path (within rounding)', async () => {
+  it('makes the tensor a lanczos3 resize of the whole image, close to the earlier thumbnail-based path', async () => {
     for (const dir of ['ham10000-dermoscopy-600x450', 'ham10000-dermoscopy', 'odir-fundus']) {
       for (const file of jpgs(dir, 4)) {
-        const d = await decodeImage(file, SHAPE);
-        expect(maxAbsDiff(d.tensor, await previousTensor(file))).toBeLessThanOrEqual(1);
-        // And close to a plain lanczos3 of the whole decoded image (no intermediate thumbnail).
-        const direct = await sharp(file).rotate().resize(28, 28, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false }).raw().toBuffer();
-        const mean = d.tensor.reduce((s, v, i) => s + Math.abs(v - direct[i]!), 0) / direct.length;
-        expect(mean).toBeLessThan(2);
+        const { tensor } = await decodeTensor(file, SHAPE);
+        // Shrink-on-load (the DCT-domain downscale that makes it cheap) stays within rounding of
+        // resizing the fully decoded pixels: measured mean 0.3-0.55 levels, max 11, on these sets.
+        const pixels = await sharp(file).rotate().raw().toBuffer({ resolveWithObject: true });
+        const direct = await sharp(pixels.data, { raw: pixels.info }).resize(28, 28, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+        expect(maxAbsDiff(tensor, direct)).toBeLessThanOrEqual(16);
+        expect(tensor.reduce((s, v, i) => s + Math.abs(v - direct[i]!), 0) / tensor.length).toBeLessThan(1);
+        // Vaults imported before this change made it from the 192 px thumbnail: the two stay within rounding on average.
+        const previous = await previousTensor(file);
+        expect(tensor.reduce((s, v, i) => s + Math.abs(v - previous[i]!), 0) / tensor.length).toBeLessThan(2);
       }
     }
   });
@@ -111,7 +115,9 @@ describe('decodeImage', () => {
     expect((await rejection(decodeImage(gif, SHAPE))).reason).toBe('unsupported-format');
     expect((await rejection(decodeImage(Buffer.from('plain text, not an image at all'), SHAPE))).reason).toBe('unsupported-format');
     const jpg = jpgs('odir-fundus', 1)[0]!;
-    expect((await rejection(decodeImage(jpg.subarray(0, jpg.length >> 1), SHAPE))).reason).toBe('corrupt');
+    // Both steps notice a cut-off file: the import's cheap tensor decode and the preview's full one.
+    expect((await rejection(decodeTensor(jpg.subarray(0, jpg.length >> 1), SHAPE))).reason).toBe('corrupt');
+    expect((await rejection(renderMedia(jpg.subarray(0, jpg.length >> 1)))).reason).toBe('corrupt');
     // A PNG header claiming 20000x20000 pixels (400 MP): refused before any pixel is decoded.
     const ihdr = Buffer.alloc(13);
     ihdr.writeUInt32BE(20000, 0);
@@ -119,6 +125,7 @@ describe('decodeImage', () => {
     ihdr.set([8, 2, 0, 0, 0], 8);
     const bomb = Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(1000))), pngChunk('IEND', Buffer.alloc(0))]);
     expect(imageFormat(bomb)).toBe('png');
-    expect((await rejection(decodeImage(bomb, SHAPE))).reason).toBe('too-large');
+    expect((await rejection(decodeTensor(bomb, SHAPE))).reason).toBe('too-large');
+    expect((await rejection(renderMedia(bomb))).reason).toBe('too-large');
   });
 });

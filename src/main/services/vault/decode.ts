@@ -1,11 +1,11 @@
-// Turns one image into everything the vault keeps: the display preview (WebP, longest side
-// 1024), a gallery thumbnail (WebP, longest side 192) and the model-size tensor (uint8 HWC at
-// the federation's input shape). The file is decoded once, EXIF orientation applied, to raw
-// pixels at preview size (JPEG shrink-on-load when the source is larger); the preview is
-// encoded from those pixels, the thumbnail is resized from them and the tensor from the
-// thumbnail (or from the preview pixels when the model input is larger than the thumbnail).
-// Measured (bench/import/profile.ts): one decode instead of three cut the CPU per 512x512
-// fundus photo by about a third; the WebP encode of the preview is what remains.
+// What the vault makes of one image, in two steps. At import, `decodeTensor` reads only what
+// training and the query need: the oriented size and the model-size tensor (uint8 HWC at the
+// federation's input shape), a lanczos3 resize of the whole image that JPEG shrink-on-load
+// makes cheap. Afterwards, and at once for an image the annotator asks for, `renderMedia`
+// decodes the staged source once more to make the display preview (WebP, longest side 1024)
+// and the gallery thumbnail (WebP, longest side 192) from the same pixels.
+// Measured (bench/import): the full decode plus the preview's WebP encode is ~70% of the CPU
+// an image costs, so doing it after the import is what lets an import reach ~200 images/s.
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import type { Shape } from './tensor-store';
 
@@ -22,13 +22,19 @@ export const THUMB_REUSE_MAX = 256;
 /** Decompression-bomb guard: refuse images over this many pixels. */
 export const MAX_PIXELS = 100_000_000;
 
-export interface DecodedImage {
+export interface DecodedTensor {
+  /** Size after EXIF orientation. */
   width: number;
   height: number;
-  preview: Buffer;
-  thumbnail: Buffer;
   tensor: Uint8Array;
 }
+
+export interface RenderedMedia {
+  preview: Buffer;
+  thumbnail: Buffer;
+}
+
+export type DecodedImage = DecodedTensor & RenderedMedia;
 
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
@@ -43,41 +49,61 @@ export class DecodeError extends Error {
 /** effort 0: the fastest libwebp method (effort 1/2 cost +15%/+30% CPU, smartSubsample 5x), quality 80. */
 const WEBP = { quality: 80, effort: 0, smartSubsample: false } as const;
 
-export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedImage> {
-  // The format is known from the magic bytes, so no separate metadata pass (a libvips call and
-  // ~0.3 ms of main-thread option parsing per image) is needed before the one decode.
-  const format = imageFormat(input);
-  if (!format) throw new DecodeError('unsupported-format', 'not a JPEG, PNG, WebP or TIFF file');
-  // failOn 'truncated' rejects cut-off files instead of silently showing grey bottoms.
-  const options = { failOn: 'truncated', limitInputPixels: MAX_PIXELS, sequentialRead: true } as const;
+// failOn 'truncated' rejects cut-off files instead of silently showing grey bottoms.
+const READ = { failOn: 'truncated', limitInputPixels: MAX_PIXELS, sequentialRead: true } as const;
+
+/** Import step: the oriented size and the model-size tensor, nothing for display. */
+export async function decodeTensor(input: Buffer, shape: Shape): Promise<DecodedTensor> {
+  const format = checkFormat(input);
   const [h, w, c] = shape;
-  try {
-    const full = await sharp(input, options)
+  return explained(format, async () => {
+    // fastShrinkOnLoad off: libvips shrinks on load one step less than it could, which keeps the
+    // result within rounding of resizing the fully decoded image (checked in decode.test.ts).
+    const [tensor, size] = await Promise.all([
+      tensorPipeline(sharp(input, READ).rotate().resize(w, h, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false }), c).raw().toBuffer(),
+      orientedSize(input, READ),
+    ]);
+    if (tensor.length !== h * w * c) throw new DecodeError('corrupt', `decoded tensor has ${tensor.length} bytes, expected ${h * w * c}`);
+    return { ...size, tensor: new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.length) };
+  });
+}
+
+/** Display step: one decode to oriented pixels at preview size, the preview encoded from them, the thumbnail resized from them. */
+export async function renderMedia(input: Buffer): Promise<RenderedMedia> {
+  const format = checkFormat(input);
+  return explained(format, async () => {
+    const full = await sharp(input, READ)
       .rotate()
       .resize(PREVIEW_MAX, PREVIEW_MAX, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    // The decoded size is the oriented size unless the preview cap shrank it; only then ask for the original's.
-    const capped = Math.max(full.info.width, full.info.height) >= PREVIEW_MAX - 1;
-    const { width, height } = capped ? await orientedSize(input, options) : full.info;
     const fullRaw = { raw: { width: full.info.width, height: full.info.height, channels: full.info.channels } } as const;
     // An image barely larger than a thumbnail is its own thumbnail: one encode saved.
-    const smallEnough = Math.max(width, height) <= THUMB_REUSE_MAX;
-    const thumbPixels = smallEnough
-      ? null
-      : await sharp(full.data, fullRaw).resize(THUMB_MAX, THUMB_MAX, { fit: 'inside', kernel: 'linear' }).raw().toBuffer({ resolveWithObject: true });
-    const thumbRaw = thumbPixels && { raw: { width: thumbPixels.info.width, height: thumbPixels.info.height, channels: thumbPixels.info.channels } };
-    // The thumbnail is area-averaged from the full pixels, so a smaller tensor loses nothing by starting from it.
-    const fromThumb = thumbPixels !== null && thumbRaw !== null && thumbPixels.info.width >= w && thumbPixels.info.height >= h;
-    const tensorSource = fromThumb ? sharp(thumbPixels.data, thumbRaw) : sharp(full.data, fullRaw);
-    const [preview, thumb, tensor] = await Promise.all([
+    const smallEnough = Math.max(full.info.width, full.info.height) <= THUMB_REUSE_MAX;
+    const [preview, thumb] = await Promise.all([
       sharp(full.data, fullRaw).webp(WEBP).toBuffer(),
-      thumbPixels && thumbRaw ? sharp(thumbPixels.data, thumbRaw).webp(WEBP).toBuffer() : null,
-      tensorPipeline(tensorSource, w, h, c).raw().toBuffer(),
+      smallEnough ? null : sharp(full.data, fullRaw).resize(THUMB_MAX, THUMB_MAX, { fit: 'inside', kernel: 'linear' }).webp(WEBP).toBuffer(),
     ]);
-    const thumbnail = thumb ?? preview;
-    if (tensor.length !== h * w * c) throw new DecodeError('corrupt', `decoded tensor has ${tensor.length} bytes, expected ${h * w * c}`);
-    return { width, height, preview, thumbnail, tensor: new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.length) };
+    return { preview, thumbnail: thumb ?? preview };
+  });
+}
+
+/** Both steps at once (tests, tools): what the vault ends up holding for one file. */
+export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedImage> {
+  const [t, m] = await Promise.all([decodeTensor(input, shape), renderMedia(input)]);
+  return { ...t, ...m };
+}
+
+function checkFormat(input: Buffer): NonNullable<ReturnType<typeof imageFormat>> {
+  const format = imageFormat(input);
+  if (!format) throw new DecodeError('unsupported-format', 'not a JPEG, PNG, WebP or TIFF file');
+  return format;
+}
+
+/** Turns libvips failures into a DecodeError with its reason. */
+async function explained<T>(format: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
   } catch (err) {
     if (err instanceof DecodeError) throw err;
     const text = message(err);
@@ -88,7 +114,7 @@ export async function decodeImage(input: Buffer, shape: Shape): Promise<DecodedI
   }
 }
 
-/** Width and height after EXIF orientation, from the header (only needed when the preview was capped). */
+/** Width and height after EXIF orientation, from the header. */
 async function orientedSize(input: Buffer, options: SharpOptions): Promise<{ width: number; height: number }> {
   const meta: Metadata = await sharp(input, options).metadata();
   if (!meta.width || !meta.height) throw new DecodeError('corrupt', 'image has no dimensions');
@@ -96,10 +122,10 @@ async function orientedSize(input: Buffer, options: SharpOptions): Promise<{ wid
   return { width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height };
 }
 
-function tensorPipeline(img: Sharp, w: number, h: number, c: number): Sharp {
-  // fill = stretch the whole image to the model's grid, as MedMNIST did (no crop, nothing lost).
-  const resized = img.resize(w, h, { fit: 'fill', kernel: 'lanczos3' }).removeAlpha();
-  return c === 1 ? resized.greyscale().toColourspace('b-w') : resized.toColourspace('srgb');
+// fill = stretch the whole image to the model's grid, as MedMNIST did (no crop, nothing lost).
+function tensorPipeline(resized: Sharp, c: number): Sharp {
+  const opaque = resized.removeAlpha();
+  return c === 1 ? opaque.greyscale().toColourspace('b-w') : opaque.toColourspace('srgb');
 }
 
 /** Preview and thumbnail for an image given as raw pixels (an .npz entry), tensor resized if needed. */
@@ -113,7 +139,7 @@ export async function encodeRaw(pixels: Uint8Array, width: number, height: numbe
     sharp(pixels, raw).resize(Math.min(THUMB_MAX, width * scale), null, { kernel: 'nearest' }).webp(WEBP).toBuffer(),
     width === w && height === h && channels === c
       ? Promise.resolve(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.length))
-      : tensorPipeline(sharp(pixels, raw), w, h, c).raw().toBuffer(),
+      : tensorPipeline(sharp(pixels, raw).resize(w, h, { fit: 'fill', kernel: 'lanczos3' }), c).raw().toBuffer(),
   ]);
   return { width, height, preview, thumbnail, tensor: new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.length) };
 }

@@ -7,10 +7,13 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { readMedMnist, type ImageSplit, type SplitName } from '../../../engine/data/npz';
 import type { ImportProgress, RejectReason } from '../../../shared/api';
-import { DecodeError, decodeImage, encodeRaw, type DecodedImage } from './decode';
+import { DecodeError, decodeTensor, encodeRaw, type DecodedImage, type DecodedTensor } from './decode';
+import { RateWindow } from './rate-window';
 import { scanRoots, type ScannedFile } from './scan';
 import type { NewSample, VaultIndex } from './vault-index';
 import type { MediaStore } from './media-store';
+import type { PendingMedia } from './pending-media';
+import type { StagedSources } from './staged-sources';
 import type { TensorStore } from './tensor-store';
 import { z } from 'zod';
 
@@ -36,6 +39,9 @@ interface Outcome {
 export interface ImportJobDeps {
   index: VaultIndex;
   media: MediaStore;
+  /** Where a file's bytes wait for its preview (built after the import by the MediaBuilder). */
+  staged: StagedSources;
+  pendingMedia: PendingMedia;
   tensors: () => TensorStore;
   concurrency: number;
   now: () => Date;
@@ -47,7 +53,7 @@ export class ImportJob {
   private state: ImportProgress['state'] = 'scanning';
   private total = 0;
   private counts = { imported: 0, duplicates: 0, rejected: 0 };
-  private readonly window: { t: number; done: number }[] = [];
+  private readonly window = new RateWindow();
   private lastEmit = 0;
   private error: string | null = null;
   private finishedAt: string | null = null;
@@ -90,19 +96,13 @@ export class ImportJob {
   }
 
   private rate(): number {
-    const w = this.window;
-    if (w.length < 2) return 0;
-    const a = w[0]!;
-    const b = w[w.length - 1]!;
-    const dt = (b.t - a.t) / 1000;
-    return dt > 0 ? (b.done - a.done) / dt : 0;
+    return this.window.perSecond();
   }
 
   private tick(force = false): void {
     const t = Date.now();
     const done = this.counts.imported + this.counts.duplicates + this.counts.rejected;
-    this.window.push({ t, done });
-    while (this.window.length > 2 && t - this.window[0]!.t > 5000) this.window.shift();
+    this.window.add(done, t);
     if (force || t - this.lastEmit >= 250) {
       this.lastEmit = t;
       this.deps.onProgress(this.progress());
@@ -227,14 +227,16 @@ export class ImportJob {
     const id = createHash('sha256').update(bytes).digest('hex');
     if (await this.isDuplicate(item.key, id)) return;
     await this.guard(id, async () => {
-      let decoded: DecodedImage;
+      let decoded: DecodedTensor;
       try {
-        decoded = await decodeImage(bytes, this.deps.tensors().shape);
+        decoded = await decodeTensor(bytes, this.deps.tensors().shape);
       } catch (err) {
         const reason: RejectReason = err instanceof DecodeError ? err.reason : 'corrupt';
         return this.record(item.key, { kind: 'rejected' }, reason, err instanceof Error ? err.message : String(err));
       }
-      await this.store(id, decoded, {
+      // The preview and thumbnail are made later from this private copy (media-builder.ts).
+      await this.deps.staged.write(id, bytes);
+      this.commitSample(id, decoded, () => this.deps.pendingMedia.add(id), {
         name: path.basename(item.path), sourceKey: item.key, sourcePath: item.path, source: 'file',
         fileSize: read.size, fileMtimeMs: Math.round(read.mtimeMs), sourceLabel: null,
       });
@@ -248,8 +250,9 @@ export class ImportJob {
     const id = createHash('sha256').update(`npz:${data.height}x${data.width}x${data.channels}\n`).update(pixels).digest('hex');
     if (await this.isDuplicate(item.key, id)) return;
     await this.guard(id, async () => {
+      // Archive images are tiny and already decoded: their media cost less than staging would.
       const decoded = await encodeRaw(pixels, data.width, data.height, data.channels, this.deps.tensors().shape);
-      await this.store(id, decoded, {
+      await this.storeWithMedia(id, decoded, {
         name: `${path.basename(item.path)}#${item.split}/${item.index}`, sourceKey: item.key, sourcePath: item.path,
         source: 'npz', fileSize: null, fileMtimeMs: null, sourceLabel: data.labels[item.index] ?? null,
       });
@@ -275,16 +278,24 @@ export class ImportJob {
     return true;
   }
 
-  private async store(id: string, d: DecodedImage, meta: NewSample['meta']): Promise<void> {
-    const { media, index } = this.deps;
-    await media.write('preview', id, d.preview);
-    await media.write('thumb', id, d.thumbnail);
+  private async storeWithMedia(id: string, d: DecodedImage, meta: NewSample['meta']): Promise<void> {
+    await this.deps.media.write('preview', id, d.preview);
+    await this.deps.media.write('thumb', id, d.thumbnail);
+    this.commitSample(id, d, () => undefined, meta);
+  }
+
+  /** Queues the sample row, its tensor slot and `alsoInTx` for the next batch commit. */
+  private commitSample(id: string, d: DecodedTensor, alsoInTx: () => void, meta: NewSample['meta']): void {
+    const { index } = this.deps;
     const tensors = this.deps.tensors();
     const slot = tensors.write(d.tensor);
     // Counted at commit (batched; not awaited so workers keep decoding): counters only ever reflect rows on disk.
     this.track(
       index
-        .insertSample({ id, importId: this.id, width: d.width, height: d.height, importedAt: this.deps.now().toISOString(), meta }, () => tensors.commit(id, slot))
+        .insertSample({ id, importId: this.id, width: d.width, height: d.height, importedAt: this.deps.now().toISOString(), meta }, () => {
+          tensors.commit(id, slot);
+          alsoInTx();
+        })
         .then(() => {
           this.counts.imported++;
         }),

@@ -19,6 +19,7 @@ function listFiles(dir: string): string[] {
 
 const tmpDirs: string[] = [];
 const dbs: Db[] = [];
+const vaults: Vault[] = [];
 function tmp(prefix: string): string {
   const d = mkdtempSync(path.join(tmpdir(), prefix));
   tmpDirs.push(d);
@@ -27,9 +28,12 @@ function tmp(prefix: string): string {
 function open(dataDir: string): Vault {
   const db = openNodeDb(dataDir);
   dbs.push(db);
-  return new Vault({ db, dataDir, mediaUrl: webMediaUrl, concurrency: 3 });
+  const vault = new Vault({ db, dataDir, mediaUrl: webMediaUrl, concurrency: 3 });
+  vaults.push(vault);
+  return vault;
 }
-afterEach(() => {
+afterEach(async () => {
+  for (const v of vaults.splice(0)) await v.close();
   for (const db of dbs.splice(0)) db.close();
   for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -96,6 +100,16 @@ describe('vault import', () => {
     expect(npzSample.sourceLabel).not.toBeNull();
     expect(npzSample.previewUrl).toBe(`/media/preview/${npzSample.id}.webp`);
 
+    // Previews and thumbnails are built after the import, from staged copies that are then dropped.
+    await vault.mediaBuilder.idle();
+    const media = vault.stats().media;
+    expect(media).toMatchObject({ pending: 0, failed: 0, retryError: null });
+    expect(media.built).toBe(summary.imported - 10);
+    expect(listFiles(vault.staged.dir)).toEqual([]);
+    for (const s of page.items) {
+      expect(existsSync(vault.media.pathOf('preview', s.id))).toBe(true);
+      expect(existsSync(vault.media.pathOf('thumb', s.id))).toBe(true);
+    }
     // Preview, thumbnail and tensor exist for every sample; preview longest side <= 1024.
     const big = page.items.find((s) => s.width === 600)!;
     const meta = await sharp(vault.media.pathOf('preview', big.id)).metadata();
@@ -163,6 +177,11 @@ describe('vault import', () => {
     expect(end.duplicates).toBe(0);
     expect(vault.index.count()).toBe(120);
     expect(vault.tensors.read(vault.index.allIds()).length).toBe(120 * 28 * 28 * 3);
+    // Every image gets its preview and thumbnail; staged copies of rows the kill lost were swept.
+    await vault.mediaBuilder.idle();
+    expect(vault.stats().media).toMatchObject({ pending: 0, failed: 0 });
+    for (const id of vault.index.allIds()) expect(existsSync(vault.media.pathOf('preview', id))).toBe(true);
+    expect(listFiles(vault.staged.dir)).toEqual([]);
   });
 
   it('cancel stops the import and keeps what was imported', async () => {

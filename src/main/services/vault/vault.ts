@@ -1,23 +1,29 @@
 // The image vault: import jobs, the sample index, model-size tensors and display media, all
-// under <dataDir>/vault. Originals are only ever read.
+// under <dataDir>/vault. Originals are only ever read. An import makes each image's tensor and
+// stages its bytes; the MediaBuilder makes previews and thumbnails afterwards (or at once when
+// the UI asks for one).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import {
   ApiError,
   RejectReasonSchema,
   SampleIdSchema,
   type ImportProgress,
   type ImportSummary,
+  type MediaProgress,
   type Sample,
   type SamplePage,
   type VaultStats,
 } from '../../../shared/api';
 import type { Db } from '../storage/node-db';
+import { decodeTensor } from './decode';
 import { ImportJob, ImportOptionsSchema, type ImportOptions } from './importer';
-import { MediaStore, type MediaUrlFn } from './media-store';
+import { MediaBuilder, type MediaStatus } from './media-builder';
+import { MediaStore, type MediaKind, type MediaUrlFn } from './media-store';
+import { PendingMedia } from './pending-media';
+import { readVerified, StagedSources } from './staged-sources';
 import { TensorStore, shapeKey, type Shape } from './tensor-store';
 import { VaultIndex, type SampleFilter } from './vault-index';
 
@@ -32,6 +38,14 @@ export interface VaultOptions {
   now?: () => Date;
   onProgress?: (p: ImportProgress) => void;
   onFinished?: (s: ImportSummary) => void;
+  onMediaProgress?: (p: MediaProgress) => void;
+  /**
+   * false: previews and thumbnails are built only when asked for (the headless client shows no
+   * images; the app builds the rest when it opens this data dir). Default true.
+   */
+  backgroundMedia?: boolean;
+  /** Retry delay of the media builder after a failure that may pass (tests shorten it). */
+  mediaRetryMs?: number;
 }
 
 export const DEFAULT_TENSOR_SHAPE: Shape = [28, 28, 3];
@@ -40,10 +54,14 @@ export class Vault {
   readonly dir: string;
   readonly index: VaultIndex;
   readonly media: MediaStore;
+  readonly staged: StagedSources;
+  readonly pendingMedia: PendingMedia;
+  readonly mediaBuilder: MediaBuilder;
   private tensorStore: TensorStore;
   private readonly jobs = new Map<string, ImportJob>();
   private readonly now: () => Date;
   private readonly interrupted: string[];
+  private closed = false;
 
   constructor(private readonly opts: VaultOptions) {
     this.dir = path.join(opts.dataDir, 'vault');
@@ -55,6 +73,39 @@ export class Vault {
     this.tensorStore = new TensorStore(opts.db, this.dir, opts.tensorShape ?? DEFAULT_TENSOR_SHAPE);
     this.now = opts.now ?? (() => new Date());
     this.interrupted = this.index.markInterrupted();
+    this.staged = new StagedSources(path.join(this.dir, 'staged'));
+    this.pendingMedia = new PendingMedia(opts.db);
+    // Before any import can start, so it cannot race a staging write.
+    this.staged.sweep((id) => this.pendingMedia.isWanted(id));
+    this.mediaBuilder = new MediaBuilder({
+      pending: this.pendingMedia,
+      media: this.media,
+      readSource: (id) => this.readSource(id),
+      mediaExists: (id) => existsSync(this.media.pathOf('preview', id)) && existsSync(this.media.pathOf('thumb', id)),
+      dropSource: (id) => this.staged.remove(id),
+      concurrency: opts.concurrency ?? 4,
+      ...(opts.onMediaProgress ? { onProgress: opts.onMediaProgress } : {}),
+      ...(opts.mediaRetryMs !== undefined ? { retryDelayMs: opts.mediaRetryMs } : {}),
+      background: opts.backgroundMedia !== false,
+    });
+    this.mediaBuilder.start();
+  }
+
+  /** An image's source bytes, verified by hash: the staged copy, else the original if unchanged. */
+  async readSource(id: string): Promise<Buffer | null> {
+    const staged = await this.staged.read(id);
+    if (staged) return staged;
+    const row = this.index.getSamples([id])[0];
+    return row && row.source === 'file' ? readVerified(row.source_path, id) : null;
+  }
+
+  /**
+   * The file behind a media URL, built first if it is still pending (the UI asked for it, so it
+   * jumps the queue). `file` is null when the media cannot be had; `status` says why.
+   */
+  async mediaFile(kind: MediaKind, id: string): Promise<{ file: string | null; status: MediaStatus }> {
+    const status = await this.mediaBuilder.ensure(id);
+    return { file: status.state === 'ready' ? this.media.pathOf(kind, id) : null, status };
   }
 
   get tensors(): TensorStore {
@@ -70,15 +121,15 @@ export class Vault {
     await this.ensureTensors();
   }
 
-  /** Every sample has a tensor at the current shape (missing ones are rebuilt from the preview). */
+  /** Every sample has a tensor at the current shape (missing ones are rebuilt from the source if it is at hand, else the preview). */
   async ensureTensors(): Promise<number> {
     let built = 0;
-    const [h, w, c] = this.tensorStore.shape;
+    const shape = this.tensorStore.shape;
     for (const id of this.index.allIds()) {
       if (this.tensorStore.has(id)) continue;
-      const img = sharp(await readFile(this.media.pathOf('preview', id))).resize(w, h, { fit: 'fill' }).removeAlpha();
-      const raw = await (c === 1 ? img.greyscale().toColourspace('b-w') : img.toColourspace('srgb')).raw().toBuffer();
-      const slot = this.tensorStore.write(new Uint8Array(raw.buffer, raw.byteOffset, raw.length));
+      const source = (await this.readSource(id)) ?? (await readFile(this.media.pathOf('preview', id)));
+      const { tensor } = await decodeTensor(source, shape);
+      const slot = this.tensorStore.write(tensor);
       this.tensorStore.commit(id, slot);
       built++;
     }
@@ -111,14 +162,18 @@ export class Vault {
     const job = new ImportJob(id, roots, options, startedAt, {
       index: this.index,
       media: this.media,
+      staged: this.staged,
+      pendingMedia: this.pendingMedia,
       tensors: () => this.tensorStore,
       concurrency: this.opts.concurrency ?? 4,
       now: this.now,
       onProgress: (p) => this.opts.onProgress?.(p),
     });
     this.jobs.set(id, job);
+    this.mediaBuilder.setImporting(true);
     void job.done.then(() => {
       this.jobs.delete(id);
+      this.mediaBuilder.setImporting(false);
       const i = this.interrupted.indexOf(id);
       if (i >= 0) this.interrupted.splice(i, 1);
       this.opts.onFinished?.(this.summary(id));
@@ -205,12 +260,16 @@ export class Vault {
       tensorShape: [...this.tensorStore.shape] as [number, number, number],
       vaultDir: this.dir,
       interruptedImport: (this.interruptedImport() as VaultStats['interruptedImport']) ?? null,
+      media: this.mediaBuilder.progress(),
     };
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const job of this.jobs.values()) job.cancel();
     await Promise.all([...this.jobs.values()].map((j) => j.done));
+    await this.mediaBuilder.close();
     this.tensorStore.close();
   }
 }

@@ -1,0 +1,67 @@
+// The `pending_media` rows (migration 2): samples whose preview and thumbnail are still to be
+// built, and those whose build failed for good, with the reason.
+import type Database from 'better-sqlite3';
+import type { Db } from '../storage/node-db';
+
+export type PendingState = 'pending' | 'failed';
+
+export class PendingMedia {
+  private readonly addStmt: Database.Statement<unknown[]>;
+  private readonly stateStmt: Database.Statement<unknown[]>;
+  private readonly doneStmt: Database.Statement<unknown[]>;
+
+  constructor(private readonly db: Db) {
+    this.addStmt = db.prepare('INSERT OR REPLACE INTO pending_media (sample_id) VALUES (?)');
+    this.stateStmt = db.prepare('SELECT state, error FROM pending_media WHERE sample_id = ?');
+    this.doneStmt = db.prepare('DELETE FROM pending_media WHERE sample_id = ?');
+  }
+
+  /** Called inside the sample's insert transaction. */
+  add(sampleId: string): void {
+    this.addStmt.run(sampleId);
+  }
+
+  /** null: nothing pending, the media are built (or the sample does not exist). */
+  stateOf(sampleId: string): { state: PendingState; error: string | null } | null {
+    return (this.stateStmt.get(sampleId) as { state: PendingState; error: string | null } | undefined) ?? null;
+  }
+
+  /** Up to `limit` samples still to build, oldest first, skipping `exclude`. */
+  next(limit: number, exclude: ReadonlySet<string>): string[] {
+    const rows = this.db
+      .prepare("SELECT sample_id AS id FROM pending_media WHERE state = 'pending' ORDER BY rowid LIMIT ?")
+      .all(limit + exclude.size) as { id: string }[];
+    return rows.map((r) => r.id).filter((id) => !exclude.has(id)).slice(0, limit);
+  }
+
+  isWanted(sampleId: string): boolean {
+    return this.stateOf(sampleId)?.state === 'pending';
+  }
+
+  done(sampleId: string): void {
+    this.doneStmt.run(sampleId);
+  }
+
+  /** A build that will not work however often it is tried (the image cannot be decoded, the source is gone). */
+  fail(sampleId: string, error: string): void {
+    this.db.prepare("UPDATE pending_media SET state = 'failed', attempts = attempts + 1, error = ? WHERE sample_id = ?").run(error, sampleId);
+  }
+
+  /** A build that may work later (disk full, I/O error): stays pending, the error is kept for the UI. */
+  retryLater(sampleId: string, error: string): void {
+    this.db.prepare('UPDATE pending_media SET attempts = attempts + 1, error = ? WHERE sample_id = ?').run(error, sampleId);
+  }
+
+  counts(): { pending: number; failed: number } {
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM pending_media GROUP BY state').all() as { state: PendingState; n: number }[];
+    return { pending: rows.find((r) => r.state === 'pending')?.n ?? 0, failed: rows.find((r) => r.state === 'failed')?.n ?? 0 };
+  }
+
+  /** The most recent failure reasons, for the UI. */
+  failures(limit: number): { sampleId: string; name: string; error: string }[] {
+    const rows = this.db
+      .prepare("SELECT p.sample_id, p.error, s.name FROM pending_media p LEFT JOIN samples s ON s.id = p.sample_id WHERE p.state = 'failed' ORDER BY p.rowid DESC LIMIT ?")
+      .all(limit) as { sample_id: string; error: string | null; name: string | null }[];
+    return rows.map((r) => ({ sampleId: r.sample_id, name: r.name ?? r.sample_id, error: r.error ?? 'unknown error' }));
+  }
+}
