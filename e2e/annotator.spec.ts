@@ -47,6 +47,9 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   // labels.csv sits in the folder: reported as rejected with its reason, the import went on.
   await expect(page.getByTestId('summary-rejected')).toHaveText('1');
   await expect(page.getByTestId('import-summary')).toContainText('labels.csv');
+  // Previews and thumbnails are built after the import; the card follows them to the end.
+  await expect(page.getByTestId('media-progress')).toContainText('Previews and thumbnails ready', { timeout: 120_000 });
+  await expect(page.getByTestId('media-pending')).toHaveText('0');
   await page.screenshot({ path: screenshotPath('ui-import.png') });
 
   // ---- Dashboard before labeling: every bar at zero.

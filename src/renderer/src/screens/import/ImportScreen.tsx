@@ -6,6 +6,7 @@ import type { ImportProgress, ImportSummary, RejectReason, VaultStats } from '..
 import { useApi, useConnection } from '../../api/ApiContext';
 import { CycleControl } from '../../components/CycleControl';
 import { Notice, ProgressBar, ScreenHeader } from '../../components/ui';
+import { MediaCard } from './MediaCard';
 import { formatEta, useImport } from './useImport';
 
 const REASON_TEXT: Record<RejectReason, string> = {
@@ -70,6 +71,7 @@ export function ImportScreen({ onNavigate }: { onNavigate(to: string): void }) {
       </form>
       {run.progress && <ProgressCard progress={run.progress} onCancel={running ? () => void run.cancel() : undefined} />}
       {run.summary && <SummaryCard summary={run.summary} onNavigate={onNavigate} />}
+      <MediaCard />
     </div>
   );
 }
