@@ -3,7 +3,7 @@ import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DecodeError, decodeImage, decodeTensor, imageFormat, PREVIEW_MAX, renderMedia, THUMB_MAX } from './decode';
+import { DecodeError, decodeForImport, decodeImage, decodeTensor, imageFormat, PREVIEW_MAX, renderMedia, THUMB_MAX } from './decode';
 
 const IMAGES = path.resolve('../shared/datasets/images');
 const SHAPE = [28, 28, 3] as const;
@@ -78,6 +78,23 @@ describe('decodeImage', () => {
     }
   });
 
+  it('finishes small images at import in one decode and leaves larger ones to the media step', async () => {
+    for (const file of jpgs('ham10000-dermoscopy', 3)) {
+      const d = await decodeForImport(file, SHAPE);
+      expect('preview' in d && d.thumbnail === d.preview).toBe(true);
+      expect((await sharp((d as { preview: Buffer }).preview).metadata()).format).toBe('webp');
+      // The same tensor, within rounding, as the deferred path gives larger images.
+      const deferred = await decodeTensor(file, SHAPE);
+      expect([d.width, d.height]).toEqual([deferred.width, deferred.height]);
+      expect(d.tensor.reduce((s, v, i) => s + Math.abs(v - deferred.tensor[i]!), 0) / d.tensor.length).toBeLessThan(1);
+    }
+    for (const file of [...jpgs('ham10000-dermoscopy-600x450', 2), ...jpgs('odir-fundus', 2)]) {
+      const d = await decodeForImport(file, SHAPE);
+      expect('preview' in d).toBe(false);
+      expect(d.tensor).toEqual((await decodeTensor(file, SHAPE)).tensor);
+    }
+  });
+
   it('applies EXIF orientation to the preview pixels and the reported size', async () => {
     // 64x32 stored: left half red, right half blue; orientation 6 shows it turned 90 deg clockwise (32x64, red on top).
     const px = Buffer.alloc(64 * 32 * 3);
@@ -118,6 +135,7 @@ describe('decodeImage', () => {
     // Both steps notice a cut-off file: the import's cheap tensor decode and the preview's full one.
     expect((await rejection(decodeTensor(jpg.subarray(0, jpg.length >> 1), SHAPE))).reason).toBe('corrupt');
     expect((await rejection(renderMedia(jpg.subarray(0, jpg.length >> 1)))).reason).toBe('corrupt');
+    expect((await rejection(decodeForImport(jpg.subarray(0, jpg.length >> 1), SHAPE))).reason).toBe('corrupt');
     // A PNG header claiming 20000x20000 pixels (400 MP): refused before any pixel is decoded.
     const ihdr = Buffer.alloc(13);
     ihdr.writeUInt32BE(20000, 0);

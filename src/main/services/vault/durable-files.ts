@@ -1,7 +1,7 @@
 // Content-addressed files written so that a reader never sees half a file and a database row
 // committed afterwards never points at bytes a power cut could still lose: temp name, flushed
 // to disk, renamed (~0.1 ms/file here). Fan-out folders are made once per process, not per file.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export class DurableFiles {
@@ -23,6 +23,24 @@ export class DurableFiles {
       await writeFile(tmp, bytes, { flush: true });
     }
     await rename(tmp, file);
+  }
+
+  /**
+   * `file` gets the same bytes as the durable `existing`: a hard link (a directory entry, no
+   * data written or flushed), or a copy where the file system has no hard links.
+   */
+  async alias(existing: string, file: string, bytes: Uint8Array): Promise<void> {
+    const dir = path.dirname(file);
+    if (!this.madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    await rm(file, { force: true });
+    try {
+      await link(existing, file);
+    } catch {
+      await this.write(file, bytes);
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { readMedMnist, type ImageSplit, type SplitName } from '../../../engine/data/npz';
 import type { ImportProgress, RejectReason } from '../../../shared/api';
-import { DecodeError, decodeTensor, encodeRaw, type DecodedImage, type DecodedTensor } from './decode';
+import { DecodeError, decodeForImport, encodeRaw, type DecodedImage, type DecodedTensor } from './decode';
 import { RateWindow } from './rate-window';
 import { scanRoots, type ScannedFile } from './scan';
 import type { NewSample, VaultIndex } from './vault-index';
@@ -227,19 +227,21 @@ export class ImportJob {
     const id = createHash('sha256').update(bytes).digest('hex');
     if (await this.isDuplicate(item.key, id)) return;
     await this.guard(id, async () => {
-      let decoded: DecodedTensor;
+      let decoded: DecodedTensor | DecodedImage;
       try {
-        decoded = await decodeTensor(bytes, this.deps.tensors().shape);
+        decoded = await decodeForImport(bytes, this.deps.tensors().shape);
       } catch (err) {
         const reason: RejectReason = err instanceof DecodeError ? err.reason : 'corrupt';
         return this.record(item.key, { kind: 'rejected' }, reason, err instanceof Error ? err.message : String(err));
       }
-      // The preview and thumbnail are made later from this private copy (media-builder.ts).
-      await this.deps.staged.write(id, bytes);
-      this.commitSample(id, decoded, () => this.deps.pendingMedia.add(id), {
+      const meta: NewSample['meta'] = {
         name: path.basename(item.path), sourceKey: item.key, sourcePath: item.path, source: 'file',
         fileSize: read.size, fileMtimeMs: Math.round(read.mtimeMs), sourceLabel: null,
-      });
+      };
+      if ('preview' in decoded) return this.storeWithMedia(id, decoded, meta);
+      // The preview and thumbnail are made later from this private copy (media-builder.ts).
+      await this.deps.staged.write(id, bytes);
+      this.commitSample(id, decoded, () => this.deps.pendingMedia.add(id), meta);
     });
   }
 
@@ -279,8 +281,7 @@ export class ImportJob {
   }
 
   private async storeWithMedia(id: string, d: DecodedImage, meta: NewSample['meta']): Promise<void> {
-    await this.deps.media.write('preview', id, d.preview);
-    await this.deps.media.write('thumb', id, d.thumbnail);
+    await this.deps.media.writeBoth(id, d.preview, d.thumbnail);
     this.commitSample(id, d, () => undefined, meta);
   }
 

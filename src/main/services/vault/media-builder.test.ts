@@ -131,8 +131,8 @@ describe('media builder (previews after the import)', () => {
     const jpeg = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 200, g: 40, b: 40 } } }).jpeg().toBuffer();
     const real = new MediaStore(path.join(dir, 'media'));
     let failuresLeft = 2;
-    const media = {
-      pathOf: real.pathOf.bind(real),
+    // A disk that is full for the first two writes.
+    const media = Object.assign(Object.create(real) as MediaStore, {
       async write(kind: 'preview' | 'thumb', hash: string, bytes: Buffer) {
         if (failuresLeft > 0) {
           failuresLeft--;
@@ -140,7 +140,7 @@ describe('media builder (previews after the import)', () => {
         }
         return real.write(kind, hash, bytes);
       },
-    } as unknown as MediaStore;
+    });
     const seen: string[] = [];
     const builder = new MediaBuilder({
       pending, media, concurrency: 1, retryDelayMs: 30,

@@ -177,8 +177,7 @@ export class MediaBuilder {
         if (err instanceof DecodeError) return this.fail(id, `the preview cannot be made: ${err.message}`);
         throw err;
       }
-      await this.deps.media.write('preview', id, media.preview);
-      await this.deps.media.write('thumb', id, media.thumbnail);
+      await this.deps.media.writeBoth(id, media.preview, media.thumbnail);
       await this.finish(id);
     } catch (err) {
       if (this.closed) return;
@@ -212,6 +211,8 @@ export class MediaBuilder {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
+      // Timers may fire a millisecond before Date.now() reaches backoffUntil: end the wait here.
+      this.backoffUntil = 0;
       this.kick();
     }, delay);
     this.retryTimer.unref?.();

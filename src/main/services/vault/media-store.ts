@@ -21,6 +21,13 @@ export class MediaStore {
   write(kind: MediaKind, hash: string, bytes: Buffer): Promise<void> {
     return this.files.write(this.pathOf(kind, hash), bytes);
   }
+
+  /** Preview and thumbnail at once; a small image's one WebP serves as both (hard-linked, written once). */
+  async writeBoth(hash: string, preview: Buffer, thumbnail: Buffer): Promise<void> {
+    await this.write('preview', hash, preview);
+    if (thumbnail === preview) await this.files.alias(this.pathOf('preview', hash), this.pathOf('thumb', hash), thumbnail);
+    else await this.write('thumb', hash, thumbnail);
+  }
 }
 
 /** How a host turns (kind, hash) into a URL the renderer can load. */
