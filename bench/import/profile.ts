@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { decodeImage } from '../../src/main/services/vault/decode';
+import { decodeTensor, renderMedia } from '../../src/main/services/vault/decode';
 
 sharp.concurrency(1);
 sharp.cache(false);
@@ -37,7 +37,8 @@ const WEBP = { quality: 80, effort: 0 } as const;
 for (const d of dirs) {
   const files = readdirSync(path.join(images, d)).filter((f) => f.endsWith('.jpg')).slice(0, 40).map((f) => readFileSync(path.join(images, d, f)));
   console.log(`## ${d} (${files.length})`);
-  await cpuMs('decodeImage (vault pipeline)', files, (b) => decodeImage(b, [28, 28, 3]));
+  await cpuMs('decodeTensor (import step)', files, (b) => decodeTensor(b, [28, 28, 3]));
+  await cpuMs('renderMedia (preview + thumbnail step)', files, (b) => renderMedia(b));
   await cpuMs('full decode to raw', files, (b) => sharp(b).rotate().raw().toBuffer());
   await cpuMs('decode 1/8 shrink to 28x28', files, (b) => sharp(b).rotate().resize(28, 28, { fit: 'fill' }).raw().toBuffer());
   await cpuMs('decode 192 thumb raw', files, (b) => sharp(b).rotate().resize(192, 192, { fit: 'inside' }).raw().toBuffer());
