@@ -47,9 +47,6 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   // labels.csv sits in the folder: reported as rejected with its reason, the import went on.
   await expect(page.getByTestId('summary-rejected')).toHaveText('1');
   await expect(page.getByTestId('import-summary')).toContainText('labels.csv');
-  // Previews and thumbnails are built after the import; the card follows them to the end.
-  await expect(page.getByTestId('media-progress')).toContainText('Previews and thumbnails ready', { timeout: 120_000 });
-  await expect(page.getByTestId('media-pending')).toHaveText('0');
   await page.screenshot({ path: screenshotPath('ui-import.png') });
 
   // ---- Dashboard before labeling: every bar at zero.
@@ -166,4 +163,15 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('export-model-tfjs').click();
   await expect(page.getByRole('status').filter({ hasText: /Saved \d+ files?/ })).toContainText('model.json');
+
+  // ---- A second import with larger images: their previews are built after the import, and the
+  // import screen follows that to the end (the 200x150 images above were finished at import).
+  await page.getByTestId('nav-import').click();
+  await page.getByTestId('import-path').fill(datasetImages('ham10000-dermoscopy-600x450'));
+  await page.getByTestId('import-start').click();
+  await expect(page.getByTestId('summary-imported')).toHaveText('5', { timeout: 120_000 });
+  await expect(page.getByTestId('media-progress')).toContainText('Previews and thumbnails ready', { timeout: 120_000 });
+  await expect(page.getByTestId('media-pending')).toHaveText('0');
+  await expect(page.getByTestId('media-built')).toHaveText('5');
+  await page.screenshot({ path: screenshotPath('ui-import-previews.png') });
 });
