@@ -81,7 +81,10 @@ export const SampleSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   importedAt: z.iso.datetime(),
-  /** Display image (WebP, longest side <= 1024). A URL the UI can put in <img src>. */
+  /**
+   * Display image (WebP, longest side <= 1024). A URL the UI can put in <img src>; an image whose
+   * preview is still in the background backlog (MediaProgress) is built when this is requested.
+   */
   previewUrl: z.string(),
   /** Gallery thumbnail (WebP, longest side <= 192; images up to 256 px share their preview). */
   thumbnailUrl: z.string(),
