@@ -225,7 +225,14 @@ export class ImportJob {
     if ('rejected' in read) return this.record(item.key, { kind: 'rejected' }, ...read.rejected);
     const { bytes } = read;
     const id = createHash('sha256').update(bytes).digest('hex');
-    if (await this.isDuplicate(item.key, id)) return;
+    if (await this.isDuplicate(item.key, id)) {
+      // The same bytes again give an image whose preview failed (its source was lost) a new source.
+      if (this.deps.pendingMedia.stateOf(id)?.state === 'failed') {
+        await this.deps.staged.write(id, bytes);
+        this.deps.pendingMedia.retry(id);
+      }
+      return;
+    }
     await this.guard(id, async () => {
       let decoded: DecodedTensor | DecodedImage;
       try {

@@ -90,6 +90,7 @@ describe('media builder (previews after the import)', () => {
     expect(pendingIds.length).toBeGreaterThanOrEqual(3);
     const [missing, damaged, gone] = pendingIds as [string, string, string];
     const goneName = path.basename(sourceOf(gone));
+    const goneBytes = readFileSync(sourceOf(gone));
     const staged = new StagedSources(path.join(dataDir, 'vault', 'staged'));
     // Staged copy deleted: built from the original, which is unchanged.
     unlinkSync(staged.pathOf(missing));
@@ -119,6 +120,15 @@ describe('media builder (previews after the import)', () => {
     // Every image but the lost one is complete, and nothing staged is left behind.
     for (const id of third.vault.index.allIds()) if (id !== gone) expect(hasMedia(third.vault, id)).toBe(true);
     expect(readdirSync(third.vault.staged.dir).flatMap((d) => readdirSync(path.join(third.vault.staged.dir, d)))).toEqual([]);
+
+    // Importing the lost file again (same bytes, reported as a duplicate) repairs its preview.
+    const back = tmp('fairfal-media-back-');
+    writeFileSync(path.join(back, goneName), goneBytes);
+    const again = await third.vault.startImport([back]).done;
+    expect(again).toMatchObject({ imported: 0, duplicates: 1 });
+    await third.vault.mediaBuilder.idle();
+    expect(third.vault.mediaBuilder.progress()).toMatchObject({ pending: 0, failed: 0 });
+    expect(hasMedia(third.vault, gone)).toBe(true);
   });
 
   it('keeps an image pending through a failure that may pass (disk full), says so, and retries', async () => {

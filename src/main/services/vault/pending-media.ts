@@ -47,6 +47,11 @@ export class PendingMedia {
     this.db.prepare("UPDATE pending_media SET state = 'failed', attempts = attempts + 1, error = ? WHERE sample_id = ?").run(error, sampleId);
   }
 
+  /** A failed build gets another chance (its source was imported again). */
+  retry(sampleId: string): void {
+    this.db.prepare("UPDATE pending_media SET state = 'pending', error = NULL WHERE sample_id = ?").run(sampleId);
+  }
+
   /** A build that may work later (disk full, I/O error): stays pending, the error is kept for the UI. */
   retryLater(sampleId: string, error: string): void {
     this.db.prepare('UPDATE pending_media SET attempts = attempts + 1, error = ? WHERE sample_id = ?').run(error, sampleId);
