@@ -18,7 +18,7 @@ export function handleMediaProtocol(services: AppServices): void {
     if (!m) return new Response('not found', { status: 404 });
     // A preview still waiting in the background backlog is built now: the window asked for it.
     const { file, status } = await services.node.vault.mediaFile(m.kind, m.hash);
-    if (!file) return new Response(`no ${m.kind} for this image: ${status.error ?? 'still being built'}`, { status: status.state === 'failed' ? 410 : 503 });
+    if (!file) return new Response(`no ${m.kind} for this image: ${status.error ?? 'still being built'}`, { status: status.state === 'failed' ? 410 : 503, headers: { 'cache-control': 'no-store' } });
     const res = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
     if (!res || !res.ok) return new Response('not found', { status: 404 });
     return new Response(res.body, { headers: { 'content-type': 'image/webp', 'cache-control': 'private, max-age=31536000, immutable' } });

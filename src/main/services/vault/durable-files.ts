@@ -1,6 +1,7 @@
 // Content-addressed files written so that a reader never sees half a file and a database row
 // committed afterwards never points at bytes a power cut could still lose: temp name, flushed
 // to disk, renamed (~0.1 ms/file here). Fan-out folders are made once per process, not per file.
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -13,7 +14,8 @@ export class DurableFiles {
       await mkdir(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
-    const tmp = `${file}.${process.pid}.tmp`;
+    // Unique per write: two writers of the same content (one image imported twice at once) never share a temp file.
+    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
       await writeFile(tmp, bytes, { flush: true });
     } catch (err) {

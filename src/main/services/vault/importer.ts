@@ -226,7 +226,7 @@ export class ImportJob {
     const { bytes } = read;
     const id = createHash('sha256').update(bytes).digest('hex');
     if (await this.isDuplicate(item.key, id)) {
-      // The same bytes again give an image whose preview failed (its source was lost) a new source.
+      // The same bytes again give an image whose preview failed (source lost, disk full) another try.
       if (this.deps.pendingMedia.stateOf(id)?.state === 'failed') {
         await this.deps.staged.write(id, bytes);
         this.deps.pendingMedia.retry(id);

@@ -121,6 +121,10 @@ describe('media builder (previews after the import)', () => {
     for (const id of third.vault.index.allIds()) if (id !== gone) expect(hasMedia(third.vault, id)).toBe(true);
     expect(readdirSync(third.vault.staged.dir).flatMap((d) => readdirSync(path.join(third.vault.staged.dir, d)))).toEqual([]);
 
+    // A new model input shape needs every image's pixels: refused, naming the lost one, and the vault stays as it was.
+    await expect(third.vault.setTensorShape([32, 32, 3])).rejects.toThrow(new RegExp(`1 image\\(s\\) have neither a preview nor their source.*${goneName}`));
+    expect(third.vault.tensors.key).toBe('28x28x3');
+
     // Importing the lost file again (same bytes, reported as a duplicate) repairs its preview.
     const back = tmp('fairfal-media-back-');
     writeFileSync(path.join(back, goneName), goneBytes);
@@ -129,6 +133,8 @@ describe('media builder (previews after the import)', () => {
     await third.vault.mediaBuilder.idle();
     expect(third.vault.mediaBuilder.progress()).toMatchObject({ pending: 0, failed: 0 });
     expect(hasMedia(third.vault, gone)).toBe(true);
+    await third.vault.setTensorShape([32, 32, 3]);
+    expect(third.vault.tensors.read(third.vault.index.allIds()).length).toBe(60 * 32 * 32 * 3);
   });
 
   it('keeps an image pending through a failure that may pass (disk full), says so, and retries', async () => {
@@ -167,5 +173,17 @@ describe('media builder (previews after the import)', () => {
     for (const id of ids) expect(existsSync(real.pathOf('preview', id))).toBe(true);
     // The failed attempts were counted on the row, which is gone now that the build succeeded.
     expect(pending.stateOf(ids[0]!)).toBeNull();
+
+    // A disk that never recovers: after 5 tries the image is failed with the last error, and idle() still returns.
+    const stuck = 'd'.repeat(64);
+    pending.add(stuck);
+    const never = Object.assign(Object.create(real) as MediaStore, {
+      write: () => Promise.reject(new Error('EIO: i/o error, write')),
+    });
+    const giveUp = new MediaBuilder({ pending, media: never, concurrency: 1, retryDelayMs: 5, readSource: async () => jpeg, mediaExists: () => false, dropSource: async () => undefined });
+    cleanups.push(() => giveUp.close());
+    giveUp.start();
+    await giveUp.idle();
+    expect(pending.stateOf(stuck)).toEqual({ state: 'failed', error: 'EIO: i/o error, write' });
   });
 });

@@ -36,6 +36,8 @@ export interface MediaStatus {
 }
 
 const BACKLOG_BATCH = 256;
+/** After this many failed tries (disk full every time, ...) an image is marked failed with its last error. */
+const MAX_ATTEMPTS = 5;
 const EMIT_MS = 250;
 
 export class MediaBuilder {
@@ -85,7 +87,7 @@ export class MediaBuilder {
     return row ? { state: row.state, error: row.error } : { state: 'ready', error: null };
   }
 
-  /** Resolves when nothing is pending any more (failed builds excluded). */
+  /** Resolves when nothing is pending any more (failed builds excluded), or when the builder is closed. */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -112,6 +114,8 @@ export class MediaBuilder {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const id of this.urgent.splice(0)) this.wake(id);
     while (this.workers > 0) await new Promise((r) => setTimeout(r, 5));
+    // Nothing more will be built: whoever waits for idle() is told now rather than never.
+    for (const r of this.idleWaiters.splice(0)) r();
   }
 
   private kick(): void {
@@ -151,43 +155,59 @@ export class MediaBuilder {
           this.wake(id);
         }
       }
+    } catch (err) {
+      // The database itself failed (nextId, or recording a failure): stop and try again later.
+      if (!this.closed) this.pauseAfter(err);
     } finally {
       this.workers--;
-      if (this.workers === 0 && !this.closed) {
-        this.rate.clear();
-        this.emit(true);
-        if (this.isIdle()) for (const r of this.idleWaiters.splice(0)) r();
-      }
+      if (this.workers === 0 && !this.closed) this.settle();
     }
+  }
+
+  /** The last worker stopped: report, release idle() waiters, and release waiters nobody will serve. */
+  private settle(): void {
+    this.rate.clear();
+    try {
+      this.emit(true);
+      if (this.isIdle()) for (const r of this.idleWaiters.splice(0)) r();
+    } catch {
+      // A failing progress listener or database must not strand anyone: the waiters below still wake.
+    }
+    // Urgent ids left without a worker (their workers died on an error) still have waiters.
+    for (const id of this.urgent.splice(0)) this.wake(id);
   }
 
   private async build(id: string): Promise<void> {
     const { pending } = this.deps;
-    if (pending.stateOf(id)?.state !== 'pending') return; // built meanwhile (asked for and in the backlog)
     try {
+      if (pending.stateOf(id)?.state !== 'pending') return; // built meanwhile (asked for and in the backlog)
       const bytes = await this.deps.readSource(id);
       if (!bytes) {
-        if (this.deps.mediaExists(id)) return this.finish(id);
-        return this.fail(id, "the image's source is gone: the vault's staged copy is missing or damaged and the original file was moved, deleted or changed");
+        if (this.deps.mediaExists(id)) return await this.finish(id);
+        return await this.fail(id, "the image's source is gone: the vault's staged copy is missing or damaged and the original file was moved, deleted or changed");
       }
       let media: RenderedMedia;
       try {
         media = await (this.deps.render ?? renderMedia)(bytes);
       } catch (err) {
-        if (err instanceof DecodeError) return this.fail(id, `the preview cannot be made: ${err.message}`);
+        if (err instanceof DecodeError) return await this.fail(id, `the preview cannot be made: ${err.message}`);
         throw err;
       }
       await this.deps.media.writeBoth(id, media.preview, media.thumbnail);
       await this.finish(id);
     } catch (err) {
       if (this.closed) return;
-      // Disk full, an I/O error: worth another try later; the sample keeps its staged source.
-      const text = err instanceof Error ? err.message : String(err);
-      pending.retryLater(id, text);
-      this.retryError = text;
-      this.backoff();
+      // Disk full, an I/O error: worth another try later (up to MAX_ATTEMPTS); the staged source stays.
+      pending.retryLater(id, message(err), MAX_ATTEMPTS);
+      this.pauseAfter(err);
+    } finally {
+      if (!this.closed) this.emit();
     }
-    this.emit();
+  }
+
+  private pauseAfter(err: unknown): void {
+    this.retryError = message(err);
+    this.backoff();
   }
 
   private async finish(id: string): Promise<void> {
@@ -234,4 +254,8 @@ export class MediaBuilder {
     this.lastEmit = t;
     this.deps.onProgress?.(this.progress());
   }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

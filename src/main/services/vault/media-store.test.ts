@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +21,6 @@ describe('MediaStore', () => {
     rmSync(path.join(dir, 'preview'), { recursive: true });
     await store.write('preview', b, Buffer.from('second'));
     expect(readFileSync(store.pathOf('preview', b), 'utf8')).toBe('second');
-    expect(existsSync(`${store.pathOf('preview', b)}.${process.pid}.tmp`)).toBe(false);
+    expect(readdirSync(path.dirname(store.pathOf('preview', b))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Display previews and gallery thumbnails as WebP files named by content hash, fanned out by
 // the first two hex digits, written durably (see durable-files.ts).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DurableFiles, fanOutPath } from './durable-files';
@@ -16,6 +17,10 @@ export class MediaStore {
   pathOf(kind: MediaKind, hash: string): string {
     // Validated here too: the path is built from a URL segment in the hosts.
     return fanOutPath(path.join(this.dir, kind), MediaHashSchema.parse(hash), '.webp');
+  }
+
+  has(kind: MediaKind, hash: string): boolean {
+    return existsSync(this.pathOf(kind, hash));
   }
 
   write(kind: MediaKind, hash: string, bytes: Buffer): Promise<void> {

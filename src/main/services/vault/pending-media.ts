@@ -29,7 +29,7 @@ export class PendingMedia {
   /** Up to `limit` samples still to build, oldest first, skipping `exclude`. */
   next(limit: number, exclude: ReadonlySet<string>): string[] {
     const rows = this.db
-      .prepare("SELECT sample_id AS id FROM pending_media WHERE state = 'pending' ORDER BY rowid LIMIT ?")
+      .prepare("SELECT sample_id AS id FROM pending_media WHERE state = 'pending' ORDER BY attempts, rowid LIMIT ?")
       .all(limit + exclude.size) as { id: string }[];
     return rows.map((r) => r.id).filter((id) => !exclude.has(id)).slice(0, limit);
   }
@@ -49,12 +49,19 @@ export class PendingMedia {
 
   /** A failed build gets another chance (its source was imported again). */
   retry(sampleId: string): void {
-    this.db.prepare("UPDATE pending_media SET state = 'pending', error = NULL WHERE sample_id = ?").run(sampleId);
+    this.db.prepare("UPDATE pending_media SET state = 'pending', attempts = 0, error = NULL WHERE sample_id = ?").run(sampleId);
   }
 
-  /** A build that may work later (disk full, I/O error): stays pending, the error is kept for the UI. */
-  retryLater(sampleId: string, error: string): void {
-    this.db.prepare('UPDATE pending_media SET attempts = attempts + 1, error = ? WHERE sample_id = ?').run(error, sampleId);
+  /**
+   * A build that may work later (disk full, I/O error): stays pending with the error kept for the
+   * UI, and goes behind the rows tried fewer times; after `maxAttempts` tries it is failed.
+   */
+  retryLater(sampleId: string, error: string, maxAttempts: number): void {
+    this.db
+      .prepare(
+        "UPDATE pending_media SET attempts = attempts + 1, error = ?, state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END WHERE sample_id = ?",
+      )
+      .run(error, maxAttempts, sampleId);
   }
 
   counts(): { pending: number; failed: number } {

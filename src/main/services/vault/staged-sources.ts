@@ -40,9 +40,10 @@ export class StagedSources {
     let removed = 0;
     for (const sub of readdirSync(this.dir, { withFileTypes: true })) {
       if (!sub.isDirectory()) continue;
-      for (const f of readdirSync(`${this.dir}/${sub.name}`)) {
-        if (MediaHashSchema.safeParse(f).success && wanted(f)) continue;
-        unlinkSync(`${this.dir}/${sub.name}/${f}`);
+      for (const f of readdirSync(`${this.dir}/${sub.name}`, { withFileTypes: true })) {
+        // Only our own files: anything else found here is left alone rather than failing the vault's open.
+        if (!f.isFile() || (MediaHashSchema.safeParse(f.name).success && wanted(f.name))) continue;
+        unlinkSync(`${this.dir}/${sub.name}/${f.name}`);
         removed++;
       }
     }

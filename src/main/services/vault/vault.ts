@@ -81,7 +81,7 @@ export class Vault {
       pending: this.pendingMedia,
       media: this.media,
       readSource: (id) => this.readSource(id),
-      mediaExists: (id) => existsSync(this.media.pathOf('preview', id)) && existsSync(this.media.pathOf('thumb', id)),
+      mediaExists: (id) => this.media.has('preview', id) && this.media.has('thumb', id),
       dropSource: (id) => this.staged.remove(id),
       concurrency: opts.concurrency ?? 4,
       ...(opts.onMediaProgress ? { onProgress: opts.onMediaProgress } : {}),
@@ -97,6 +97,12 @@ export class Vault {
     if (staged) return staged;
     const row = this.index.getSamples([id])[0];
     return row && row.source === 'file' ? readVerified(row.source_path, id) : null;
+  }
+
+  private hasSourceFile(id: string): boolean {
+    if (existsSync(this.staged.pathOf(id))) return true;
+    const row = this.index.getSamples([id])[0];
+    return row?.source === 'file' && existsSync(row.source_path);
   }
 
   /**
@@ -116,6 +122,12 @@ export class Vault {
   async setTensorShape(shape: Shape): Promise<void> {
     if (shapeKey(shape) === this.tensorStore.key) return;
     if (this.jobs.size > 0) throw new ApiError('conflict', 'cannot change the model input shape while an import runs');
+    // Checked before switching, so a refusal leaves the vault on its current shape, whole.
+    const lost = this.index.allIds().filter((id) => !this.media.has('preview', id) && !this.hasSourceFile(id));
+    if (lost.length > 0) {
+      const names = this.index.getSamples(lost.slice(0, 5)).map((r) => r.name).join(', ');
+      throw new ApiError('conflict', `cannot make ${shapeKey(shape)} tensors: ${lost.length} image(s) have neither a preview nor their source any more (${names}); import those files again`);
+    }
     this.tensorStore.close();
     this.tensorStore = new TensorStore(this.opts.db, this.dir, shape);
     await this.ensureTensors();
@@ -267,9 +279,10 @@ export class Vault {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The builder first: a cancelled import must not start background builds on its way out.
+    await this.mediaBuilder.close();
     for (const job of this.jobs.values()) job.cancel();
     await Promise.all([...this.jobs.values()].map((j) => j.done));
-    await this.mediaBuilder.close();
     this.tensorStore.close();
   }
 }
