@@ -3,6 +3,7 @@
 // two kinds of content-addressed files; nothing else on disk is reachable through it.
 import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
+import { unavailableReply } from '../services/vault/media-builder';
 import { MEDIA_SCHEME, parseMediaPath } from '../services/vault/media-store';
 import type { AppServices } from '../services/app-services';
 
@@ -18,7 +19,10 @@ export function handleMediaProtocol(services: AppServices): void {
     if (!m) return new Response('not found', { status: 404 });
     // A preview still waiting in the background backlog is built now: the window asked for it.
     const { file, status } = await services.node.vault.mediaFile(m.kind, m.hash);
-    if (!file) return new Response(`no ${m.kind} for this image: ${status.error ?? 'still being built'}`, { status: status.state === 'failed' ? 410 : 503, headers: { 'cache-control': 'no-store' } });
+    if (!file) {
+      const reply = unavailableReply(m.kind, status);
+      return new Response(reply.text, { status: reply.httpStatus, headers: { 'cache-control': 'no-store' } });
+    }
     const res = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
     if (!res || !res.ok) return new Response('not found', { status: 404 });
     return new Response(res.body, { headers: { 'content-type': 'image/webp', 'cache-control': 'private, max-age=31536000, immutable' } });

@@ -15,6 +15,7 @@ import {
 import type { AppServices } from '../services/app-services';
 import { newLaunchToken, tokenCookie, tokenCookieName, tokenFromCookie, tokensEqual } from './auth';
 import { serveStatic } from './static-files';
+import { unavailableReply } from '../services/vault/media-builder';
 import { parseMediaPath } from '../services/vault/media-store';
 
 /** Vault previews and thumbnails: GET /media/<preview|thumb>/<sha256>.webp (same token cookie as everything else). */
@@ -25,7 +26,10 @@ async function serveMedia(services: AppServices, tail: string, res: ServerRespon
   if (!m) return void textReply(res, 404, 'not found');
   // A preview still waiting in the background backlog is built now: the UI asked for it.
   const { file, status } = await services.node.vault.mediaFile(m.kind, m.hash);
-  if (!file) return void textReply(res, status.state === 'failed' ? 410 : 503, `no ${m.kind} for this image: ${status.error ?? 'still being built'}`);
+  if (!file) {
+    const reply = unavailableReply(m.kind, status);
+    return void textReply(res, reply.httpStatus, reply.text);
+  }
   const stream = createReadStream(file);
   stream.once('open', () => {
     // Content addressed: a hash's bytes never change, so the browser may keep them.

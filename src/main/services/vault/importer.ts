@@ -248,7 +248,7 @@ export class ImportJob {
       if ('preview' in decoded) return this.storeWithMedia(id, decoded, meta);
       // The preview and thumbnail are made later from this private copy (media-builder.ts).
       await this.deps.staged.write(id, bytes);
-      this.commitSample(id, decoded, () => this.deps.pendingMedia.add(id), meta);
+      this.commitSample(id, decoded, meta, () => this.deps.pendingMedia.add(id));
     });
   }
 
@@ -289,11 +289,11 @@ export class ImportJob {
 
   private async storeWithMedia(id: string, d: DecodedImage, meta: NewSample['meta']): Promise<void> {
     await this.deps.media.writeBoth(id, d.preview, d.thumbnail);
-    this.commitSample(id, d, () => undefined, meta);
+    this.commitSample(id, d, meta);
   }
 
   /** Queues the sample row, its tensor slot and `alsoInTx` for the next batch commit. */
-  private commitSample(id: string, d: DecodedTensor, alsoInTx: () => void, meta: NewSample['meta']): void {
+  private commitSample(id: string, d: DecodedTensor, meta: NewSample['meta'], alsoInTx?: () => void): void {
     const { index } = this.deps;
     const tensors = this.deps.tensors();
     const slot = tensors.write(d.tensor);
@@ -302,7 +302,7 @@ export class ImportJob {
       index
         .insertSample({ id, importId: this.id, width: d.width, height: d.height, importedAt: this.deps.now().toISOString(), meta }, () => {
           tensors.commit(id, slot);
-          alsoInTx();
+          alsoInTx?.();
         })
         .then(() => {
           this.counts.imported++;

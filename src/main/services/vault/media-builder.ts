@@ -35,6 +35,11 @@ export interface MediaStatus {
   error: string | null;
 }
 
+/** What both hosts answer for media that cannot be served: 410 when it never will be, 503 while it may still come. */
+export function unavailableReply(kind: string, status: MediaStatus): { httpStatus: 410 | 503; text: string } {
+  return { httpStatus: status.state === 'failed' ? 410 : 503, text: `no ${kind} for this image: ${status.error ?? 'still being built'}` };
+}
+
 const BACKLOG_BATCH = 256;
 /** After this many failed tries (disk full every time, ...) an image is marked failed with its last error. */
 const MAX_ATTEMPTS = 5;
