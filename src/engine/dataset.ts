@@ -1,6 +1,7 @@
 /** In-memory uint8 image set (N x H x W x C) as the engine consumes it, plus batch assembly. */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
+import type { InputScaling } from './models/types';
 
 export interface ImageSet {
   images: Uint8Array;
@@ -34,28 +35,29 @@ export function validateIndices(d: ImageSet, indices: ArrayLike<number>): void {
 }
 
 /**
- * Float batch in [0, 1] (torchvision ToTensor scaling), NHWC, optionally flipping each image
- * left-right with probability 1/2 (RandomHorizontalFlip).
+ * Float batch, NHWC, scaled as `scaling` says ([0, 1] by default, as torchvision's ToTensor),
+ * optionally flipping each image left-right with probability 1/2 (RandomHorizontalFlip).
  */
-export function makeBatch(d: ImageSet, idx: ArrayLike<number>, flipRng: Rng | null): { x: tf.Tensor4D; labels: Int32Array } {
+export function makeBatch(d: ImageSet, idx: ArrayLike<number>, flipRng: Rng | null, scaling: InputScaling = 'unit'): { x: tf.Tensor4D; labels: Int32Array } {
   const { height: h, width: w, channels: c } = d;
   const per = h * w * c;
   const out = new Float32Array(idx.length * per);
   const labels = new Int32Array(idx.length);
-  const inv = 1 / 255;
+  const inv = scaling === 'centered' ? 2 / 255 : 1 / 255;
+  const shift = scaling === 'centered' ? -1 : 0;
   for (let b = 0; b < idx.length; b++) {
     const s = (idx[b] as number) * per;
     const o = b * per;
     labels[b] = d.labels[idx[b] as number] as number;
     const flip = flipRng !== null && flipRng.next() < 0.5;
     if (!flip) {
-      for (let i = 0; i < per; i++) out[o + i] = (d.images[s + i] as number) * inv;
+      for (let i = 0; i < per; i++) out[o + i] = (d.images[s + i] as number) * inv + shift;
     } else {
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
           const src = s + (y * w + (w - 1 - x)) * c;
           const dst = o + (y * w + x) * c;
-          for (let k = 0; k < c; k++) out[dst + k] = (d.images[src + k] as number) * inv;
+          for (let k = 0; k < c; k++) out[dst + k] = (d.images[src + k] as number) * inv + shift;
         }
       }
     }

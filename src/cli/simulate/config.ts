@@ -18,6 +18,7 @@ export const SimConfigSchema = z
     alpha: z.number().positive(),
     classesPerClient: z.number().int().min(1),
     partitionSeed: z.number().int().min(0),
+    partitionFile: z.string().min(1).optional(),
     longTailRho: z.number().gt(0).max(1).optional(),
     longTailNMax: z.number().int().positive().optional(),
     initialFraction: z.number().gt(0).lt(1),
@@ -32,12 +33,14 @@ export const SimConfigSchema = z
     lrDecayAt: z.number().gt(0).max(1),
     lrDecay: z.number().positive().max(1),
     hflip: z.boolean(),
+    inputScaling: z.enum(['unit', 'centered']),
     fl: z.enum(['fedavg', 'fedprox', 'scaffold']),
     proxMu: z.number().min(0),
     modelInit: z.enum(['reinit', 'continue']),
     localOnlyEpochs: z.number().int().min(1),
     localOnlyStopAccuracy: z.number().gt(0).max(1),
     localOnlySchedule: z.enum(['epoch', 'batch']),
+    localOnlyStopOn: z.enum(['running', 'eval']),
     delta: z.number(),
     kappa: z.number().positive(),
     temperature: z.number().positive(),
@@ -45,6 +48,7 @@ export const SimConfigSchema = z
     evalClientTests: z.boolean(),
     progress: z.boolean(),
     fresh: z.boolean(),
+    dumpQueryState: z.string().min(1).optional(),
   })
   .strict()
   .refine((c) => c.targetFraction >= c.initialFraction, { message: 'targetFraction must be >= initialFraction' });
@@ -71,6 +75,12 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'alpha', flag: 'alpha', kind: 'number', help: 'Dirichlet concentration for dir_balance', default: 0.1 },
   { key: 'classesPerClient', flag: 'classes-per-client', kind: 'int', help: 'classes per client for shard', default: 2 },
   { key: 'partitionSeed', flag: 'partition-seed', kind: 'int', help: 'partition seed (official code: fixed 0, same partition for every run seed)', default: 0 },
+  {
+    key: 'partitionFile',
+    flag: 'partition-file',
+    kind: 'string',
+    help: 'JSON with fixed client pools, test sets and per-seed initial labels (e.g. the official partition from bench/parity/official_adapter.py partition); overrides --partition',
+  },
   { key: 'longTailRho', flag: 'long-tail-rho', kind: 'number', help: 'long-tailed train set: class c keeps n_max*rho^(c/(C-1)) (paper: 0.05); off by default' },
   { key: 'longTailNMax', flag: 'long-tail-n-max', kind: 'int', help: 'n_max for the long tail (default N_train / C, as the official code)' },
   { key: 'initialFraction', flag: 'initial-fraction', kind: 'number', help: 'random labeled start per client, fraction of the train set', default: 0.05 },
@@ -85,12 +95,20 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'lrDecayAt', flag: 'lr-decay-at', kind: 'number', help: 'lr x lr-decay for rounds r > int(R * this) (official adjust_learning_rate)', default: 0.75 },
   { key: 'lrDecay', flag: 'lr-decay', kind: 'number', help: 'lr decay factor', default: 0.1 },
   { key: 'hflip', flag: 'hflip', kind: 'bool', help: 'random horizontal flips while training (official weak augmentation)', default: true },
+  { key: 'inputScaling', flag: 'input-scaling', kind: 'string', help: "model inputs: 'unit' = x/255, 'centered' = (x/255-0.5)/0.5 (official Normalize(0.5, 0.5))", default: 'unit' },
   { key: 'fl', flag: 'fl', kind: 'string', help: 'fedavg | fedprox | scaffold', default: 'fedavg' },
   { key: 'proxMu', flag: 'prox-mu', kind: 'number', help: 'FedProx mu', default: 0.01 },
   { key: 'modelInit', flag: 'model-init', kind: 'string', help: 'reinit: fresh random model every cycle (paper); continue: keep training the last global model', default: 'reinit' },
   { key: 'localOnlyEpochs', flag: 'local-only-epochs', kind: 'int', help: 'max epochs of the local-only model (FairFAL, LoGo, KAFAL, *-local)', default: 50 },
   { key: 'localOnlyStopAccuracy', flag: 'local-only-stop-accuracy', kind: 'number', help: 'local-only early stop at this training accuracy', default: 0.99 },
   { key: 'localOnlySchedule', flag: 'local-only-schedule', kind: 'string', help: "local-only lr drop at 75% of epochs: 'epoch' (default) or 'batch' (official quirk: after 37 iterations)", default: 'epoch' },
+  {
+    key: 'localOnlyStopOn',
+    flag: 'local-only-stop-on',
+    kind: 'string',
+    help: "local-only early stop reads 'running' (accuracy of the epoch's training steps) or 'eval' (official: an eval-mode pass after the epoch)",
+    default: 'running',
+  },
   { key: 'delta', flag: 'delta', kind: 'number', help: 'FairFAL: query with the global model when s_k > delta', default: 0.75 },
   { key: 'kappa', flag: 'kappa', kind: 'number', help: 'FairFAL: stage-1 oversampling factor', default: 4 },
   { key: 'temperature', flag: 'temperature', kind: 'number', help: 'FairFAL: prototype softmax temperature', default: 1.5 },
@@ -98,6 +116,12 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'evalClientTests', flag: 'eval-client-tests', kind: 'bool', help: "evaluate each client's test partition (local accuracy) every cycle", default: true },
   { key: 'progress', flag: 'progress', kind: 'bool', help: 'progress bar with ETA on stderr', default: true },
   { key: 'fresh', flag: 'fresh', kind: 'bool', help: 'discard an existing run in --out instead of resuming it', default: false },
+  {
+    key: 'dumpQueryState',
+    flag: 'dump-query-state',
+    kind: 'string',
+    help: "write every client's query state (weights, ids, gamma_bar, our selection) under DIR/cycle<c>/client<k> for bench/parity",
+  },
 ];
 
 export class ConfigError extends Error {
@@ -215,7 +239,7 @@ export function helpText(): string {
 }
 
 /** Settings that change results: a resumed run must match them exactly. */
-export function resultAffectingConfig(c: SimConfig): Omit<SimConfig, 'out' | 'workers' | 'progress' | 'fresh' | 'evalClientTests'> {
-  const { out: _o, workers: _w, progress: _p, fresh: _f, evalClientTests: _e, ...rest } = c;
+export function resultAffectingConfig(c: SimConfig): Omit<SimConfig, 'out' | 'workers' | 'progress' | 'fresh' | 'evalClientTests' | 'dumpQueryState'> {
+  const { out: _o, workers: _w, progress: _p, fresh: _f, evalClientTests: _e, dumpQueryState: _d, ...rest } = c;
   return rest;
 }

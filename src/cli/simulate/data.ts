@@ -3,7 +3,9 @@
  * train split partitioned over clients and its test split partitioned alike (dir_balance with
  * the train proportions, as the official code does) for per-client local accuracy.
  */
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { z } from 'zod';
 import { dirBalancePartition, longTailSubset, shardPartition } from '../../core/partition';
 import { readMedMnist, type ImageSplit } from '../../engine/data/npz';
 import { type SimConfig } from './config';
@@ -31,6 +33,8 @@ export interface SimPartition {
   testSets: number[][];
   trainCounts: number[][];
   testCounts: number[][];
+  /** Initial labeled sets fixed by a partition file for this run's seed (else drawn by the protocol). */
+  initialLabeled?: number[][];
 }
 
 function classCounts(labels: Int32Array, C: number): number[] {
@@ -70,7 +74,80 @@ function rows(m: Int32Array, K: number, C: number): number[][] {
   return Array.from({ length: K }, (_, k) => Array.from(m.subarray(k * C, (k + 1) * C)));
 }
 
-export function partitionSimData(data: SimData, cfg: Pick<SimConfig, 'partition' | 'clients' | 'alpha' | 'classesPerClient' | 'partitionSeed'>): SimPartition {
+const PartitionFileSchema = z.object({
+  pools: z.array(z.array(z.number().int().nonnegative())),
+  testSets: z.array(z.array(z.number().int().nonnegative())),
+  /** Per run seed (as a string key), each client's initial labeled train indices. */
+  initialLabeled: z.record(z.string(), z.array(z.array(z.number().int().nonnegative()))).default({}),
+});
+
+function counts(ids: readonly number[], labels: Int32Array, C: number): number[] {
+  const out = new Array<number>(C).fill(0);
+  for (const i of ids) out[labels[i] as number] = (out[labels[i] as number] as number) + 1;
+  return out;
+}
+
+/** Every index in range and owned by at most one client. */
+function checkDisjoint(what: string, sets: readonly (readonly number[])[], n: number): void {
+  const owner = new Int32Array(n).fill(-1);
+  sets.forEach((ids, k) => {
+    for (const i of ids) {
+      if (i >= n) throw new SimDataError(`${what}: client ${k} holds index ${i}, the split has ${n} samples`);
+      if (owner[i] !== -1) throw new SimDataError(`${what}: index ${i} is held by clients ${owner[i]} and ${k}`);
+      owner[i] = k;
+    }
+  });
+}
+
+/**
+ * A partition fixed by a file (e.g. the official code's, exported by bench/parity), so a run
+ * can start from exactly the clients and initial labels another implementation used.
+ */
+export function readPartitionFile(path: string, data: SimData, cfg: { clients: number; seed: number; longTailRho: number | undefined }): SimPartition {
+  if (cfg.longTailRho !== undefined) throw new SimDataError('--partition-file indexes the full train split; it cannot be combined with --long-tail-rho');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new SimDataError(`cannot read partition file '${path}': ${(e as Error).message}`);
+  }
+  const r = PartitionFileSchema.safeParse(raw);
+  if (!r.success) throw new SimDataError(`partition file '${path}': ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const f = r.data;
+  if (f.pools.length !== cfg.clients || f.testSets.length !== cfg.clients) {
+    throw new SimDataError(`partition file '${path}' has ${f.pools.length} pools and ${f.testSets.length} test sets for ${cfg.clients} clients`);
+  }
+  checkDisjoint(`partition file '${path}' pools`, f.pools, data.train.count);
+  checkDisjoint(`partition file '${path}' test sets`, f.testSets, data.test.count);
+  const C = data.numClasses;
+  const sorted = (a: readonly number[]) => [...a].sort((x, y) => x - y);
+  const out: SimPartition = {
+    pools: f.pools.map(sorted),
+    testSets: f.testSets.map(sorted),
+    trainCounts: f.pools.map((p) => counts(p, data.train.labels, C)),
+    testCounts: f.testSets.map((p) => counts(p, data.test.labels, C)),
+  };
+  const init = f.initialLabeled[String(cfg.seed)];
+  if (init) {
+    if (init.length !== cfg.clients) throw new SimDataError(`partition file '${path}': seed ${cfg.seed} has ${init.length} initial sets for ${cfg.clients} clients`);
+    init.forEach((ids, k) => {
+      const pool = new Set(f.pools[k]);
+      const bad = ids.find((i) => !pool.has(i));
+      if (bad !== undefined) throw new SimDataError(`partition file '${path}': initial label ${bad} of client ${k} is not in its pool`);
+    });
+    out.initialLabeled = init.map(sorted);
+  }
+  return out;
+}
+
+export function partitionSimData(
+  data: SimData,
+  cfg: Pick<SimConfig, 'partition' | 'clients' | 'alpha' | 'classesPerClient' | 'partitionSeed'> & Partial<Pick<SimConfig, 'partitionFile' | 'seed' | 'longTailRho'>>,
+): SimPartition {
+  if (cfg.partitionFile !== undefined) {
+    if (cfg.seed === undefined) throw new SimDataError('a partition file needs the run seed (its initial labels are per seed)');
+    return readPartitionFile(cfg.partitionFile, data, { clients: cfg.clients, seed: cfg.seed, longTailRho: cfg.longTailRho });
+  }
   const K = cfg.clients;
   const C = data.numClasses;
   if (cfg.partition === 'dir_balance') {

@@ -13,8 +13,8 @@ import { trainModel, type TrainOptions } from '../../engine/train/trainer';
 import { type SimData } from './data';
 import { type InferOutcome, type SimTrainer, type SplitName, type TrainJob, type TrainOutcome, type TrainProgressTick } from './trainer';
 
-export function modelConfigFor(data: SimData): ModelConfig {
-  return { name: 'cnn4conv', height: data.train.height, width: data.train.width, channels: data.train.channels, numClasses: data.numClasses };
+export function modelConfigFor(data: SimData, inputScaling: ModelConfig['inputScaling'] = 'unit'): ModelConfig {
+  return { name: 'cnn4conv', height: data.train.height, width: data.train.width, channels: data.train.channels, numClasses: data.numClasses, inputScaling };
 }
 
 export function imageSet(split: SimData['train']): ImageSet {
@@ -45,6 +45,7 @@ export function engineTrainOptions(job: TrainJob): TrainOptions {
     ...(job.control ? { scaffold: job.control } : {}),
     ...(job.schedule ? { schedule: job.schedule } : {}),
     ...(job.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: job.earlyStopAccuracy } : {}),
+    ...(job.earlyStopOn ? { earlyStopOn: job.earlyStopOn } : {}),
   };
 }
 
@@ -92,9 +93,8 @@ export class InProcessEngineTrainer implements SimTrainer {
     private readonly test_: ImageSet,
   ) {}
 
-  static async create(data: SimData, prefer: BackendName[] = ['wasm', 'cpu']): Promise<InProcessEngineTrainer> {
+  static async create(data: SimData, config: ModelConfig = modelConfigFor(data), prefer: BackendName[] = ['wasm', 'cpu']): Promise<InProcessEngineTrainer> {
     const backend = await loadBestBackend({ prefer });
-    const config = modelConfigFor(data);
     const model = openModel(config);
     return new InProcessEngineTrainer(`cnn4conv, tfjs ${backend.active} (${model.net.kind} net, ${backend.kernels ?? 'stock kernels'}), 1 thread in-process`, model, config, imageSet(data.train), imageSet(data.test));
   }

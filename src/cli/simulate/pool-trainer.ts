@@ -8,7 +8,7 @@ import { initWeights } from '../../engine/model';
 import { type ModelConfig } from '../../engine/models/types';
 import { EnginePool } from '../../engine/worker/pool';
 import { type SimData } from './data';
-import { engineTrainOptions, modelConfigFor } from './engine-trainer';
+import { engineTrainOptions } from './engine-trainer';
 import { type InferOutcome, type SimTrainer, type SplitName, type TrainJob, type TrainOutcome, type TrainProgressTick } from './trainer';
 
 export class PoolEngineTrainer implements SimTrainer {
@@ -19,7 +19,7 @@ export class PoolEngineTrainer implements SimTrainer {
     private readonly config: ModelConfig,
   ) {}
 
-  static async create(data: SimData, workers: number): Promise<PoolEngineTrainer> {
+  static async create(data: SimData, config: ModelConfig, workers: number): Promise<PoolEngineTrainer> {
     const pool = await EnginePool.start({ size: workers, prefer: ['wasm', 'cpu'] });
     try {
       for (const [id, s] of [['train', data.train], ['test', data.test]] as const) {
@@ -30,7 +30,7 @@ export class PoolEngineTrainer implements SimTrainer {
       throw e;
     }
     const b = pool.workers[0]?.backend;
-    return new PoolEngineTrainer(`cnn4conv, tfjs ${b?.active ?? '?'}, ${pool.size} worker threads`, pool, modelConfigFor(data));
+    return new PoolEngineTrainer(`cnn4conv, tfjs ${b?.active ?? '?'}, ${pool.size} worker threads`, pool, config);
   }
 
   async initWeights(seed: number): Promise<WeightSet> {

@@ -154,7 +154,11 @@ async function runLocked(ctx: RunContext, run: RunDir): Promise<RunOutcome> {
   } else {
     if (cfg.fresh) run.clear();
     // clear() keeps .lock: this process holds it.
-    const initial = partition.pools.map((pool, k) => {
+    const fixed = partition.initialLabeled;
+    if (fixed && fixed.some((l) => l.length !== initialPerClient)) {
+      throw new ProtocolError(`the partition file's initial labeled sets have ${fixed.map((l) => l.length).join('/')} samples; the protocol starts with ${initialPerClient} per client`);
+    }
+    const initial = fixed ?? partition.pools.map((pool, k) => {
       const rng = rngFor(cfg.seed, 'initial', k);
       return Array.from(rng.permutation(pool.length).subarray(0, initialPerClient), (i) => pool[i] as number).sort((a, b) => a - b);
     });

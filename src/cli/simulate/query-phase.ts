@@ -3,16 +3,23 @@
  * outputs on each client's pool, gamma_bar (FairFAL: from the first query, frozen after),
  * then every client selects its budget. Returns the new labels and what the log records.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   aggregateGammaBar,
   clientQueryStats,
   fairfalStrategy,
   getStrategy,
   matrix,
+  normalizedEntropy,
   type QueryInput,
+  type QuerySelection,
   type QueryStrategy,
   type WeightSet,
 } from '../../core';
+import { getModel } from '../../engine/models/registry';
+import { modelConfigFor } from './engine-trainer';
+import { ourOutcome, writeQueryState } from './query-state';
 import { type SimConfig } from './config';
 import { type SimData, type SimPartition } from './data';
 import { type ProgressBar } from './progress';
@@ -47,6 +54,24 @@ export class QueryPhaseError extends Error {
   override readonly name = 'QueryPhaseError';
 }
 
+/** bench/parity: the client's state (torch layout) and our FairFAL decision beside it. */
+function dumpClientState(
+  cfg: SimConfig,
+  data: SimData,
+  dir: string,
+  s: { labeled: readonly number[]; unlabeled: readonly number[]; gammaBar: number | null; budget: number; global: WeightSet; local: WeightSet | null; sel: QuerySelection; input: QueryInput },
+): void {
+  if (!s.local) throw new QueryPhaseError('a FairFAL query state needs the local-only model');
+  const config = modelConfigFor(data, cfg.inputScaling);
+  const arch = getModel(config.name).describe(config);
+  const source = `simulate ${cfg.strategy} seed ${cfg.seed}`;
+  const meta = { source, dataset: cfg.dataset, numClasses: data.numClasses, inputScaling: cfg.inputScaling, labeled: s.labeled, unlabeled: s.unlabeled, gammaBar: s.gammaBar, budget: s.budget };
+  writeQueryState(dir, meta, arch, s.global, s.local);
+  const qp = s.sel.fairfal?.queryModel.model === 'global' ? s.input.globalProbs : s.input.localProbs;
+  if (!qp) throw new QueryPhaseError('the query model probabilities are missing');
+  writeFileSync(join(dir, 'ours.json'), JSON.stringify(ourOutcome(s.sel, s.unlabeled, normalizedEntropy(qp))));
+}
+
 const FIXED_QUERY_MODEL: Record<string, QueryModelLabel> = {
   random: 'none',
   entropy: 'global',
@@ -76,6 +101,38 @@ function splitRows(o: InferOutcome, C: number, nFirst: number) {
     restProbs: matrix(o.probs.subarray(nFirst * C), n - nFirst, C, 'probs'),
     restFeatures: matrix(o.features.subarray(nFirst * D), n - nFirst, D, 'features'),
   };
+}
+
+/**
+ * One client's strategy input from the model outputs on [unlabeled pool..., labeled set...]
+ * (global, and local-only where trained), with FairFAL's gamma_k and d_k when both exist.
+ */
+export function clientQueryInput(
+  C: number,
+  nU: number,
+  labels: Int32Array,
+  global: InferOutcome,
+  local: InferOutcome | null,
+): { input: QueryInput; stats: { gammaK: number; divergence: number } | null } {
+  const g = splitRows(global, C, nU);
+  const input: QueryInput = {
+    numClasses: C,
+    poolSize: nU,
+    globalProbs: g.firstProbs,
+    globalFeatures: g.firstFeatures,
+    labeledGlobalFeatures: g.restFeatures,
+    labeledGlobalProbs: g.restProbs,
+    labeledLabels: labels,
+  };
+  let stats: { gammaK: number; divergence: number } | null = null;
+  if (local) {
+    const l = splitRows(local, C, nU);
+    input.localProbs = l.firstProbs;
+    input.localFeatures = l.firstFeatures;
+    input.labeledLocalProbs = l.restProbs;
+    if (labels.length > 0) stats = clientQueryStats(g.restProbs, l.restProbs, labels, C);
+  }
+  return { input, stats };
 }
 
 function argmaxAccuracy(probs: Float32Array, labels: ArrayLike<number>, C: number): number | null {
@@ -130,6 +187,7 @@ export async function runQueryPhase(args: {
             hflip: cfg.hflip,
             seed: deriveSeed(cfg.seed, 'local-train', cycle, k),
             earlyStopAccuracy: cfg.localOnlyStopAccuracy,
+            earlyStopOn: cfg.localOnlyStopOn,
             schedule: { milestones: [Math.floor(0.75 * cfg.localOnlyEpochs)], gamma: 0.1, unit: cfg.localOnlySchedule },
           },
           (t) => progress?.addWork(t.images),
@@ -169,26 +227,8 @@ export async function runQueryPhase(args: {
   const stats: ({ gammaK: number; divergence: number } | null)[] = [];
   labeled.forEach((lab, k) => {
     const o = outputs[k] as (typeof outputs)[number];
-    const nU = (unlabeled[k] as number[]).length;
     const labels = Int32Array.from(lab, (i) => data.train.labels[i] as number);
-    const g = splitRows(o.g, C, nU);
-    const input: QueryInput = {
-      numClasses: C,
-      poolSize: nU,
-      globalProbs: g.firstProbs,
-      globalFeatures: g.firstFeatures,
-      labeledGlobalFeatures: g.restFeatures,
-      labeledGlobalProbs: g.restProbs,
-      labeledLabels: labels,
-    };
-    let st: { gammaK: number; divergence: number } | null = null;
-    if (o.l) {
-      const l = splitRows(o.l, C, nU);
-      input.localProbs = l.firstProbs;
-      input.localFeatures = l.firstFeatures;
-      input.labeledLocalProbs = l.restProbs;
-      if (labels.length > 0) st = clientQueryStats(g.restProbs, l.restProbs, labels, C);
-    }
+    const { input, stats: st } = clientQueryInput(C, (unlabeled[k] as number[]).length, labels, o.g, o.l);
     inputs.push(input);
     stats.push(st);
   });
@@ -207,6 +247,18 @@ export async function runQueryPhase(args: {
     const pool = unlabeled[k] as number[];
     if (gammaBar !== null) input.gammaBar = gammaBar;
     const sel = strategy.select(input, budget, rngFor(cfg.seed, 'query', cycle, k));
+    if (cfg.dumpQueryState !== undefined && sel.fairfal) {
+      dumpClientState(cfg, data, join(cfg.dumpQueryState, `cycle${cycle}`, `client${k}`), {
+        labeled: lab,
+        unlabeled: pool,
+        gammaBar,
+        budget,
+        global,
+        local: local[k]?.weights ?? null,
+        sel,
+        input,
+      });
+    }
     const queried = sel.selected.map((i) => {
       const id = pool[i];
       if (id === undefined) throw new QueryPhaseError(`client ${k}: strategy returned pool index ${i} outside 0..${pool.length - 1}`);

@@ -30,6 +30,7 @@ export interface TrainJob {
   /** SCAFFOLD: every step uses g + c - c_i (c = server, c_i = this client; flat, weight-set layout). */
   control?: { server: Float32Array; client: Float32Array };
   earlyStopAccuracy?: number;
+  earlyStopOn?: 'running' | 'eval';
   schedule?: LrStepSchedule;
 }
 

@@ -100,6 +100,8 @@ function run(q: PreparedQuery, opts: Required<FairFALOptions>): Omit<QuerySelect
     gradSource,
     quota: Array.from(sel.quota),
     perClass: sel.perClass,
+    pseudoLabels: sel.pseudoLabels,
+    candidates: sel.candidates,
   };
   return { selected: sel.selected, reasons: sel.reasons, fairfal };
 }

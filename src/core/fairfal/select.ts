@@ -69,6 +69,8 @@ export interface FairFALSelection {
   prototypeProbs: Matrix<Float64Array>;
   pseudoLabels: Int32Array;
   normalizedEntropy: Float64Array;
+  /** Per class, the stage-1 candidates (pool indices, ascending): what stage 2 chose from. */
+  candidates: number[][];
 }
 
 export function fairfalSelect(input: FairFALSelectInput): FairFALSelection {
@@ -92,6 +94,7 @@ export function fairfalSelect(input: FairFALSelectInput): FairFALSelection {
   const anchorsByClass = bucketsByLabel(input.labeledLabels, C);
 
   const perClass: number[][] = Array.from({ length: C }, () => []);
+  const candidates: number[][] = Array.from({ length: C }, () => []);
   const reasons: FairFALReason[] = [];
   for (let c = 0; c < C; c++) {
     const bucket = buckets[c] as Int32Array;
@@ -99,6 +102,7 @@ export function fairfalSelect(input: FairFALSelectInput): FairFALSelection {
     if (q <= 0 || bucket.length === 0) continue;
     const m = Math.min(bucket.length, Math.max(1, Math.floor(kappa * q)));
     const cand = topKDescending(H, m, bucket);
+    candidates[c] = Array.from(cand).sort((a, b) => a - b);
     const { picks, distances } = pickInClass(cand, q, H, unl, lab, anchorsByClass[c] as Int32Array);
     for (let r = 0; r < picks.length; r++) {
       const index = cand[picks[r] as number] as number;
@@ -118,7 +122,7 @@ export function fairfalSelect(input: FairFALSelectInput): FairFALSelection {
   }
   for (const list of perClass) list.sort((a, b) => a - b);
   const selected = Array.from(new Set(perClass.flat())).sort((a, b) => a - b);
-  return { selected, perClass, quota, reasons, prototypeProbs: pProbs, pseudoLabels: pseudo, normalizedEntropy: H };
+  return { selected, perClass, quota, reasons, prototypeProbs: pProbs, pseudoLabels: pseudo, normalizedEntropy: H, candidates };
 }
 
 /** Stage 2 for one class: positions into `cand` with their pick-time distances. */

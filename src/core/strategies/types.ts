@@ -67,6 +67,10 @@ export interface FairFALDetails {
   gradSource: ModelChoice;
   quota: number[];
   perClass: number[][];
+  /** Prototype pseudo-label of every pool sample (what the quota buckets are made of). */
+  pseudoLabels: Int32Array;
+  /** Per class, the stage-1 candidates (pool indices, ascending) stage 2 chose from. */
+  candidates: number[][];
 }
 
 export interface QuerySelection {

@@ -3,6 +3,7 @@
  * FairFAL's class-balanced mean probabilities and BADGE gradient embeddings, and metrics.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../core/rng';
 import type { WeightSet } from '../../core/weights';
 import { makeBatch, validateImageSet, validateIndices, type ImageSet } from '../dataset';
 import type { ModelHandle } from '../model';
@@ -13,6 +14,8 @@ export interface PredictOptions {
   batchSize?: number;
   features?: boolean;
   isCancelled?: () => boolean;
+  /** Flip each image left-right with probability 1/2 (an eval pass over augmented training data). */
+  flipRng?: Rng;
 }
 
 export interface Predictions {
@@ -50,7 +53,7 @@ export async function predict(model: ModelHandle, ws: WeightSet, data: ImageSet,
       if (o.isCancelled?.()) throw new InferenceCancelledError();
       const part = idx.subarray(s, Math.min(n, s + bs));
       tf.tidy(() => {
-        const { x } = makeBatch(data, part, null);
+        const { x } = makeBatch(data, part, o.flipRng ?? null, model.arch.config.inputScaling);
         const out = model.net.forward(params, x, false);
         probs.set(tf.softmax(out.logits).dataSync() as Float32Array, s * C);
         if (o.features) features.set(out.features.dataSync() as Float32Array, s * D);

@@ -53,7 +53,10 @@ function describe(config: ModelConfig): ConvNetArch {
   return { config, blocks, final: { h, w, c: WIDTH }, featureDim, specs };
 }
 
-/** PyTorch defaults: kaiming_uniform(a=sqrt 5) => U(+-1/sqrt(fan_in)) for weights and biases; BN 1/0, stats 0/1. */
+/**
+ * PyTorch defaults: kaiming_uniform(a=sqrt 5) => U(+-1/sqrt(fan_in)) for weights and biases; BN 1/0,
+ * stats 0/1; the linear bias starts at 0, as the official CNN4Conv sets it.
+ */
 function init(config: ModelConfig, seed: number) {
   const arch = describe(config);
   const ws = createWeightSet(arch.specs);
@@ -70,7 +73,6 @@ function init(config: ModelConfig, seed: number) {
   }
   const fb = 1 / Math.sqrt(arch.featureDim);
   uniform(tensorView(ws, 'fc.weight'), fb);
-  uniform(tensorView(ws, 'fc.bias'), fb);
   return ws;
 }
 

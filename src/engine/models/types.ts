@@ -1,5 +1,12 @@
 import type { TensorSpec, WeightSet } from '../../core/weights';
 
+/**
+ * How uint8 pixels become model inputs: 'unit' = x / 255 (torchvision ToTensor), 'centered'
+ * = (x / 255 - 0.5) / 0.5 in [-1, 1] (the official FairFAL code's Normalize(0.5, 0.5)).
+ */
+export type InputScaling = 'unit' | 'centered';
+export const INPUT_SCALINGS: readonly InputScaling[] = ['unit', 'centered'];
+
 export interface ModelConfig {
   /** Registry key, e.g. 'cnn4conv'. */
   name: string;
@@ -7,6 +14,8 @@ export interface ModelConfig {
   width: number;
   channels: 1 | 3;
   numClasses: number;
+  /** Default 'unit' (what every model trained before this option existed expects). */
+  inputScaling?: InputScaling;
 }
 
 /** A conv block: conv3x3(pad 1) -> BatchNorm -> ReLU -> MaxPool(2). */

@@ -3,9 +3,10 @@
  * FedProx, optional SCAFFOLD correction), a step schedule, progress events, cooperative cancellation (the loop yields to
  * the event loop after every batch so a worker can receive a cancel message).
  */
-import { createRng } from '../../core/rng';
+import { createRng, type Rng } from '../../core/rng';
 import { cloneWeights, tensorView, type WeightSet } from '../../core/weights';
 import { makeBatch, validateImageSet, validateIndices, type ImageSet } from '../dataset';
+import { predict } from '../infer/inference';
 import type { ModelHandle } from '../model';
 import { disposeParams, uploadParams } from '../nn';
 import { scheduledLr, type StepSchedule } from './schedule';
@@ -27,8 +28,15 @@ export interface TrainOptions {
    * form the new client control variate (engine/train/scaffold.ts).
    */
   scaffold?: ControlVariates;
-  /** Stop after an epoch whose running training accuracy reaches this fraction (local-only model: 0.99). */
+  /** Stop after an epoch whose training accuracy reaches this fraction (local-only model: 0.99). */
   earlyStopAccuracy?: number;
+  /**
+   * Which training accuracy the early stop reads: 'running' (default) = the accuracy of the
+   * epoch's training steps (train-mode BatchNorm, free); 'eval' = a separate pass after the
+   * epoch in eval mode (running BatchNorm statistics) over the training set with fresh random
+   * flips, as the official training_local_only does.
+   */
+  earlyStopOn?: 'running' | 'eval';
   seed: number;
 }
 
@@ -84,6 +92,19 @@ export class TrainingDivergedError extends Error {
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
+/** Eval-mode accuracy over the training samples (flipped at random when training flips). */
+async function evalPassAccuracy(model: ModelHandle, ws: WeightSet, data: ImageSet, order: Int32Array, flipRng: Rng | undefined): Promise<number> {
+  const p = await predict(model, ws, data, order, flipRng ? { flipRng } : {});
+  const C = model.arch.config.numClasses;
+  let ok = 0;
+  for (let i = 0; i < order.length; i++) {
+    let best = 0;
+    for (let j = 1; j < C; j++) if ((p.probs[i * C + j] as number) > (p.probs[i * C + best] as number)) best = j;
+    if (best === data.labels[order[i] as number]) ok++;
+  }
+  return ok / order.length;
+}
+
 export async function trainModel(
   model: ModelHandle,
   init: WeightSet,
@@ -112,6 +133,7 @@ export async function trainModel(
   const sgd = createSgdState(ws.data.length);
   const shuffleRng = createRng(opts.seed);
   const flipRng = opts.hflip ? shuffleRng.fork() : null;
+  const evalFlipRng = opts.hflip && opts.earlyStopOn === 'eval' ? shuffleRng.fork() : undefined;
   const order = Int32Array.from(indices);
   const history: EpochStat[] = [];
   let steps = 0;
@@ -136,7 +158,7 @@ export async function trainModel(
       if (hooks.isCancelled?.()) throw new TrainingCancelledError();
       lr = scheduledLr(opts.lr, opts.schedule, epoch, steps);
       const idx = order.subarray(bi * bs, Math.min(order.length, (bi + 1) * bs));
-      const { x, labels } = makeBatch(data, idx, flipRng);
+      const { x, labels } = makeBatch(data, idx, flipRng, config.inputScaling);
       const params = uploadParams(ws);
       let out;
       try {
@@ -159,7 +181,7 @@ export async function trainModel(
       hooks.onProgress?.({ epoch, batch: bi, batches, loss: out.loss });
       if (hooks.yieldEachBatch !== false) await tick();
     }
-    const accuracy = seen > 0 ? correct / seen : 0;
+    const accuracy = opts.earlyStopOn === 'eval' && seen > 0 ? await evalPassAccuracy(model, ws, data, order, evalFlipRng) : seen > 0 ? correct / seen : 0;
     history.push({ epoch, loss: seen > 0 ? lossSum / seen : 0, accuracy, lr });
     if (opts.earlyStopAccuracy !== undefined && accuracy >= opts.earlyStopAccuracy) {
       stoppedEarly = epoch < opts.epochs - 1;

@@ -19,6 +19,7 @@ export const ModelConfigSchema = z.object({
   width: z.number().int().positive(),
   channels: z.union([z.literal(1), z.literal(3)]),
   numClasses: z.number().int().min(2),
+  inputScaling: z.enum(['unit', 'centered']).optional(),
 });
 
 export const TrainOptionsSchema = z.object({
@@ -33,6 +34,7 @@ export const TrainOptionsSchema = z.object({
   /** SCAFFOLD control variates c (server) and c_i (client), weight-set layout. */
   scaffold: z.object({ server: f32, client: f32 }).optional(),
   earlyStopAccuracy: z.number().min(0).max(1).optional(),
+  earlyStopOn: z.enum(['running', 'eval']).optional(),
   seed: z.number().int(),
 });
 

@@ -1,0 +1,143 @@
+/**
+ * Cycle-level FairFAL parity harness (issue 14): the same client state through our query and
+ * the official one, compared decision by decision.
+ *
+ *   node --import tsx bench/parity/parity.ts ours STATE_DIR...      our query on each state -> ours.json
+ *   node --import tsx bench/parity/parity.ts compare --out DIR STATE_DIR...
+ *                                                                   ours.json vs official.json -> table
+ *
+ * States come from `npm run simulate -- ... --dump-query-state DIR` (ours.json written there)
+ * or from `official_adapter.py dump` (official.json written there); the other side runs on
+ * them with this script's `ours` or the adapter's `query`. README.md has the whole recipe.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRng, fairfalStrategy, normalizedEntropy } from '../../src/core';
+import { clientQueryInput } from '../../src/cli/simulate/query-phase';
+import { ourOutcome, readQueryOutcome, readQueryState, type QueryOutcome, type QueryStateMeta } from '../../src/cli/simulate/query-state';
+import { loadBestBackend } from '../../src/engine/backend';
+import { readMedMnist } from '../../src/engine/data/npz';
+import { predict } from '../../src/engine/infer/inference';
+import { openModel } from '../../src/engine/model';
+import type { ModelConfig } from '../../src/engine/models/types';
+
+function configOf(meta: QueryStateMeta, height: number, width: number, channels: 1 | 3): ModelConfig {
+  return { name: 'cnn4conv', height, width, channels, numClasses: meta.numClasses, inputScaling: meta.inputScaling };
+}
+
+async function runOurs(dirs: string[]): Promise<void> {
+  const backend = await loadBestBackend({ prefer: ['wasm', 'cpu'] });
+  process.stderr.write(`engine backend: ${backend.active}\n`);
+  const cache = new Map<string, ReturnType<typeof readMedMnist>>();
+  for (const dir of dirs) {
+    const first = readQueryState(dir, (m) => {
+      const ds = cache.get(m.dataset) ?? readMedMnist(m.dataset);
+      cache.set(m.dataset, ds);
+      const tr = ds.splits.train;
+      if (!tr) throw new Error(`${m.dataset} has no train split`);
+      return openModel(configOf(m, tr.height, tr.width, tr.channels as 1 | 3)).arch;
+    });
+    const { meta } = first;
+    const train = cache.get(meta.dataset)?.splits.train;
+    if (!train) throw new Error(`${meta.dataset} has no train split`);
+    const model = openModel(configOf(meta, train.height, train.width, train.channels as 1 | 3));
+    const ids = Int32Array.from([...meta.unlabeled, ...meta.labeled]);
+    const g = await predict(model, first.global, train, ids, { features: true });
+    const l = await predict(model, first.local, train, ids, { features: true });
+    const labels = Int32Array.from(meta.labeled, (i) => train.labels[i] as number);
+    const { input } = clientQueryInput(meta.numClasses, meta.unlabeled.length, labels, g, l);
+    if (meta.gammaBar !== null) input.gammaBar = meta.gammaBar;
+    const sel = fairfalStrategy().select(input, meta.budget, createRng(0));
+    const qp = sel.fairfal?.queryModel.model === 'global' ? input.globalProbs : input.localProbs;
+    if (!qp) throw new Error('query model probabilities missing');
+    const out = ourOutcome(sel, meta.unlabeled, normalizedEntropy(qp));
+    writeFileSync(join(dir, 'ours.json'), JSON.stringify(out));
+    process.stderr.write(`${dir}: ours ${out.queryModel}, s_k ${out.sK.toFixed(4)}, ${out.selected.length} selected\n`);
+  }
+}
+
+export interface ClientComparison {
+  state: string;
+  queryModel: [string, string];
+  gradSource: [string, string];
+  sK: [number, number];
+  gammaK: [number, number];
+  pseudoLabelAgreement: number;
+  quotaEqual: boolean;
+  quota: [number[], number[]];
+  candidatesEqual: boolean;
+  candidateOverlap: number;
+  selectedOverlap: number;
+  selectedEqual: boolean;
+  budget: number;
+  maxEntropyDiff: number;
+}
+
+function overlap(a: readonly number[], b: readonly number[]): number {
+  const s = new Set(a);
+  return b.filter((x) => s.has(x)).length;
+}
+
+export function compareOutcomes(state: string, o: QueryOutcome, r: QueryOutcome): ClientComparison {
+  const n = o.pseudoLabels.length;
+  if (r.pseudoLabels.length !== n) throw new Error(`${state}: ${n} vs ${r.pseudoLabels.length} pseudo-labels`);
+  let agree = 0;
+  let maxH = 0;
+  for (let i = 0; i < n; i++) {
+    if (o.pseudoLabels[i] === r.pseudoLabels[i]) agree++;
+    maxH = Math.max(maxH, Math.abs((o.normalizedEntropy[i] as number) - (r.normalizedEntropy[i] as number)));
+  }
+  const oc = o.candidates.flat();
+  const rc = r.candidates.flat();
+  return {
+    state,
+    queryModel: [o.queryModel, r.queryModel],
+    gradSource: [o.gradSource, r.gradSource],
+    sK: [o.sK, r.sK],
+    gammaK: [o.gammaK, r.gammaK],
+    pseudoLabelAgreement: n ? agree / n : 1,
+    quotaEqual: o.quota.every((q, c) => q === r.quota[c]),
+    quota: [o.quota, r.quota],
+    candidatesEqual: o.candidates.every((c, k) => c.length === (r.candidates[k] ?? []).length && c.every((x, i) => x === r.candidates[k]?.[i])),
+    candidateOverlap: Math.max(oc.length, rc.length) ? overlap(oc, rc) / Math.max(oc.length, rc.length) : 1,
+    selectedOverlap: overlap(o.selected, r.selected),
+    selectedEqual: o.selected.length === r.selected.length && o.selected.every((x, i) => x === r.selected[i]),
+    budget: Math.max(o.selected.length, r.selected.length),
+    maxEntropyDiff: maxH,
+  };
+}
+
+function table(rows: ClientComparison[]): string {
+  const head = '| state | query model ours/official | s_k ours/official | grad source | pseudo-labels equal | quota equal | stage-1 candidates equal | selected equal (overlap) | max abs diff of H |';
+  const lines = [head, '|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.state} | ${r.queryModel.join(' / ')} | ${r.sK.map((v) => v.toFixed(4)).join(' / ')} | ${r.gradSource.join(' / ')} | ${(100 * r.pseudoLabelAgreement).toFixed(1)}% | ${r.quotaEqual ? 'yes' : `no: ${r.quota[0].join(',')} vs ${r.quota[1].join(',')}`} | ${r.candidatesEqual ? 'yes' : `no (${(100 * r.candidateOverlap).toFixed(1)}% shared)`} | ${r.selectedEqual ? 'yes' : 'no'} (${r.selectedOverlap}/${r.budget}) | ${r.maxEntropyDiff.toExponential(1)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function runCompare(args: string[]): void {
+  const i = args.indexOf('--out');
+  const out = i >= 0 ? args[i + 1] : undefined;
+  const dirs = i >= 0 ? args.filter((_, j) => j !== i && j !== i + 1) : args;
+  const rows = dirs.map((d) => compareOutcomes(d, readQueryOutcome(join(d, 'ours.json')), readQueryOutcome(join(d, 'official.json'))));
+  const md = table(rows);
+  process.stdout.write(md + '\n');
+  const same = rows.filter((r) => r.selectedEqual).length;
+  process.stdout.write(`\nidentical selections: ${same} of ${rows.length}\n`);
+  if (out) {
+    if (!existsSync(out)) mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'comparison.json'), JSON.stringify(rows, null, 1));
+    writeFileSync(join(out, 'comparison.md'), md + `\n\nidentical selections: ${same} of ${rows.length}\n`);
+  }
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+if (cmd === 'ours') await runOurs(rest);
+else if (cmd === 'compare') runCompare(rest);
+else {
+  process.stderr.write('usage: parity.ts ours STATE_DIR... | compare [--out DIR] STATE_DIR...\n');
+  process.exit(2);
+}
