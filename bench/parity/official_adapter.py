@@ -2,7 +2,7 @@
 
 It imports the official implementation from a fetched copy (FAIRFAL_REF, prepared as in
 ../shared/tools/official-fairfal/README.md: medmnist stand-in inside) and calls its own
-functions; nothing of the official code is copied here. Three commands:
+functions; nothing of the official code is copied here. Four commands:
 
   partition   the official dir_balance partition and the initial labeled sets per seed
               (main.py's random streams: np.random.seed(seed), then one np.random.choice
@@ -14,6 +14,8 @@ functions; nothing of the official code is copied here. Three commands:
   dump        a state from an official run's saved cycle (last.pt + labeled index sets):
               trains each client's local-only model with the official training_local_only,
               writes the state in the neutral format and the official query result.
+  summarize   per cycle of an official run: accuracy, balanced accuracy, per-class recall
+              (its saved models on the test split), labeled and queried class histograms.
 
 State format (a folder): state.json + global.bin / local.bin, float32 little-endian,
 tensors in the order and torch layout that state.json's "tensors" lists.
@@ -274,6 +276,49 @@ def cmd_dump(a):
         print(f"{d}: official query model {res['queryModel']}, s_k {res['sK']:.4f}, {len(res['selected'])} selected")
 
 
+# ---------------------------------------------------------------------------- summarize
+
+def cmd_summarize(a):
+    """Per cycle of one official run: test accuracy, balanced accuracy and per-class recall of
+    the saved global model (last.pt on the full test split, as main.py's test), the labeled
+    class histogram and what each cycle's query added; plus the log's s_k values."""
+    import glob, pickle, re, torch
+    off = import_official(a.npz)
+    C = num_classes_of(a.npz)
+    noaug, _ = transforms_for('centered')
+    test = off.medmnist.DermaMNIST(split='test', transform=noaug)
+    x = torch.stack([test[i][0] for i in range(len(test))])
+    y = np.asarray(test.labels).ravel().astype(int)
+    ytr = np.asarray(off.medmnist.DermaMNIST(split='train').labels).ravel().astype(int)
+    models = sorted(glob.glob(os.path.join(a.run_dir, '**', 'label_ratio*', 'last.pt'), recursive=True))
+    label_files = {float(re.search(r'label_(\d\.\d+)\.pkl$', f).group(1)): f
+                   for f in glob.glob(os.path.join(a.run_dir, '**', 'dict_users_train_label_*.pkl'), recursive=True)}
+    log = open(a.log).read() if a.log else ''
+    s_by_cycle = [[float(v) for v in re.findall(r'ratio:\s+([0-9.eE+-]+)\s+distance', part)]
+                  for part in re.split(r'\[Current data ratio\]', log)[1:]]
+    cycles, prev = [], None
+    for i, mpath in enumerate(models):
+        ratio = float(re.search(r'label_ratio(\d\.\d+)', mpath).group(1))
+        net = off.get_model(official_args(C, None)).eval()
+        net.load_state_dict(torch.load(mpath, map_location='cpu'))
+        with torch.no_grad():
+            pred = torch.cat([net(x[j:j + 512])[0].argmax(1) for j in range(0, len(x), 512)]).numpy()
+        recall = [float((pred[y == c] == c).mean()) if (y == c).any() else None for c in range(C)]
+        lab = pickle.load(open(label_files[ratio], 'rb'))
+        ids = np.concatenate([np.asarray(lab[k], dtype=int) for k in sorted(lab)])
+        hist = np.bincount(ytr[ids], minlength=C).tolist()
+        cycles.append({'cycle': i, 'ratio': ratio, 'labeledTotal': int(ids.size), 'testAccuracy': float((pred == y).mean()),
+                       'balancedAccuracy': float(np.mean([r for r in recall if r is not None])), 'perClassRecall': recall,
+                       'labeledHistogram': hist, 'queriedHistogram': None if prev is None else (np.array(hist) - np.array(prev)).tolist(),
+                       'sK': s_by_cycle[i] if i < len(s_by_cycle) else []})
+        prev = hist
+    out = {'source': 'official FairFAL run', 'runDir': os.path.abspath(a.run_dir), 'seed': a.seed, 'strategy': a.strategy, 'cycles': cycles}
+    with open(a.out, 'w') as f:
+        json.dump(out, f, indent=1)
+    for c in cycles:
+        print(f"ratio {c['ratio']:.2f}: acc {100*c['testAccuracy']:.2f} bal {100*c['balancedAccuracy']:.2f} labeled {c['labeledHistogram']}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -297,8 +342,15 @@ def main():
     s.add_argument('--seed', type=int, default=1)
     s.add_argument('--clients', type=int, nargs='+', default=list(range(10)))
     s.add_argument('--out', required=True)
+    s = sub.add_parser('summarize')
+    s.add_argument('--npz', required=True)
+    s.add_argument('--run-dir', required=True, help="an official run's --save_dir")
+    s.add_argument('--log', help="the run's stdout (for s_k per client)")
+    s.add_argument('--seed', type=int, required=True)
+    s.add_argument('--strategy', default='fairfal')
+    s.add_argument('--out', required=True)
     a = p.parse_args()
-    {'partition': cmd_partition, 'query': cmd_query, 'dump': cmd_dump}[a.cmd](a)
+    {'partition': cmd_partition, 'query': cmd_query, 'dump': cmd_dump, 'summarize': cmd_summarize}[a.cmd](a)
 
 
 if __name__ == '__main__':

@@ -11,10 +11,10 @@
  * them with this script's `ours` or the adapter's `query`. README.md has the whole recipe.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createRng, fairfalStrategy, normalizedEntropy } from '../../src/core';
 import { clientQueryInput } from '../../src/cli/simulate/query-phase';
-import { ourOutcome, readQueryOutcome, readQueryState, type QueryOutcome, type QueryStateMeta } from '../../src/cli/simulate/query-state';
+import { compareOutcomes, ourOutcome, readQueryOutcome, readQueryState, type ClientComparison, type QueryStateMeta } from '../../src/cli/simulate/query-state';
 import { loadBestBackend } from '../../src/engine/backend';
 import { readMedMnist } from '../../src/engine/data/npz';
 import { predict } from '../../src/engine/infer/inference';
@@ -56,57 +56,6 @@ async function runOurs(dirs: string[]): Promise<void> {
   }
 }
 
-export interface ClientComparison {
-  state: string;
-  queryModel: [string, string];
-  gradSource: [string, string];
-  sK: [number, number];
-  gammaK: [number, number];
-  pseudoLabelAgreement: number;
-  quotaEqual: boolean;
-  quota: [number[], number[]];
-  candidatesEqual: boolean;
-  candidateOverlap: number;
-  selectedOverlap: number;
-  selectedEqual: boolean;
-  budget: number;
-  maxEntropyDiff: number;
-}
-
-function overlap(a: readonly number[], b: readonly number[]): number {
-  const s = new Set(a);
-  return b.filter((x) => s.has(x)).length;
-}
-
-export function compareOutcomes(state: string, o: QueryOutcome, r: QueryOutcome): ClientComparison {
-  const n = o.pseudoLabels.length;
-  if (r.pseudoLabels.length !== n) throw new Error(`${state}: ${n} vs ${r.pseudoLabels.length} pseudo-labels`);
-  let agree = 0;
-  let maxH = 0;
-  for (let i = 0; i < n; i++) {
-    if (o.pseudoLabels[i] === r.pseudoLabels[i]) agree++;
-    maxH = Math.max(maxH, Math.abs((o.normalizedEntropy[i] as number) - (r.normalizedEntropy[i] as number)));
-  }
-  const oc = o.candidates.flat();
-  const rc = r.candidates.flat();
-  return {
-    state,
-    queryModel: [o.queryModel, r.queryModel],
-    gradSource: [o.gradSource, r.gradSource],
-    sK: [o.sK, r.sK],
-    gammaK: [o.gammaK, r.gammaK],
-    pseudoLabelAgreement: n ? agree / n : 1,
-    quotaEqual: o.quota.every((q, c) => q === r.quota[c]),
-    quota: [o.quota, r.quota],
-    candidatesEqual: o.candidates.every((c, k) => c.length === (r.candidates[k] ?? []).length && c.every((x, i) => x === r.candidates[k]?.[i])),
-    candidateOverlap: Math.max(oc.length, rc.length) ? overlap(oc, rc) / Math.max(oc.length, rc.length) : 1,
-    selectedOverlap: overlap(o.selected, r.selected),
-    selectedEqual: o.selected.length === r.selected.length && o.selected.every((x, i) => x === r.selected[i]),
-    budget: Math.max(o.selected.length, r.selected.length),
-    maxEntropyDiff: maxH,
-  };
-}
-
 function table(rows: ClientComparison[]): string {
   const head = '| state | query model ours/official | s_k ours/official | grad source | pseudo-labels equal | quota equal | stage-1 candidates equal | selected equal (overlap) | max abs diff of H |';
   const lines = [head, '|---|---|---|---|---|---|---|---|---|'];
@@ -122,7 +71,7 @@ function runCompare(args: string[]): void {
   const i = args.indexOf('--out');
   const out = i >= 0 ? args[i + 1] : undefined;
   const dirs = i >= 0 ? args.filter((_, j) => j !== i && j !== i + 1) : args;
-  const rows = dirs.map((d) => compareOutcomes(d, readQueryOutcome(join(d, 'ours.json')), readQueryOutcome(join(d, 'official.json'))));
+  const rows = dirs.map((d) => compareOutcomes(`${basename(dirname(d))}/${basename(d)}`, readQueryOutcome(join(d, 'ours.json')), readQueryOutcome(join(d, 'official.json'))));
   const md = table(rows);
   process.stdout.write(md + '\n');
   const same = rows.filter((r) => r.selectedEqual).length;

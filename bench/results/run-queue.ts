@@ -1,19 +1,30 @@
 /**
- * Runs the issue-8 reproduction queue in priority order, `--lanes` runs at a time, each a
- * resumable `simulate` process (its own directory under bench/results/runs/). Re-running
- * this script resumes unfinished runs and skips finished ones. Usage:
- *   node --import tsx bench/results/run-queue.ts [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
+ * Runs a queue of fixed-protocol simulations in priority order, `--lanes` runs at a time, each
+ * a resumable `simulate` process (its own directory under --root). Re-running this script
+ * resumes unfinished runs and skips finished ones. Usage:
+ *   node --import tsx bench/results/run-queue.ts [--set issue8|fidelity] [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
+ * Sets: issue8 = the reproduction table (bench/results/runs); fidelity = issue 14's runs
+ * beside the official code (bench/parity/runs). Both use bench/results/dermamnist-issue8.json.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const QUEUE: [string, number][] = [
-  ['fairfal', 1], ['random', 1], ['logo', 1], ['kafal', 1], ['entropy', 1],
-  ['fairfal', 2], ['random', 2], ['logo', 2], ['kafal', 2], ['entropy', 2],
-  ['fairfal', 3], ['random', 3], ['logo', 3], ['kafal', 3], ['entropy', 3],
-  ['badge', 1], ['coreset', 1],
-];
+export const QUEUES: Record<string, { root: string; runs: [string, number][] }> = {
+  issue8: {
+    root: join('bench', 'results', 'runs'),
+    runs: [
+      ['fairfal', 1], ['random', 1], ['logo', 1], ['kafal', 1], ['entropy', 1],
+      ['fairfal', 2], ['random', 2], ['logo', 2], ['kafal', 2], ['entropy', 2],
+      ['fairfal', 3], ['random', 3], ['logo', 3], ['kafal', 3], ['entropy', 3],
+      ['badge', 1], ['coreset', 1],
+    ],
+  },
+  fidelity: {
+    root: join('bench', 'parity', 'runs'),
+    runs: [['fairfal', 1], ['fairfal', 2], ['fairfal', 3], ['random', 1], ['random', 2], ['random', 3]],
+  },
+};
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -23,14 +34,16 @@ const opt = (name: string, dflt: string) => {
 const lanes = Number(opt('lanes', '2'));
 const workers = opt('workers', '1');
 const only = opt('only', '').split(',').filter(Boolean);
-const root = join('bench', 'results', 'runs');
+const set = QUEUES[opt('set', 'issue8')];
+if (!set) throw new Error(`unknown --set; one of ${Object.keys(QUEUES).join(', ')}`);
+const root = set.root;
 
 function finished(dir: string): boolean {
   const p = join(dir, 'summary.md');
   return existsSync(p) && readFileSync(p, 'utf8').includes('Run complete.');
 }
 
-const todo = QUEUE.map(([s, seed]) => ({ name: `${s}-seed${seed}`, s, seed }))
+const todo = set.runs.map(([s, seed]) => ({ name: `${s}-seed${seed}`, s, seed }))
   .filter((r) => only.length === 0 || only.includes(r.name))
   .filter((r) => !finished(join(root, r.name)));
 

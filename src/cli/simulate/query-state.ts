@@ -132,3 +132,55 @@ export function ourOutcome(sel: QuerySelection, unlabeled: readonly number[], no
     selected: sel.selected.map(id).sort((a, b) => a - b),
   };
 }
+
+/** Where two sides' decisions on one state agree (bench/parity's table). */
+export interface ClientComparison {
+  state: string;
+  queryModel: [string, string];
+  gradSource: [string, string];
+  sK: [number, number];
+  gammaK: [number, number];
+  pseudoLabelAgreement: number;
+  quotaEqual: boolean;
+  quota: [number[], number[]];
+  candidatesEqual: boolean;
+  candidateOverlap: number;
+  selectedOverlap: number;
+  selectedEqual: boolean;
+  budget: number;
+  maxEntropyDiff: number;
+}
+
+function overlap(a: readonly number[], b: readonly number[]): number {
+  const s = new Set(a);
+  return b.filter((x) => s.has(x)).length;
+}
+
+export function compareOutcomes(state: string, o: QueryOutcome, r: QueryOutcome): ClientComparison {
+  const n = o.pseudoLabels.length;
+  if (r.pseudoLabels.length !== n) throw new QueryStateError(`${state}: ${n} vs ${r.pseudoLabels.length} pseudo-labels`);
+  let agree = 0;
+  let maxH = 0;
+  for (let i = 0; i < n; i++) {
+    if (o.pseudoLabels[i] === r.pseudoLabels[i]) agree++;
+    maxH = Math.max(maxH, Math.abs((o.normalizedEntropy[i] as number) - (r.normalizedEntropy[i] as number)));
+  }
+  const oc = o.candidates.flat();
+  const rc = r.candidates.flat();
+  return {
+    state,
+    queryModel: [o.queryModel, r.queryModel],
+    gradSource: [o.gradSource, r.gradSource],
+    sK: [o.sK, r.sK],
+    gammaK: [o.gammaK, r.gammaK],
+    pseudoLabelAgreement: n ? agree / n : 1,
+    quotaEqual: o.quota.every((q, c) => q === r.quota[c]),
+    quota: [o.quota, r.quota],
+    candidatesEqual: o.candidates.every((c, k) => c.length === (r.candidates[k] ?? []).length && c.every((x, i) => x === r.candidates[k]?.[i])),
+    candidateOverlap: Math.max(oc.length, rc.length) ? overlap(oc, rc) / Math.max(oc.length, rc.length) : 1,
+    selectedOverlap: overlap(o.selected, r.selected),
+    selectedEqual: o.selected.length === r.selected.length && o.selected.every((x, i) => x === r.selected[i]),
+    budget: Math.max(o.selected.length, r.selected.length),
+    maxEntropyDiff: maxH,
+  };
+}
