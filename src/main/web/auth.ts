@@ -3,6 +3,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TOKEN_COOKIE } from '../../shared/api/ws-protocol';
+import { safeDecode } from './request-guard';
 
 export function newLaunchToken(): string {
   return randomBytes(24).toString('base64url');
@@ -25,7 +26,7 @@ export function tokenFromCookie(req: IncomingMessage, name: string): string | nu
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k === name) return safeDecode(v.join('='));
   }
   return null;
 }

@@ -3,6 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { contentSecurityPolicy } from '../../shared/csp';
+import { safeDecode } from './request-guard';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,7 +19,12 @@ const TYPES: Record<string, string> = {
 };
 
 export function serveStatic(rootDir: string, urlPath: string, res: ServerResponse): void {
-  const rel = normalize(decodeURIComponent(urlPath)).replace(/^(\.\.(\/|\\|$))+/, '');
+  const decoded = safeDecode(urlPath);
+  if (decoded === null || decoded.includes('\0')) {
+    res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
+    return void res.end('bad percent-encoding in the path');
+  }
+  const rel = normalize(decoded).replace(/^(\.\.(\/|\\|$))+/, '');
   let file = join(rootDir, rel);
   if (!file.startsWith(rootDir + sep) && file !== rootDir) return notFound(res);
   let stat = safeStat(file);

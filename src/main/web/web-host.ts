@@ -14,7 +14,11 @@ import {
 } from '../../shared/api/ws-protocol';
 import type { AppServices } from '../services/app-services';
 import { newLaunchToken, tokenCookie, tokenCookieName, tokenFromCookie, tokensEqual } from './auth';
+import { hostAllowed, originAllowed, parseTarget } from './request-guard';
 import { serveStatic } from './static-files';
+
+/** Node's default is 16 KiB; the UI sends a few hundred bytes. */
+const MAX_HEADER_BYTES = 8 * 1024;
 import { unavailableReply } from '../services/vault/media-builder';
 import { parseMediaPath } from '../services/vault/media-store';
 
@@ -72,22 +76,45 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const log = opts.log ?? (() => {});
   // Named by port once listening; requests only arrive after that.
   let cookieName = '';
+  let boundPort = -1;
   const dispatch = createDispatcher(opts.services.impl, (err, where) => log(`internal error in ${where}: ${String(err)}`));
 
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  // Node's own parser answers malformed request lines and oversized headers here; the
+  // default handler would only drop the socket without a word.
+  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    try {
+      handleRequest(req, res);
+    } catch (err) {
+      // Last resort: a bug in a handler costs one request, never the host.
+      log(`request failed: ${String(err)}`);
+      if (!res.headersSent) textReply(res, 500, 'internal error');
+      else res.destroy();
+    }
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!hostAllowed(req.headers.host, boundPort)) return textReply(res, 421, 'This host name is not served here (use 127.0.0.1 or localhost).');
+    const url = parseTarget(req.url);
+    if (!url) return textReply(res, 400, 'bad request target');
     const queryToken = url.searchParams.get('token');
     if (queryToken !== null) {
       if (!tokensEqual(token, queryToken)) return refuse(res);
       // Trade the URL token for a cookie and drop it from the address bar.
       url.searchParams.delete('token');
       res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(token, cookieName) });
-      return res.end();
+      res.end();
+      return;
     }
     if (!tokensEqual(token, tokenFromCookie(req, cookieName))) return refuse(res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET' });
-      return res.end();
+      res.end();
+      return;
     }
     if (url.pathname.startsWith(MEDIA_PREFIX)) {
       serveMedia(opts.services, url.pathname.slice(MEDIA_PREFIX.length - 1), res).catch((err: unknown) => {
@@ -97,11 +124,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return;
     }
     serveStatic(opts.rendererDir, url.pathname, res);
-  });
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    if (!upgradeAllowed(req, token, cookieName)) {
+    socket.on('error', () => socket.destroy());
+    if (!upgradeAllowed(req, token, cookieName, boundPort)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -145,6 +173,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   cookieName = tokenCookieName(port);
   const base = `http://${host === '::1' ? '[::1]' : host}:${port}`;
   log(`web host listening on ${base}`);
@@ -157,18 +186,21 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       unlisten();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() waits for every connection to end; a browser's keep-alive ones never would.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }
 
-function upgradeAllowed(req: IncomingMessage, token: string, cookieName: string): boolean {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (url.pathname !== WS_API_PATH) return false;
-  // Browsers send Origin on WebSocket upgrades; a page from another site must not connect.
-  const origin = req.headers.origin;
-  if (origin && new URL(origin).host !== req.headers.host) return false;
+function upgradeAllowed(req: IncomingMessage, token: string, cookieName: string, port: number): boolean {
+  if (!hostAllowed(req.headers.host, port)) return false;
+  const url = parseTarget(req.url);
+  if (!url || url.pathname !== WS_API_PATH) return false;
+  // Browsers send Origin on WebSocket upgrades; a page from another site (or a sandboxed
+  // frame, Origin: null) must not connect.
+  if (!originAllowed(req.headers.origin, req.headers.host)) return false;
   return tokensEqual(token, tokenFromCookie(req, cookieName)) || tokensEqual(token, url.searchParams.get('token'));
 }
 
