@@ -2,27 +2,54 @@
  * Runs a queue of fixed-protocol simulations in priority order, `--lanes` runs at a time, each
  * a resumable `simulate` process (its own directory under --root). Re-running this script
  * resumes unfinished runs and skips finished ones. Usage:
- *   node --import tsx bench/results/run-queue.ts [--set issue8|fidelity] [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
+ *   node --import tsx bench/results/run-queue.ts [--set issue8|fidelity|ablation] [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
  * Sets: issue8 = the reproduction table (bench/results/runs); fidelity = issue 14's runs
- * beside the official code (bench/parity/runs). Both use bench/results/dermamnist-issue8.json.
+ * beside the official code (bench/parity/runs); ablation = issue 14's one-setting-back runs
+ * (bench/parity/ablation). All start from bench/results/dermamnist-issue8.json.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const QUEUES: Record<string, { root: string; runs: [string, number][] }> = {
+export interface QueuedRun {
+  strategy: string;
+  seed: number;
+  /** Folder name under the set's root (default <strategy>-seed<seed>). */
+  name?: string;
+  /** Flags after the config's, e.g. one changed setting of an ablation. */
+  args?: string[];
+}
+
+const table = (runs: [string, number][]): QueuedRun[] => runs.map(([strategy, seed]) => ({ strategy, seed }));
+
+/** Issue 14's ablations: each flips one setting of the fixed protocol back, cycles 5-15%. */
+const ABLATIONS: [string, string[]][] = [
+  ['partition-ours', ['--partition-file', 'none']],
+  ['scaling-unit', ['--input-scaling', 'unit']],
+  ['stop-running', ['--local-only-stop-on', 'running']],
+  ['schedule-batch', ['--local-only-schedule', 'batch']],
+  ['hflip-off', ['--no-hflip']],
+];
+
+export const QUEUES: Record<string, { root: string; runs: QueuedRun[] }> = {
   issue8: {
     root: join('bench', 'results', 'runs'),
-    runs: [
+    runs: table([
       ['fairfal', 1], ['random', 1], ['logo', 1], ['kafal', 1], ['entropy', 1],
       ['fairfal', 2], ['random', 2], ['logo', 2], ['kafal', 2], ['entropy', 2],
       ['fairfal', 3], ['random', 3], ['logo', 3], ['kafal', 3], ['entropy', 3],
       ['badge', 1], ['coreset', 1],
-    ],
+    ]),
   },
   fidelity: {
     root: join('bench', 'parity', 'runs'),
-    runs: [['fairfal', 1], ['fairfal', 2], ['fairfal', 3], ['random', 1], ['random', 2], ['random', 3]],
+    runs: table([['fairfal', 1], ['fairfal', 2], ['fairfal', 3], ['random', 1], ['random', 2], ['random', 3]]),
+  },
+  ablation: {
+    root: join('bench', 'parity', 'ablation'),
+    runs: [1, 2, 3].flatMap((seed) =>
+      ABLATIONS.map(([factor, args]) => ({ strategy: 'fairfal', seed, name: `${factor}-seed${seed}`, args: ['--target-fraction', '0.15', ...args] })),
+    ),
   },
 };
 
@@ -43,7 +70,7 @@ function finished(dir: string): boolean {
   return existsSync(p) && readFileSync(p, 'utf8').includes('Run complete.');
 }
 
-const todo = set.runs.map(([s, seed]) => ({ name: `${s}-seed${seed}`, s, seed }))
+const todo = set.runs.map((r) => ({ ...r, name: r.name ?? `${r.strategy}-seed${r.seed}` }))
   .filter((r) => only.length === 0 || only.includes(r.name))
   .filter((r) => !finished(join(root, r.name)));
 
@@ -51,7 +78,7 @@ function runOne(r: (typeof todo)[number]): Promise<number> {
   const dir = join(root, r.name);
   mkdirSync(dir, { recursive: true });
   const err = openSync(join(dir, 'stderr.log'), 'a');
-  const args = ['--import', 'tsx', 'src/cli/simulate/main.ts', 'run', '--config', 'bench/results/dermamnist-issue8.json', '--strategy', r.s, '--seed', String(r.seed), '--workers', workers, '--out', dir];
+  const args = ['--import', 'tsx', 'src/cli/simulate/main.ts', 'run', '--config', 'bench/results/dermamnist-issue8.json', '--strategy', r.strategy, '--seed', String(r.seed), '--workers', workers, '--out', dir, ...(r.args ?? [])];
   process.stdout.write(`${new Date().toISOString()} start ${r.name}: node ${args.join(' ')}\n`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', err] });

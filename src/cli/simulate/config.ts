@@ -79,7 +79,7 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'partitionFile',
     flag: 'partition-file',
     kind: 'string',
-    help: 'JSON with fixed client pools, test sets and per-seed initial labels (e.g. the official partition from bench/parity/official_adapter.py partition); overrides --partition',
+    help: 'JSON with fixed client pools, test sets and per-seed initial labels (e.g. the official partition from bench/parity/official_adapter.py partition); overrides --partition; "none" drops one set by --config',
   },
   { key: 'longTailRho', flag: 'long-tail-rho', kind: 'number', help: 'long-tailed train set: class c keeps n_max*rho^(c/(C-1)) (paper: 0.05); off by default' },
   { key: 'longTailNMax', flag: 'long-tail-n-max', kind: 'int', help: 'n_max for the long tail (default N_train / C, as the official code)' },
@@ -206,7 +206,9 @@ export function resolveConfig(argv: readonly string[], readFile: (p: string) => 
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file '${configFile}' must hold a JSON object`);
     fromFile = parsed as Record<string, unknown>;
   }
-  const merged = { ...defaults(), ...fromFile, ...values };
+  const merged: Record<string, unknown> = { ...defaults(), ...fromFile, ...values };
+  // A flag can take a config file's partition file away again (our own generator then).
+  if (merged.partitionFile === 'none') delete merged.partitionFile;
   const r = SimConfigSchema.safeParse(merged);
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ');
