@@ -36,6 +36,30 @@ describe('enrolment', () => {
     expect(await code(expired)).toBe('invalid_code');
   });
 
+  it('slows down an address that guesses codes, with Retry-After, and a real code still enrols', async () => {
+    const wrong = () => fetch(`${h.server.url}/v1/enrol`, { method: 'POST', body: JSON.stringify({ code: 'AAAA-BBBB-CCCC-DDDD' }) });
+    for (let i = 0; i < 5; i++) expect((await wrong()).status).toBe(403);
+    const limited = await wrong();
+    expect(limited.status).toBe(429);
+    expect(await code(limited)).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBe(1);
+    // Waiting the time out allows one more try; another miss doubles the wait.
+    h.clock.advance(1000);
+    expect((await wrong()).status).toBe(403);
+    const longer = await wrong();
+    expect(Number(longer.headers.get('retry-after'))).toBe(2);
+    // A blocked address cannot even try a valid code until its wait is over ...
+    const { codes } = (await (await h.admin('POST', '/v1/admin/enrolment-codes', { count: 2 })).json()) as { codes: string[] };
+    const blocked = await fetch(`${h.server.url}/v1/enrol`, { method: 'POST', body: JSON.stringify({ code: codes[0] }) });
+    expect(blocked.status).toBe(429);
+    // ... while a clinic at another address enrols at once, and after the wait this one does too.
+    expect(h.server.service.enrol(codes[1] as string, 'Clinic B', '10.0.0.7').clientId).toMatch(/^cl_/);
+    h.clock.advance(2000);
+    expect((await TestClient.enrol(h.server.url, codes[0] as string, 'Clinic A')).id).toMatch(/^cl_/);
+    // Success resets the count.
+    expect((await wrong()).status).toBe(403);
+  });
+
   it('stores credentials and codes only as hashes', async () => {
     const c = await h.enrol();
     const db = h.server.service.store.db;
@@ -71,6 +95,13 @@ describe('auth matrix', () => {
     }
     const codes = await c.json('POST', '/v1/admin/enrolment-codes', { count: 1 });
     expect(codes.status).toBe(403);
+  });
+
+  it('accepts the Bearer scheme in any case (RFC 9110)', async () => {
+    const c = await h.enrol();
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      expect((await fetch(`${h.server.url}/v1/task`, { headers: { authorization: `${scheme} ${c.credential}` } })).status).toBe(200);
+    }
   });
 
   it('the admin token is not a client credential', async () => {

@@ -104,6 +104,17 @@ describe('full cycle with 3 clients', () => {
     const round = s.recentRounds.find((r) => r.roundId === task.roundId);
     expect(round?.metrics.reporters).toBe(2);
     expect(round?.metrics.meanLocalTestAccuracy).toBeCloseTo(0.7, 12);
+    // The outbox may send the same report again: accepted; another value is a conflict.
+    expect((await clients[0]!.json('POST', `/v1/rounds/${task.roundId}/metrics`, { localTestAccuracy: 0.6 })).status).toBe(200);
+    const changed = await clients[0]!.json('POST', `/v1/rounds/${task.roundId}/metrics`, { localTestAccuracy: 0.99 });
+    expect(changed.status).toBe(409);
+    // A client that took no part in the round cannot post for it.
+    const outsider = await h.enrol();
+    const denied = await outsider.json('POST', `/v1/rounds/${task.roundId}/metrics`, { localTestAccuracy: 1 });
+    expect(denied.status).toBe(403);
+    const after = (await h.status()).recentRounds.find((r) => r.roundId === task.roundId);
+    expect(after?.metrics.meanLocalTestAccuracy).toBeCloseTo(0.7, 12);
+    expect(after?.metrics.reporters).toBe(2);
   });
 
   it('long-poll returns as soon as the round closes', async () => {

@@ -290,13 +290,13 @@ export class FederationStore {
     );
   }
 
-  upsertMetrics(roundId: number, clientId: string, accuracy: number, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO round_metrics (round_id, client_id, local_test_accuracy, received_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (round_id, client_id) DO UPDATE SET local_test_accuracy = excluded.local_test_accuracy, received_at = excluded.received_at`,
-      )
-      .run(roundId, clientId, accuracy, now);
+  insertMetrics(roundId: number, clientId: string, accuracy: number, now: number): void {
+    this.db.prepare('INSERT INTO round_metrics (round_id, client_id, local_test_accuracy, received_at) VALUES (?, ?, ?, ?)').run(roundId, clientId, accuracy, now);
+  }
+
+  metrics(roundId: number, clientId: string): number | undefined {
+    const r = this.db.prepare('SELECT local_test_accuracy AS a FROM round_metrics WHERE round_id = ? AND client_id = ?').get(roundId, clientId) as { a: number } | undefined;
+    return r?.a;
   }
 
   roundMetrics(roundId: number): { reporters: number; mean: number | null } {

@@ -33,9 +33,9 @@ export function newEnrolmentCode(): string {
   return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
 }
 
-/** Extracts the token of `Authorization: Bearer <token>`, or null. */
+/** Extracts the token of `Authorization: Bearer <token>` (the scheme in any case, RFC 9110), or null. */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
-  const m = /^Bearer ([\x21-\x7e]{1,200})$/.exec(header.trim());
+  const m = /^Bearer +([\x21-\x7e]{1,200})$/i.exec(header.trim());
   return m ? (m[1] ?? null) : null;
 }

@@ -45,6 +45,14 @@ export class InvalidCodeError extends FederationError {
   readonly code = 'invalid_code' as const;
 }
 
+export class RateLimitedError extends FederationError {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'rate_limited' as const;
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
@@ -56,5 +64,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_update: 422,
   payload_too_large: 413,
   invalid_code: 403,
+  rate_limited: 429,
   internal: 500,
 };

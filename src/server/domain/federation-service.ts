@@ -29,6 +29,7 @@ import {
   UnauthorizedError,
   WrongPhaseError,
 } from './errors';
+import { EnrolThrottle } from './enrol-throttle';
 import { RoundEngine } from './round-engine';
 import { systemClock, silentLogger, type Clock, type FaultHook, type Logger } from './runtime';
 import { buildStatus } from './status-view';
@@ -51,6 +52,7 @@ export class FederationService {
   readonly blobs: BlobStore;
   readonly engine: RoundEngine;
   readonly clock: Clock;
+  private readonly enrolThrottle: EnrolThrottle;
   readonly log: Logger;
   private readonly fault: FaultHook;
   private readonly pollIntervalMs: number;
@@ -59,6 +61,7 @@ export class FederationService {
     this.store = opts.store;
     this.blobs = opts.blobs;
     this.clock = opts.clock ?? systemClock;
+    this.enrolThrottle = new EnrolThrottle(this.clock);
     this.log = opts.log ?? silentLogger;
     this.fault = opts.fault ?? (() => undefined);
     this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
@@ -107,16 +110,27 @@ export class FederationService {
     return { codes, expiresAt: iso(expiresAt) };
   }
 
-  enrol(code: string, displayName: string | undefined): { clientId: ClientId; credential: string } {
+  /** `address`: the caller's network address, for the throttle on wrong codes. */
+  enrol(code: string, displayName: string | undefined, address = 'unknown'): { clientId: ClientId; credential: string } {
+    this.enrolThrottle.check(address);
     const now = this.clock();
     const clientId = newClientId();
     const credential = newClientCredential();
-    this.store.transaction(() => {
-      this.store.insertClient({ id: clientId, credentialHash: hashSecret(credential), displayName: displayName ?? null, now });
-      if (!this.store.consumeEnrolmentCode(hashSecret(code), clientId, now)) {
-        throw new InvalidCodeError('enrolment code is unknown, already used or expired');
+    try {
+      this.store.transaction(() => {
+        this.store.insertClient({ id: clientId, credentialHash: hashSecret(credential), displayName: displayName ?? null, now });
+        if (!this.store.consumeEnrolmentCode(hashSecret(code), clientId, now)) {
+          throw new InvalidCodeError('enrolment code is unknown, already used or expired');
+        }
+      });
+    } catch (e) {
+      if (e instanceof InvalidCodeError) {
+        this.enrolThrottle.failed(address);
+        this.log('warn', 'wrong enrolment code', { address });
       }
-    });
+      throw e;
+    }
+    this.enrolThrottle.succeeded(address);
     this.log('info', 'client enrolled', { clientId });
     this.engine.events.emit('changed');
     return { clientId: ClientIdSchema.parse(clientId), credential };
@@ -296,11 +310,22 @@ export class FederationService {
     this.engine.advanceSafely();
   }
 
+  /**
+   * A client's test accuracy of a round's model: only from a client whose update that round
+   * aggregated, once. The same value again is accepted (the client's outbox retries); a
+   * different one is a conflict, so no one can rewrite a figure after the fact.
+   */
   reportMetrics(clientId: ClientId, roundId: number, localTestAccuracy: number): void {
     const round = this.store.round(roundId);
     if (!round) throw new NotFoundError(`round ${roundId} does not exist`);
     if (round.status !== 'closed') throw new WrongPhaseError(`round ${roundId} has not produced a model yet`);
-    this.store.upsertMetrics(roundId, clientId, localTestAccuracy, this.clock());
+    if (!this.store.update(roundId, clientId)) throw new ForbiddenError(`client ${clientId} took no part in round ${roundId}`);
+    const known = this.store.metrics(roundId, clientId);
+    if (known !== undefined) {
+      if (known === localTestAccuracy) return;
+      throw new ConflictError(`round ${roundId} already has this client's accuracy (${known}); it cannot change`);
+    }
+    this.store.insertMetrics(roundId, clientId, localTestAccuracy, this.clock());
   }
 
   /** A published blob (initial, global or control version), verified against its hash. */

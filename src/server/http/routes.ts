@@ -36,9 +36,9 @@ export function buildRouter(service: FederationService): Router {
     method: 'POST',
     pattern: `${p}/enrol`,
     auth: 'none',
-    handler: async ({ req }) => {
-      const body = await readJson(req, EnrolRequestSchema);
-      const { clientId, credential } = service.enrol(body.code, body.displayName);
+    handler: async (ctx) => {
+      const body = await readJson(ctx.req, EnrolRequestSchema);
+      const { clientId, credential } = service.enrol(body.code, body.displayName, ctx.req.socket.remoteAddress ?? 'unknown');
       const json: EnrolResponse = EnrolResponseSchema.parse({ clientId, credential, federation: service.publicFederation() });
       return { status: 201, json };
     },

@@ -9,7 +9,7 @@ import type { ErrorBody, ErrorCode } from '../../shared/wire';
 import { BlobStore } from '../data/blob-store';
 import { openDatabase } from '../data/db';
 import { FederationStore } from '../data/store';
-import { FederationError, HTTP_STATUS } from '../domain/errors';
+import { FederationError, HTTP_STATUS, RateLimitedError } from '../domain/errors';
 import { FederationService } from '../domain/federation-service';
 import { jsonLogger, systemClock, type Clock, type FaultHook, type Logger } from '../domain/runtime';
 import { MethodNotAllowedError, type Reply } from './router';
@@ -107,6 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       reply = await route.handler({ req, params, query, signal: requestAbort.signal, clientId });
     } catch (e) {
       if (e instanceof MethodNotAllowedError) reply = errorReply('bad_request', e.message, 405);
+      else if (e instanceof RateLimitedError) reply = { ...errorReply(e.code, e.message), headers: { 'retry-after': String(e.retryAfterSeconds) } };
       else if (e instanceof FederationError) reply = errorReply(e.code, e.message);
       else {
         log('error', 'request failed', { method: req.method, path: req.url?.slice(0, 200), error: (e as Error).stack ?? String(e) });

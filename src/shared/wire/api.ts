@@ -27,6 +27,7 @@ export const ErrorCodeSchema = z.enum([
   'invalid_update', // update failed validation (shape, NaN, norm, header)
   'payload_too_large',
   'invalid_code', // enrolment code unknown, used or expired
+  'rate_limited', // too many failed attempts from this address: wait and retry
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
