@@ -1,10 +1,9 @@
 // fairfal-media://media/<preview|thumb>/<sha256>.webp: the vault's display images for the
 // window. A privileged custom scheme (registered before app ready) that answers only those
 // two kinds of content-addressed files; nothing else on disk is reachable through it.
-import { net, protocol } from 'electron';
-import { pathToFileURL } from 'node:url';
+import { protocol } from 'electron';
 import { unavailableReply } from '../services/vault/media-builder';
-import { MEDIA_SCHEME, parseMediaPath } from '../services/vault/media-store';
+import { MEDIA_SCHEME, openMediaNoFollow, parseMediaPath } from '../services/vault/media-store';
 import type { AppServices } from '../services/app-services';
 
 /** Must run before app 'ready'. */
@@ -23,8 +22,14 @@ export function handleMediaProtocol(services: AppServices): void {
       const reply = unavailableReply(m.kind, status);
       return new Response(reply.text, { status: reply.httpStatus, headers: { 'cache-control': 'no-store' } });
     }
-    const res = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
-    if (!res || !res.ok) return new Response('not found', { status: 404 });
-    return new Response(res.body, { headers: { 'content-type': 'image/webp', 'cache-control': 'private, max-age=31536000, immutable' } });
+    const handle = await openMediaNoFollow(file).catch(() => null);
+    if (!handle) return new Response('not found', { status: 404 });
+    try {
+      // Previews are small: read whole, so the handle closes before the answer leaves.
+      const bytes = await handle.readFile();
+      return new Response(bytes, { headers: { 'content-type': 'image/webp', 'cache-control': 'private, max-age=31536000, immutable' } });
+    } finally {
+      await handle.close();
+    }
   });
 }

@@ -1,8 +1,8 @@
 // The web host in-process on port 0: token handling, static files with CSP, and the typed API
 // over a real WebSocket.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createAppServices, type AppServices } from '../services/app-services';
@@ -135,6 +135,20 @@ describe('web host', () => {
     const gone = await fetch(url(other.previewUrl), { headers: { cookie } });
     expect(gone.status).toBe(410);
     expect(await gone.text()).toContain('planted by the test');
+    // A symbolic link planted in place of a preview is never followed, and a file whose hash
+    // the database does not know is never served, even when it sits in the media folder.
+    const third = page.items[2]!;
+    const previewFile = services.node.vault.mediaPath('preview', third.id);
+    rmSync(previewFile);
+    writeFileSync(join(dir, 'secret.txt'), 'not an image');
+    symlinkSync(join(dir, 'secret.txt'), previewFile);
+    const viaLink = await fetch(url(third.previewUrl), { headers: { cookie } });
+    expect(viaLink.status).toBe(410);
+    expect(await viaLink.text()).not.toContain('not an image');
+    const stray = 'f'.repeat(64);
+    mkdirSync(dirname(services.node.vault.mediaPath('thumb', stray)), { recursive: true });
+    copyFileSync(services.node.vault.mediaPath('thumb', sample.id), services.node.vault.mediaPath('thumb', stray));
+    expect((await fetch(url(`/media/thumb/${stray}.webp`), { headers: { cookie } })).status).toBe(404);
   });
 });
 

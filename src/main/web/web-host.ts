@@ -1,7 +1,6 @@
 // The web host: serves the built renderer and the typed API over a WebSocket on loopback, so
 // the real UI runs in a browser where Electron cannot start (and in the e2e tests).
 // Every request must carry the per-launch token (URL once, then a cookie).
-import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -20,7 +19,7 @@ import { serveStatic } from './static-files';
 /** Node's default is 16 KiB; the UI sends a few hundred bytes. */
 const MAX_HEADER_BYTES = 8 * 1024;
 import { unavailableReply } from '../services/vault/media-builder';
-import { parseMediaPath } from '../services/vault/media-store';
+import { openMediaNoFollow, parseMediaPath } from '../services/vault/media-store';
 
 /** Vault previews and thumbnails: GET /media/<preview|thumb>/<sha256>.webp (same token cookie as everything else). */
 const MEDIA_PREFIX = '/media/';
@@ -34,16 +33,13 @@ async function serveMedia(services: AppServices, tail: string, res: ServerRespon
     const reply = unavailableReply(m.kind, status);
     return void textReply(res, reply.httpStatus, reply.text);
   }
-  const stream = createReadStream(file);
-  stream.once('open', () => {
-    // Content addressed: a hash's bytes never change, so the browser may keep them.
-    res.writeHead(200, { 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
-    stream.pipe(res);
-  });
-  stream.once('error', () => {
-    if (res.headersSent) return void res.destroy();
-    textReply(res, 404, 'not found');
-  });
+  const handle = await openMediaNoFollow(file).catch(() => null);
+  if (!handle) return void textReply(res, 404, 'not found');
+  const stream = handle.createReadStream();
+  // Content addressed: a hash's bytes never change, so the browser may keep them.
+  res.writeHead(200, { 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
+  stream.once('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 function textReply(res: ServerResponse, status: number, text: string): void {

@@ -30,13 +30,15 @@ export interface MediaBuilderDeps {
 }
 
 export interface MediaStatus {
-  state: 'ready' | 'pending' | 'failed';
+  /** 'unknown': no sample with this hash (asked by URL, never produced by a build). */
+  state: 'ready' | 'pending' | 'failed' | 'unknown';
   /** Why a build failed, or the last error of one that will be retried. */
   error: string | null;
 }
 
 /** What both hosts answer for media that cannot be served: 410 when it never will be, 503 while it may still come. */
-export function unavailableReply(kind: string, status: MediaStatus): { httpStatus: 410 | 503; text: string } {
+export function unavailableReply(kind: string, status: MediaStatus): { httpStatus: 404 | 410 | 503; text: string } {
+  if (status.state === 'unknown') return { httpStatus: 404, text: 'not found' };
   return { httpStatus: status.state === 'failed' ? 410 : 503, text: `no ${kind} for this image: ${status.error ?? 'still being built'}` };
 }
 

@@ -1,6 +1,7 @@
 // Display previews and gallery thumbnails as WebP files named by content hash, fanned out by
 // the first two hex digits, written durably (see durable-files.ts).
-import { existsSync } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { DurableFiles, fanOutPath } from './durable-files';
@@ -49,4 +50,12 @@ export function parseMediaPath(p: string): { kind: MediaKind; hash: string } | n
   const m = /^\/(preview|thumb)\/([0-9a-f]{64})\.webp$/.exec(p);
   if (!m) return null;
   return { kind: m[1] as MediaKind, hash: m[2] as string };
+}
+
+/**
+ * Opens a media file for reading without following a symbolic link in its last component
+ * (O_NOFOLLOW): what was checked is what gets served.
+ */
+export function openMediaNoFollow(file: string): Promise<FileHandle> {
+  return open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
 }

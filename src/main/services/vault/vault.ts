@@ -4,7 +4,7 @@
 // the UI asks for one).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ApiError,
@@ -109,9 +109,24 @@ export class Vault {
    * The file behind a media URL, built first if it is still pending (the UI asked for it, so it
    * jumps the queue). `file` is null when the media cannot be had; `status` says why.
    */
+  /**
+   * The display file of a sample the index knows, once built: only a regular file (never a
+   * symbolic link someone put in the media folder) is handed out; open it with
+   * `openMediaNoFollow` so a link swapped in after this check is refused too.
+   */
+  /** Where a media file of this hash lives (whether or not it exists). */
+  mediaPath(kind: MediaKind, id: string): string {
+    return this.media.pathOf(kind, id);
+  }
+
   async mediaFile(kind: MediaKind, id: string): Promise<{ file: string | null; status: MediaStatus }> {
+    if (!this.index.hasSample(id)) return { file: null, status: { state: 'unknown', error: null } };
     const status = await this.mediaBuilder.ensure(id);
-    return { file: status.state === 'ready' ? this.media.pathOf(kind, id) : null, status };
+    if (status.state !== 'ready') return { file: null, status };
+    const file = this.media.pathOf(kind, id);
+    const st = await lstat(file).catch(() => null);
+    if (!st || !st.isFile()) return { file: null, status: { state: 'failed', error: st ? 'the media file is not a regular file' : 'the media file is missing' } };
+    return { file, status };
   }
 
   get tensors(): TensorStore {
