@@ -3,3 +3,4 @@ export * from './vector-math';
 export * from './fedavg';
 export * from './scaffold';
 export * from './robust';
+export * from './bounded-weighting';

@@ -250,6 +250,14 @@ export class FederationStore {
   }
 
   /** Updates of a round, in client id order (so aggregation is deterministic). */
+  /** The count this client declared in its latest update of `cycle`, if any. */
+  lastSampleCountInCycle(cycle: number, clientId: string): number | null {
+    const r = this.db
+      .prepare('SELECT u.sample_count AS n FROM updates u JOIN rounds r ON r.id = u.round_id WHERE r.cycle = ? AND u.client_id = ? ORDER BY r.round_index DESC LIMIT 1')
+      .get(cycle, clientId) as { n: number } | undefined;
+    return r?.n ?? null;
+  }
+
   updates(roundId: number): UpdateRow[] {
     return this.db.prepare('SELECT * FROM updates WHERE round_id = ? ORDER BY client_id').all(roundId) as UpdateRow[];
   }

@@ -244,6 +244,11 @@ export class FederationService {
         paramCount: f.paramCount,
         vectors: this.engine.strategy(f.config).vectorsPerUpdate,
         maxUpdateNorm: f.config.maxUpdateNorm,
+        maxRelativeUpdateNorm: f.config.maxRelativeUpdateNorm,
+        clipUpdates: f.config.clipUpdates,
+        maxSampleCount: f.config.maxSampleCountPerClient,
+        previousSampleCount: this.store.lastSampleCountInCycle(round.cycle, clientId),
+        maxSampleCountStep: f.config.maxSampleCountStepPerCycle,
       },
       () => this.engine.vector(round.base_hash),
     );

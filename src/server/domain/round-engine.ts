@@ -4,10 +4,12 @@
 // a crash at any point either leaves the old state (redone on restart, deterministically) or
 // the new one.
 import { EventEmitter } from 'node:events';
+import { cappedWeights, clipToBound } from '../../core/aggregation';
 import { decodeModelBlob, decodeUpdate, encodeModelBlob, type FederationConfig } from '../../shared/wire';
 import type { BlobStore } from '../data/blob-store';
 import type { FederationRow, FederationStore, RoundRow, UpdateRow } from '../data/store';
 import type { Clock, FaultHook, Logger } from './runtime';
+import { updateNormBound } from './update-validation';
 import { createStrategy, type AggregationStrategy, type ClientUpdate } from './strategies';
 
 const SECOND = 1000;
@@ -161,14 +163,19 @@ export class RoundEngine {
     const { store, blobs, log, fault } = this.deps;
     const started = performance.now();
     const strategy = this.strategy(f.config);
-    const updates: ClientUpdate[] = rows.map((r) => {
+    const global = this.vector(round.base_hash);
+    // Bounded weighting: claimed counts capped to a share of the round, long updates clipped
+    // (only accepted past the bound when the federation clips).
+    const weights = cappedWeights(rows.map((r) => r.sample_count), f.config.maxClientWeightShare);
+    const bound = updateNormBound(global, f.config);
+    const updates: ClientUpdate[] = rows.map((r, k) => {
       const decoded = decodeUpdate(blobs.get(r.body_hash), { copy: false });
-      const u: ClientUpdate = { clientId: r.client_id, weights: decoded.weights, sampleCount: r.sample_count };
+      const u: ClientUpdate = { clientId: r.client_id, weights: clipToBound(decoded.weights, global, bound).weights, sampleCount: weights[k] as number };
       if (decoded.controlDelta) u.controlDelta = decoded.controlDelta;
       return u;
     });
     const out = strategy.aggregate({
-      global: this.vector(round.base_hash),
+      global,
       control: round.control_hash ? this.vector(round.control_hash) : null,
       updates,
       totalClients: store.activeClientCount(),

@@ -1,5 +1,5 @@
 // Checks an uploaded update against its round BEFORE anything is stored.
-import { allFinite, l2Distance } from '../../core/aggregation';
+import { allFinite, l2Distance, l2Norm } from '../../core/aggregation';
 import { decodeUpdate, UpdateFormatError, type DecodedUpdate } from '../../shared/wire';
 import { InvalidUpdateError } from './errors';
 
@@ -8,7 +8,21 @@ export interface RoundExpectation {
   baseHash: string;
   paramCount: number;
   vectors: 1 | 2;
-  maxUpdateNorm: number;
+  /** Absolute bound on ||w - w_global||, if the federation set one. */
+  maxUpdateNorm: number | undefined;
+  /** The bound relative to ||w_global||. */
+  maxRelativeUpdateNorm: number;
+  /** Accept an update over the bound (it is clipped when aggregated). */
+  clipUpdates: boolean;
+  maxSampleCount: number;
+  /** This client's count in an earlier round of the same cycle, and how far it may move. */
+  previousSampleCount: number | null;
+  maxSampleCountStep: number;
+}
+
+/** The norm bound in force for a round: min(absolute, relative x ||base||). */
+export function updateNormBound(base: Float32Array, e: { maxUpdateNorm?: number | undefined; maxRelativeUpdateNorm: number }): number {
+  return Math.min(e.maxUpdateNorm ?? Infinity, e.maxRelativeUpdateNorm * l2Norm(base));
 }
 
 export interface ValidatedUpdate extends DecodedUpdate {
@@ -45,11 +59,23 @@ export function validateUpdate(body: Uint8Array, expect: RoundExpectation, baseW
       expect.vectors === 2 ? 'SCAFFOLD update must carry weights and a control delta (2 vectors)' : `update must carry 1 vector, got ${vectors}`,
     );
   }
+  const n = header.sampleCount;
+  if (n > expect.maxSampleCount) {
+    throw new InvalidUpdateError(`update declares ${n} labeled samples; this federation allows at most ${expect.maxSampleCount} per client`);
+  }
+  const prev = expect.previousSampleCount;
+  if (prev !== null && (n < prev || n - prev > expect.maxSampleCountStep)) {
+    throw new InvalidUpdateError(
+      `update declares ${n} labeled samples after ${prev} earlier in this cycle; within a cycle the count may only grow, by at most ${expect.maxSampleCountStep}`,
+    );
+  }
   if (!allFinite(weights)) throw new InvalidUpdateError('update weights contain NaN or Infinity');
   if (controlDelta && !allFinite(controlDelta)) throw new InvalidUpdateError('update control delta contains NaN or Infinity');
-  const norm = l2Distance(weights, baseWeights());
-  if (!(norm <= expect.maxUpdateNorm)) {
-    throw new InvalidUpdateError(`update norm ||w - w_global|| = ${norm.toPrecision(4)} exceeds the bound ${expect.maxUpdateNorm}`);
+  const base = baseWeights();
+  const norm = l2Distance(weights, base);
+  const bound = updateNormBound(base, expect);
+  if (!expect.clipUpdates && !(norm <= bound)) {
+    throw new InvalidUpdateError(`update norm ||w - w_global|| = ${norm.toPrecision(4)} exceeds the bound ${bound.toPrecision(4)}`);
   }
   return { ...decoded, norm };
 }

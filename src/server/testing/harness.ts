@@ -35,6 +35,11 @@ export function testConfig(over: Partial<FederationConfigInput> = {}): Federatio
     queryDeadlineSeconds: 60,
     labelingDeadlineSeconds: 600,
     maxUpdateNorm: 1000,
+    // The synthetic updates of these tests move a 64-value model far and declare any count;
+    // the bounded-weighting tests (server.weighting.test.ts) set these back.
+    maxRelativeUpdateNorm: 1000,
+    maxClientWeightShare: 1,
+    maxSampleCountStepPerCycle: 1_000_000,
     ...over,
   };
 }

@@ -60,8 +60,21 @@ export const FederationConfigSchema = z.strictObject({
   roundDeadlineSeconds: z.number().positive(),
   queryDeadlineSeconds: z.number().positive().default(3600),
   labelingDeadlineSeconds: z.number().positive(),
-  /** Upper bound on the L2 norm of (uploaded weights - round's global weights). */
-  maxUpdateNorm: z.number().positive().default(1e4),
+  /**
+   * Optional absolute bound on ||uploaded weights - round's global weights||; the bound in
+   * force is the smaller of this and maxRelativeUpdateNorm x ||round's global weights||.
+   */
+  maxUpdateNorm: z.number().positive().optional(),
+  /** The default bound, relative to the model (honest CNN4Conv updates measure 0.25-0.55x). */
+  maxRelativeUpdateNorm: z.number().positive().max(1000).default(3),
+  /** Scale an update that exceeds the bound back onto it instead of rejecting it. */
+  clipUpdates: z.boolean().default(false),
+  /** Largest label count one client may declare (its FedAvg weight). */
+  maxSampleCountPerClient: z.number().int().positive().max(1e9).default(100_000),
+  /** How far a client's declared count may move between two rounds of one cycle (never down). */
+  maxSampleCountStepPerCycle: z.number().int().nonnegative().default(1000),
+  /** No client's share of a round's total FedAvg weight exceeds this (capped weights). */
+  maxClientWeightShare: z.number().gt(0).max(1).default(0.5),
 });
 /** The config as written by the admin (defaults optional). */
 export type FederationConfigInput = z.input<typeof FederationConfigSchema>;
