@@ -26,6 +26,9 @@ describe('fairfal/layering (the ARCHITECTURE.md table as a lint rule)', () => {
     ['src/server/planted.ts', "import { x } from '../main/services/vault';\nexport const y = x;", /'server' may not import layer 'main'/],
     ['src/renderer/src/planted.ts', "const m = await import('../../server/app');\nexport const y = m;", /'renderer' may not import layer 'server'/],
     ['src/renderer/src/planted.ts', "export { x } from '../../cli/simulate';", /'renderer' may not import layer 'cli'/],
+    ['src/platform/planted.ts', "import { x } from '../main/services/app-services';\nexport const y = x;", /'platform' may not import layer 'main'/],
+    ['src/engine/planted.ts', "import { x } from '../platform/sqlite';\nexport const y = x;", /'engine' may not import layer 'platform'/],
+    ['src/renderer/src/planted.ts', "import { x } from '../../platform/hash';\nexport const y = x;", /'renderer' may not import layer 'platform'/],
   ];
   for (const [file, code, message] of bad) {
     it(`reports ${file}: ${code.split('\n')[0]}`, async () => {
@@ -42,6 +45,8 @@ describe('fairfal/layering (the ARCHITECTURE.md table as a lint rule)', () => {
     ['src/cli/planted.ts', "import { x } from '../server/app';\nimport { z } from '../main/services/app-services';\nexport const y = [x, z];"],
     ['src/core/fairfal/planted.ts', "import { x } from '../rng';\nexport const y = x;"],
     ['src/core/planted.test.ts', "import { readFileSync } from 'node:fs';\nexport const y = readFileSync;"],
+    ['src/server/planted.ts', "import { openSqlite } from '../platform/sqlite';\nexport const y = openSqlite;"],
+    ['src/main/services/planted.ts', "import { sha256Hex } from '../../platform/hash';\nexport const y = sha256Hex;"],
   ];
   for (const [file, code] of good) {
     it(`accepts ${file}: ${code.split('\n')[0]}`, async () => {

@@ -6,11 +6,13 @@ export const LAYER_IMPORTS = {
   core: ['core'],
   shared: ['core', 'shared'],
   engine: ['core', 'shared', 'engine'],
-  server: ['core', 'shared', 'engine', 'server'],
-  main: ['core', 'shared', 'engine', 'main'],
+  // Node plumbing main, server and cli share: SQLite + migrations, owner-only durable files, blobs, hashing.
+  platform: ['core', 'platform'],
+  server: ['core', 'shared', 'engine', 'platform', 'server'],
+  main: ['core', 'shared', 'engine', 'platform', 'main'],
   preload: ['shared', 'preload'],
   renderer: ['core', 'shared', 'renderer'],
-  cli: ['core', 'shared', 'engine', 'server', 'main', 'cli'],
+  cli: ['core', 'shared', 'engine', 'platform', 'server', 'main', 'cli'],
 };
 
 /**
@@ -21,6 +23,7 @@ export const LAYER_PACKAGES = {
   core: [],
   shared: ['zod'],
   engine: null,
+  platform: null,
   server: null,
   main: null,
   preload: ['electron', 'zod'],

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FederationConfigSchema } from '../../shared/wire';
-import { BlobStore } from '../../server/data/blob-store';
+import { BlobStore } from '../../platform/blob-store';
 import { openDatabase } from '../../server/data/db';
 import { FederationStore } from '../../server/data/store';
 import { buildStatus } from '../../server/domain/status-view';

@@ -1,6 +1,6 @@
 // Composition root of the client node's services. The Electron shell, the web host and the
 // tests all build the services here, so every host runs exactly the same code.
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDataDir } from '../../platform/private-fs';
 import path from 'node:path';
 import type { ApiImpl, BackendReport } from '../../shared/api';
 import { createClientNode, type ClientNode } from './client-node';
@@ -30,7 +30,8 @@ export interface AppServices {
 }
 
 export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  // Owner-only, contents included (a folder from an older version is tightened once).
+  ensurePrivateDataDir(opts.dataDir);
   const events = new ApiEventBus();
   const node = createClientNode({
     dataDir: opts.dataDir,

@@ -1,7 +1,8 @@
 // The web host's port, chosen once per data folder: the browser keeps the annotation
 // workspace (IndexedDB) per origin, so a folder must come back on the same port, but a
 // well-known port shared by every install would let any page guess where to knock.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../platform/private-fs';
 import { join } from 'node:path';
 
 const FILE = 'web-port';
@@ -18,7 +19,7 @@ export function readRememberedPort(dataDir: string): number | null {
 }
 
 export function rememberPort(dataDir: string, port: number): void {
-  writeFileSync(join(dataDir, FILE), `${port}\n`, { mode: 0o600 });
+  writeFileAtomicSync(join(dataDir, FILE), `${port}\n`);
 }
 
 /**

@@ -1,8 +1,10 @@
 // Numbered schema migrations. Append only: never edit a migration that has shipped.
 // Applied in order inside one transaction each; PRAGMA user_version holds the last applied number.
+import type { Migration } from '../../platform/sqlite';
+
 // Times are integer milliseconds since the epoch (the injected clock's).
 
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'initial schema',

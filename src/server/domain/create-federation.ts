@@ -1,7 +1,7 @@
 // Creates the one federation a data directory holds: config, admin token, initial weights
 // (version 0), and the first open round.
 import { FederationConfigSchema, type FederationConfig, type FederationConfigInput } from '../../shared/wire';
-import { BlobStore } from '../data/blob-store';
+import { BlobStore } from '../../platform/blob-store';
 import { openDatabase } from '../data/db';
 import { FederationStore } from '../data/store';
 import { hashSecret, newAdminToken } from './credentials';

@@ -10,7 +10,8 @@ import {
   CycleIndexSchema,
   RoundIdSchema,
 } from '../../shared/wire';
-import { sha256Hex, type BlobStore } from '../data/blob-store';
+import type { BlobStore } from '../../platform/blob-store';
+import { sha256Hex } from '../../platform/hash';
 import type { FederationStore } from '../data/store';
 import {
   bearerToken,

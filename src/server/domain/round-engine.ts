@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { cappedWeights, clipToBound } from '../../core/aggregation';
 import { decodeModelBlob, decodeUpdate, encodeModelBlob, type FederationConfig } from '../../shared/wire';
-import type { BlobStore } from '../data/blob-store';
+import type { BlobStore } from '../../platform/blob-store';
 import type { FederationRow, FederationStore, RoundRow, UpdateRow } from '../data/store';
 import type { Clock, FaultHook, Logger } from './runtime';
 import { updateNormBound } from './update-validation';

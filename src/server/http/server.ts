@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setMaxListeners } from 'node:events';
 import type { ErrorBody, ErrorCode } from '../../shared/wire';
-import { BlobStore } from '../data/blob-store';
+import { BlobStore } from '../../platform/blob-store';
 import { openDatabase } from '../data/db';
 import { FederationStore } from '../data/store';
 import { FederationError, HTTP_STATUS, RateLimitedError } from '../domain/errors';

@@ -2,15 +2,13 @@
 // federation's own blob format), and exports in the engine's versioned binary format or as a
 // tfjs weights manifest (model.json + weights.bin).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { sha256Hex } from '../../../platform/hash';
+import { writeFileAtomicSync, writePrivateFileSync } from '../../../platform/private-fs';
 import path from 'node:path';
 import { encodeWeights, type TensorSpec } from '../../../core/weights';
 import { decodeModelBlob, encodeModelBlob } from '../../../shared/wire';
 import type { ModelTask } from './engine-adapter';
-
-export function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
 
 export class ModelFiles {
   constructor(readonly dir: string) {}
@@ -20,11 +18,7 @@ export class ModelFiles {
     const bytes = encodeModelBlob(weights);
     const hash = sha256Hex(bytes);
     const file = path.join(this.dir, `${hash}.f32`);
-    if (!existsSync(file)) {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileSync(`${file}.tmp`, bytes);
-      renameSync(`${file}.tmp`, file);
-    }
+    if (!existsSync(file)) writeFileAtomicSync(file, bytes);
     return hash;
   }
 
@@ -43,7 +37,7 @@ export function exportBinary(dir: string, task: ModelTask, specs: readonly Tenso
     (b) => new Uint8Array(createHash('sha256').update(b).digest()),
   );
   const file = path.join(dir, 'model.ffw');
-  writeFileSync(file, bytes);
+  writePrivateFileSync(file, bytes);
   return [file];
 }
 
@@ -62,7 +56,7 @@ export function exportTfjs(dir: string, task: ModelTask, specs: readonly TensorS
   };
   const json = path.join(dir, 'model.json');
   const bin = path.join(dir, 'weights.bin');
-  writeFileSync(json, JSON.stringify(modelJson, null, 2));
-  writeFileSync(bin, encodeModelBlob(weights));
+  writePrivateFileSync(json, JSON.stringify(modelJson, null, 2));
+  writePrivateFileSync(bin, encodeModelBlob(weights));
   return [json, bin];
 }

@@ -2,7 +2,8 @@
 // polling, verified model downloads (cached by hash) and reports through the outbox. It knows
 // nothing about training; the cycle orchestrator drives it.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../../platform/private-fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -163,9 +164,7 @@ export class FederationLink {
     const { bytes } = await this.call(() => request(this.http(), { method: 'GET', path: `${API_PREFIX.slice(1)}/models/${hash}`, timeoutMs: 120_000 }));
     const got = sha256(bytes);
     if (got !== hash) throw new ModelIntegrityError(`model ${hash.slice(0, 12)}… arrived with sha256 ${got.slice(0, 12)}…: refused`);
-    mkdirSync(this.modelsDir, { recursive: true });
-    writeFileSync(`${file}.tmp`, bytes);
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(file, bytes);
     return decodeModelBlob(bytes);
   }
 

@@ -1,6 +1,7 @@
 // Where the federation credential lives at rest. The Electron shell injects an implementation
 // backed by the OS keychain (safeStorage); headless hosts use a file only this user can read.
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../../platform/private-fs';
 import path from 'node:path';
 
 export interface SecretStore {
@@ -40,13 +41,7 @@ export class FileSecretStore implements SecretStore {
   }
 
   async save(name: string, value: string): Promise<void> {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    chmodSync(this.dir, 0o700);
-    const file = this.file(name);
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, value, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, file);
+    writeFileAtomicSync(this.file(name), value);
   }
 
   async remove(name: string): Promise<void> {

@@ -1,7 +1,9 @@
 // Numbered schema migrations of node.sqlite. Append only: never edit one that has shipped.
+import type { Migration } from '../../../platform/sqlite';
+
 // Times are ISO strings (what the API shows), counts are integers.
 
-export const NODE_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const NODE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'vault, imports, kv, outbox, cycle tables',

@@ -2,44 +2,19 @@
 // the cycle state machine, the federation outbox. SQLite rather than JSON-lines because the
 // gallery pages and filters thousands of rows, and because every state change of the cycle
 // must be atomic with the rows it touches (a queue and its step commit together or not at all).
-// WAL + synchronous=FULL: a committed step survives a killed process and a power cut.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+// WAL + synchronous=FULL (platform/sqlite): a committed step survives a killed process and a
+// power cut; the file is owner-only.
 import path from 'node:path';
 import type { z } from 'zod';
+import { openSqlite, type Db } from '../../../platform/sqlite';
 import { NODE_MIGRATIONS } from './migrations';
 
-export type Db = Database.Database;
+export type { Db };
 
 export const NODE_DB_FILE = 'node.sqlite';
 
-export class NodeDbVersionError extends Error {
-  override readonly name = 'NodeDbVersionError';
-}
-
 export function openNodeDb(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, NODE_DB_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return db;
-}
-
-function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  const latest = NODE_MIGRATIONS[NODE_MIGRATIONS.length - 1]?.version ?? 0;
-  if (current > latest) {
-    throw new NodeDbVersionError(`node database schema version ${current} is newer than this app (${latest}); update the app`);
-  }
-  for (const m of NODE_MIGRATIONS) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
-  }
+  return openSqlite(path.join(dataDir, NODE_DB_FILE), { migrations: NODE_MIGRATIONS, programName: 'this app' });
 }
 
 /** A typed key/value row: JSON validated with its schema on every read (disk is a boundary). */

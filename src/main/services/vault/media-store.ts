@@ -4,7 +4,7 @@ import { constants as fsConstants, existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DurableFiles, fanOutPath } from './durable-files';
+import { DurableFiles, fanOutPath } from '../../../platform/durable-files';
 
 export const MediaKindSchema = z.enum(['preview', 'thumb']);
 export type MediaKind = z.infer<typeof MediaKindSchema>;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { DurableFiles, fanOutPath } from './durable-files';
+import { DurableFiles, fanOutPath } from '../../../platform/durable-files';
 import { MediaHashSchema } from './media-store';
 
 export class StagedSources {

@@ -2,6 +2,7 @@
 // file: slot i lives at byte i * H*W*C. The slot numbers are recorded in SQLite (`tensors`)
 // in the same transaction as the sample row, so a crash between the write and the commit
 // leaves only unreferenced bytes past the end, which open() trims away.
+import { PRIVATE_FILE_MODE } from '../../../platform/private-fs';
 import type Database from 'better-sqlite3';
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,7 @@ export class TensorStore {
   ) {
     this.key = shapeKey(shape);
     this.bytesPer = shape[0] * shape[1] * shape[2];
-    this.fd = openSync(path.join(dir, `tensors-${this.key}.u8`), 'a+');
+    this.fd = openSync(path.join(dir, `tensors-${this.key}.u8`), 'a+', PRIVATE_FILE_MODE);
     // The committed high-water mark is the truth; bytes after it are from an interrupted write.
     const row = db.prepare('SELECT MAX(slot) AS m FROM tensors WHERE shape = ?').get(this.key) as { m: number | null };
     this.nextSlot = (row.m ?? -1) + 1;

@@ -3,7 +3,8 @@
 // stages its bytes; the MediaBuilder makes previews and thumbnails afterwards (or at once when
 // the UI asks for one).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { ensurePrivateDir } from '../../../platform/private-fs';
 import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -65,7 +66,7 @@ export class Vault {
 
   constructor(private readonly opts: VaultOptions) {
     this.dir = path.join(opts.dataDir, 'vault');
-    mkdirSync(this.dir, { recursive: true });
+    ensurePrivateDir(this.dir);
     this.index = new VaultIndex(opts.db);
     // A committed tensor slot must never point at bytes a power cut could still lose.
     this.index.beforeCommit = () => this.tensorStore.flush();

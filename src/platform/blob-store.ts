@@ -1,14 +1,12 @@
 // Content-addressed blobs (model versions, control variates, stored updates) on disk:
-// <dataDir>/blobs/<sha256 hex>. Written to a temp file, fsynced, renamed, and the directory
-// fsynced, so a blob the database names is always complete on disk.
-import { createHash, randomBytes } from 'node:crypto';
+// <dataDir>/blobs/<sha256 hex>. Written to an owner-only temp file, fsynced, renamed, and the
+// directory fsynced, so a blob the database names is always complete on disk.
+import { randomBytes } from 'node:crypto';
 import { open as openAsync, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+import { sha256Hex } from './hash';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-fs';
 
 const HASH_NAME = /^[0-9a-f]{64}$/;
 
@@ -17,7 +15,7 @@ export class BlobStore {
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'blobs');
-    mkdirSync(this.dir, { recursive: true });
+    ensurePrivateDir(this.dir);
   }
 
   pathOf(hash: string): string {
@@ -35,7 +33,7 @@ export class BlobStore {
     const final = this.pathOf(hash);
     if (existsSync(final)) return hash;
     const tmp = path.join(this.dir, `.tmp-${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
     try {
       let off = 0;
       while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
@@ -62,7 +60,7 @@ export class BlobStore {
     const final = this.pathOf(hash);
     if (existsSync(final)) return hash;
     const tmp = path.join(this.dir, `.tmp-${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
-    const file = await openAsync(tmp, 'w');
+    const file = await openAsync(tmp, 'w', PRIVATE_FILE_MODE);
     try {
       await file.writeFile(bytes);
       await file.sync();
