@@ -34,3 +34,4 @@ export * from './aggregation';
 export * from './weights';
 export * from './partition';
 export { syntheticClient, type SyntheticClientOptions } from './synthetic';
+export * from './protocol';

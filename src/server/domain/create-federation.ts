@@ -1,5 +1,6 @@
 // Creates the one federation a data directory holds: config, admin token, initial weights
 // (version 0), and the first open round.
+import { queryStrategyFor, StrategyParamsError } from '../../core/protocol';
 import { FederationConfigSchema, type FederationConfig, type FederationConfigInput } from '../../shared/wire';
 import { BlobStore } from '../../platform/blob-store';
 import { openDatabase } from '../data/db';
@@ -30,6 +31,13 @@ export function createFederation(opts: CreateFederationOptions): CreatedFederati
   const clock = opts.clock ?? systemClock;
   if (opts.initialWeights.length === 0) throw new BadRequestError('initial weights are empty');
   if (!allFinite(opts.initialWeights)) throw new BadRequestError('initial weights contain NaN or Infinity');
+  // Clients build the query strategy from these: a bad parameter is refused now, not at a clinic.
+  try {
+    queryStrategyFor(config.strategy.name, config.strategy.params);
+  } catch (e) {
+    if (e instanceof StrategyParamsError) throw new BadRequestError(`strategy: ${e.message}`);
+    throw e;
+  }
   const db = openDatabase(opts.dataDir);
   try {
     const store = new FederationStore(db);
@@ -40,7 +48,7 @@ export function createFederation(opts: CreateFederationOptions): CreatedFederati
     const adminToken = newAdminToken();
     const now = clock();
     const paramCount = opts.initialWeights.length;
-    const usesControl = engine.strategy(config).usesControlVariate;
+    const usesControl = engine.aggregator(config).usesControlVariate;
     store.transaction(() => {
       store.insertFederation({ config, adminTokenHash: hashSecret(adminToken), initialHash, paramCount, now });
       store.insertVersion({ hash: initialHash, kind: 'initial', cycle: null, round_id: null, created_at: now });

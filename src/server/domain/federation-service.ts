@@ -1,6 +1,7 @@
 // The federation's use cases: enrolment, auth, tasks, uploads, reports, admin. The HTTP layer
 // calls these after parsing; they check state, write in transactions, then advance the
 // state machine.
+import { perClientBudget, roundLearningRate } from '../../core/protocol';
 import {
   ClientIdSchema,
   type ClientId,
@@ -162,8 +163,7 @@ export class FederationService {
         const round = this.store.currentOpenRound();
         if (!round) return wait('no round open');
         if (this.store.update(round.id, clientId)) return wait(`update for round ${round.id} received; waiting for the round to close`);
-        const decayFrom = Math.floor(c.learningRate.decayAtRoundFraction * c.roundsPerCycle);
-        const lr = c.learningRate.initial * (round.round_index >= decayFrom ? c.learningRate.decayFactor : 1);
+        const lr = roundLearningRate(c.learningRate, round.round_index, c.roundsPerCycle);
         const task: Task = {
           kind: 'train',
           cycle,
@@ -175,7 +175,7 @@ export class FederationService {
           paramCount: f.paramCount,
           localEpochs: c.localEpochs,
           learningRate: lr,
-          ...this.engine.strategy(c).configureRound({ roundIndex: round.round_index, roundsPerCycle: c.roundsPerCycle }),
+          ...this.engine.aggregator(c).configureRound({ roundIndex: round.round_index, roundsPerCycle: c.roundsPerCycle }),
         };
         if (round.control_hash) task.controlHash = ModelHashSchema.parse(round.control_hash);
         return task;
@@ -193,7 +193,7 @@ export class FederationService {
           deadline: iso(f.phaseDeadline ?? this.clock()),
           modelHash: ModelHashSchema.parse(f.latestHash),
           gammaBar: f.gammaBar,
-          budget: Math.floor(c.labelingBudgetPerCycle / Math.max(1, this.store.activeClientCount())),
+          budget: perClientBudget(c.labelingBudgetPerCycle, this.store.activeClientCount()),
           strategy: c.strategy,
         };
       }
@@ -222,7 +222,7 @@ export class FederationService {
   /** Largest update body to read for `roundId` (so a huge body is cut off while streaming). */
   maxUpdateBytes(): number {
     const f = this.store.federation();
-    return maxUpdateBodyBytes(f.paramCount, this.engine.strategy(f.config).vectorsPerUpdate);
+    return maxUpdateBodyBytes(f.paramCount, this.engine.aggregator(f.config).vectorsPerUpdate);
   }
 
   async submitUpdate(clientId: ClientId, roundId: number, body: Uint8Array): Promise<{ duplicate: boolean }> {
@@ -243,7 +243,7 @@ export class FederationService {
         roundId,
         baseHash: round.base_hash,
         paramCount: f.paramCount,
-        vectors: this.engine.strategy(f.config).vectorsPerUpdate,
+        vectors: this.engine.aggregator(f.config).vectorsPerUpdate,
         maxUpdateNorm: f.config.maxUpdateNorm,
         maxRelativeUpdateNorm: f.config.maxRelativeUpdateNorm,
         clipUpdates: f.config.clipUpdates,

@@ -4,13 +4,14 @@
 // a crash at any point either leaves the old state (redone on restart, deterministically) or
 // the new one.
 import { EventEmitter } from 'node:events';
-import { cappedWeights, clipToBound } from '../../core/aggregation';
+import { clipToBound } from '../../core/aggregation';
 import { decodeModelBlob, decodeUpdate, encodeModelBlob, type FederationConfig } from '../../shared/wire';
 import type { BlobStore } from '../../platform/blob-store';
 import type { FederationRow, FederationStore, RoundRow, UpdateRow } from '../data/store';
 import type { Clock, FaultHook, Logger } from './runtime';
 import { updateNormBound } from './update-validation';
-import { createStrategy, type AggregationStrategy, type ClientUpdate } from './strategies';
+import { aggregateGammaBar } from '../../core/fairfal/queryModel';
+import { createAggregator, type Aggregator, type ClientUpdate } from '../../core/protocol';
 
 const SECOND = 1000;
 
@@ -31,8 +32,8 @@ export class RoundEngine {
     this.events.setMaxListeners(0);
   }
 
-  strategy(config: FederationConfig): AggregationStrategy {
-    return createStrategy(config.aggregation);
+  aggregator(config: FederationConfig): Aggregator {
+    return createAggregator(config.aggregation);
   }
 
   /** A stored model/control blob as a vector (small cache: the current base is read per upload). */
@@ -118,7 +119,7 @@ export class RoundEngine {
         const deadlinePassed = f.phaseDeadline !== null && now >= f.phaseDeadline;
         const active = store.activeClientCount();
         if ((gammas.length > 0 && gammas.length >= active) || (deadlinePassed && gammas.length > 0)) {
-          const gammaBar = gammas.reduce((s, g) => s + g.gamma, 0) / gammas.length;
+          const gammaBar = aggregateGammaBar(gammas.map((g) => g.gamma));
           store.transaction(() => {
             store.setGammaBar(gammaBar);
             store.setPhase('labeling', f.cycle, now + c.labelingDeadlineSeconds * SECOND);
@@ -151,7 +152,7 @@ export class RoundEngine {
   private startCycle(f: FederationRow, cycle: number, now: number): void {
     const { store } = this.deps;
     const base = f.config.reinitializeEachCycle ? f.initialHash : f.latestHash;
-    const control = this.strategy(f.config).usesControlVariate ? this.zeroControl(f.paramCount, now) : null;
+    const control = this.aggregator(f.config).usesControlVariate ? this.zeroControl(f.paramCount, now) : null;
     store.transaction(() => {
       store.setPhase('training', cycle, null);
       store.setLatestHash(base);
@@ -162,23 +163,23 @@ export class RoundEngine {
   private aggregate(f: FederationRow, round: RoundRow, rows: UpdateRow[], now: number): boolean {
     const { store, blobs, log, fault } = this.deps;
     const started = performance.now();
-    const strategy = this.strategy(f.config);
+    const aggregator = this.aggregator(f.config);
     const global = this.vector(round.base_hash);
-    // Bounded weighting: claimed counts capped to a share of the round, long updates clipped
-    // (only accepted past the bound when the federation clips).
-    const weights = cappedWeights(rows.map((r) => r.sample_count), f.config.maxClientWeightShare);
+    // Long updates clipped (only accepted past the bound when the federation clips); the
+    // aggregator caps each claimed count to the round's maxClientWeightShare.
     const bound = updateNormBound(global, f.config);
-    const updates: ClientUpdate[] = rows.map((r, k) => {
+    const updates: ClientUpdate[] = rows.map((r) => {
       const decoded = decodeUpdate(blobs.get(r.body_hash), { copy: false });
-      const u: ClientUpdate = { clientId: r.client_id, weights: clipToBound(decoded.weights, global, bound).weights, sampleCount: weights[k] as number };
+      const u: ClientUpdate = { clientId: r.client_id, weights: clipToBound(decoded.weights, global, bound).weights, sampleCount: r.sample_count };
       if (decoded.controlDelta) u.controlDelta = decoded.controlDelta;
       return u;
     });
-    const out = strategy.aggregate({
+    const out = aggregator.aggregate({
       global,
       control: round.control_hash ? this.vector(round.control_hash) : null,
       updates,
       totalClients: store.activeClientCount(),
+      maxClientShare: f.config.maxClientWeightShare,
     });
     const computedMs = performance.now() - started;
     const resultHash = this.storeVector(out.weights);

@@ -1,5 +1,7 @@
 // The federation (task) definition an admin writes as JSON and `server federation create` loads.
 import { z } from 'zod';
+import { STRATEGY_NAMES } from '../../core/strategies/registry';
+import type { AggregatorName, AggregatorSpec } from '../../core/protocol';
 
 export const AggregationConfigSchema = z.discriminatedUnion('name', [
   /** FedAvg weighted by each client's labeled sample count (the default). */
@@ -15,6 +17,10 @@ export const AggregationConfigSchema = z.discriminatedUnion('name', [
 ]);
 export type AggregationConfig = z.infer<typeof AggregationConfigSchema>;
 export type AggregationName = AggregationConfig['name'];
+// The wire carries exactly the protocol's aggregators (src/core/protocol): a config the schema
+// accepts is one createAggregator understands, and no aggregator is missing from the wire.
+const sameAggregators: [AggregationConfig extends AggregatorSpec ? true : false, AggregatorName extends AggregationName ? true : false] = [true, true];
+void sameAggregators;
 
 export const ModelSpecSchema = z.strictObject({
   /** Name in the engine's model registry, e.g. "CNN4Conv". */
@@ -33,7 +39,7 @@ export const LearningRateScheduleSchema = z.strictObject({
 
 export const SelectionStrategySchema = z.strictObject({
   /** Query strategy clients run locally (FairFAL default; baselines for comparison runs). */
-  name: z.enum(['fairfal', 'random', 'entropy', 'badge', 'coreset', 'logo', 'kafal']).default('fairfal'),
+  name: z.enum(STRATEGY_NAMES).default('fairfal'),
   /** Strategy parameters, passed through to clients unchanged (e.g. delta, kappa, temperature). */
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
 });

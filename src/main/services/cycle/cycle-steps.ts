@@ -2,6 +2,7 @@
 // with the local-only model when the federation's strategy needs it), and the random first
 // set when nothing is labeled yet. Each ends by persisting the queue together with the next
 // state (labeling), so a restart shows the same queue instead of recomputing it.
+import { LOCAL_ONLY_DEFAULTS, localOnlyTraining, queryStrategyFor, strategyNeedsLocalModel } from '../../../core/protocol';
 import type { Queue, QueueItem, SampleId, TaskInfo } from '../../../shared/api';
 import type { CycleState } from './cycle-store';
 import type { ModelTask } from './engine-adapter';
@@ -30,14 +31,17 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
   const modelHash = rt.deps.models.save(global);
   await measure(rt, cycle, mt, global, pool);
   let local: Float32Array | null = null;
-  if (!q.standalone && pool.labeled.length > 0) {
+  // The federation's strategy with its parameters, built once here (an invalid config fails now).
+  const strategy = queryStrategyFor(q.strategy, q.params ?? {});
+  if (!q.standalone && pool.labeled.length > 0 && strategyNeedsLocalModel(strategy)) {
     const init = rt.deps.engine.initialWeights(mt, rt.seed(cycle, 7));
-    local = await rt.work((_p, isC) => rt.deps.engine.trainLocalOnly(mt, init, pool.data, pool.labeled, { seed: rt.seed(cycle, 8), maxEpochs: rt.deps.localOnlyEpochs ?? 50 }, isC));
+    const options = localOnlyTraining(rt.seed(cycle, 8), { maxEpochs: rt.deps.localOnlyEpochs ?? LOCAL_ONLY_DEFAULTS.maxEpochs });
+    local = await rt.work((_p, isC) => rt.deps.engine.trainLocalOnly(mt, init, pool.data, pool.labeled, options, isC));
   }
   const result = await rt.work(() =>
     runQueryStep({
       engine: rt.deps.engine, task: mt, data: pool.data, sampleIds: pool.ids, labeled: pool.labeled, unlabeled: pool.unlabeled,
-      globalWeights: global, localWeights: local, gammaBar: q.gammaBar, budget, strategy: q.strategy, params: q.params, seed: rt.seed(cycle, 9),
+      globalWeights: global, localWeights: local, gammaBar: q.gammaBar, budget, strategy, seed: rt.seed(cycle, 9),
     }),
   );
   const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: result.details, items: result.items };

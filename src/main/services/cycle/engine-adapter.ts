@@ -5,6 +5,7 @@
 import type { BackendReport } from '../../../shared/api';
 import type { ImageSet } from '../../../engine/dataset';
 import type { ModelConfig } from '../../../engine/models/types';
+import type { LocalOnlyTrainOptions } from '../../../core/protocol';
 import type { TensorSpec } from '../../../core/weights';
 
 export interface ModelTask {
@@ -57,7 +58,8 @@ export interface EngineAdapter {
   train(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<Float32Array>;
   /** Like train, with SCAFFOLD's corrected step g + c - c_i; also returns the next c_i and its delta. */
   trainScaffold(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained>;
-  trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, p: { seed: number; maxEpochs: number }, isCancelled?: () => boolean): Promise<Float32Array>;
+  /** The protocol's local-only recipe (core/protocol localOnlyTraining). */
+  trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array>;
   predict(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs>;
   evaluate(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult>;
   /** The backend the engine picked where it runs (the status bar shows it). */

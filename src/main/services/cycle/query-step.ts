@@ -1,7 +1,7 @@
 // The query step: model outputs on the labeled set and the unlabeled pool (global model and
 // this client's local-only model), the federation's strategy from src/core, and the result
 // shaped as queue items with their reasons and the current model's prediction.
-import { classBalancedMeanProbs, createRng, getStrategy, globalRatio, matrix, presentClasses, type QueryInput, type QueryReason, type QuerySelection } from '../../../core';
+import { classBalancedMeanProbs, createRng, globalRatio, matrix, presentClasses, type QueryInput, type QueryReason, type QuerySelection, type QueryStrategy } from '../../../core';
 import type { ImageSet } from '../../../engine/dataset';
 import type { QueueItem, QueueReason, SampleId } from '../../../shared/api';
 import type { EngineAdapter, ModelOutputs, ModelTask } from './engine-adapter';
@@ -18,8 +18,8 @@ export interface QueryStepInput {
   localWeights: Float32Array | null;
   gammaBar: number | undefined;
   budget: number;
-  strategy: string;
-  params?: Record<string, number | string | boolean>;
+  /** Built by core/protocol queryStrategyFor from the federation's name and parameters. */
+  strategy: QueryStrategy;
   seed: number;
 }
 
@@ -66,8 +66,7 @@ export async function runQueryStep(q: QueryStepInput): Promise<QueryStepResult> 
     labeledLocalProbs: toMatrix(lL, 'probs'),
     ...(q.gammaBar !== undefined ? { gammaBar: q.gammaBar } : {}),
   };
-  const strategy = getStrategy(q.strategy);
-  const selection: QuerySelection = strategy.select(input, Math.min(q.budget, q.unlabeled.length), createRng(q.seed));
+  const selection: QuerySelection = q.strategy.select(input, Math.min(q.budget, q.unlabeled.length), createRng(q.seed));
 
   const predictionOf = (poolIndex: number) => {
     const probs = Array.from(gU.probs.subarray(poolIndex * C, (poolIndex + 1) * C), (v) => Math.min(1, Math.max(0, v)));

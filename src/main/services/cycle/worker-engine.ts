@@ -4,6 +4,7 @@
 // Images are copied once into shared memory per image set (the orchestrator hands the same
 // buffer while the vault is unchanged); a new label vector re-registers the same shared
 // images under a new id, which costs no copy.
+import type { LocalOnlyTrainOptions } from '../../../core/protocol';
 import { accuracy, balancedAccuracy, perClassRecall } from '../../../core/metrics';
 import type { WeightSet } from '../../../core/weights';
 import type { BackendName } from '../../../engine/backend';
@@ -167,16 +168,7 @@ export class WorkerEngine implements EngineAdapter {
     return { weights: r.weights.data, control: next.control, controlDelta: next.delta };
   }
 
-  /** FAIRFAL.md step 1 with the options of engine/train/trainer.ts `trainLocalOnly` (lr 0.01, x0.1 at 75%, stop at 99% train accuracy). */
-  async trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, p: { seed: number; maxEpochs: number }, isCancelled?: () => boolean): Promise<Float32Array> {
-    const options: TrainOptions = {
-      epochs: p.maxEpochs,
-      lr: 0.01,
-      schedule: { milestones: [Math.floor(0.75 * p.maxEpochs)], gamma: 0.1, unit: 'epoch' },
-      hflip: false,
-      earlyStopAccuracy: 0.99,
-      seed: p.seed,
-    };
+  async trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array> {
     return (await this.trainWith(task, init, data, indices, options, undefined, isCancelled)).weights.data;
   }
 

@@ -1,7 +1,19 @@
-// Aggregation strategies: how a round is configured for clients and how its updates become
-// the next global version. The math is in src/core/aggregation; this is the policy around it.
-import { coordinateMedian, fedAvg, scaffoldAggregate, trimmedMean } from '../../core/aggregation';
-import type { AggregationConfig } from '../../shared/wire';
+// Aggregators (how a round's updates become the next global model), named apart from query
+// strategies (which samples to label). One definition for the server and the simulator: the
+// math is in ../aggregation, this is the policy around it (which rule, capped FedAvg weights,
+// SCAFFOLD's control variate).
+import { cappedWeights, coordinateMedian, fedAvg, scaffoldAggregate, trimmedMean } from '../aggregation';
+
+export const AGGREGATOR_NAMES = ['fedavg', 'fedprox', 'scaffold', 'median', 'trimmed-mean'] as const;
+export type AggregatorName = (typeof AGGREGATOR_NAMES)[number];
+
+/** An aggregator and its parameters, as a federation config names it (shared/wire validates it). */
+export type AggregatorSpec =
+  | { name: 'fedavg' }
+  | { name: 'fedprox'; mu: number }
+  | { name: 'scaffold'; globalLearningRate: number }
+  | { name: 'median' }
+  | { name: 'trimmed-mean'; trimFraction: number };
 
 export interface ClientUpdate {
   clientId: string;
@@ -18,6 +30,8 @@ export interface AggregationInput {
   updates: readonly ClientUpdate[];
   /** Enrolled, non-revoked clients (SCAFFOLD's N). */
   totalClients: number;
+  /** FedAvg/FedProx: no client's share of the round's weight above this (default 1: plain FedAvg). */
+  maxClientShare?: number;
 }
 
 export interface AggregationOutput {
@@ -27,11 +41,11 @@ export interface AggregationOutput {
 
 /** What a train task tells clients about the round (e.g. FedProx mu); sent as-is. */
 export interface RoundConfiguration {
-  aggregation: AggregationConfig;
+  aggregation: AggregatorSpec;
 }
 
-export interface AggregationStrategy {
-  readonly config: AggregationConfig;
+export interface Aggregator {
+  readonly config: AggregatorSpec;
   /** Float32 vectors in each upload: 1 (weights) or 2 (weights + control delta). */
   readonly vectorsPerUpdate: 1 | 2;
   /** Rounds carry a server control variate blob that clients download. */
@@ -40,7 +54,7 @@ export interface AggregationStrategy {
   aggregate(input: AggregationInput): AggregationOutput;
 }
 
-function simple(config: AggregationConfig, aggregate: (input: AggregationInput) => Float32Array): AggregationStrategy {
+function simple(config: AggregatorSpec, aggregate: (input: AggregationInput) => Float32Array): Aggregator {
   return {
     config,
     vectorsPerUpdate: 1,
@@ -50,13 +64,19 @@ function simple(config: AggregationConfig, aggregate: (input: AggregationInput) 
   };
 }
 
-export function createStrategy(config: AggregationConfig): AggregationStrategy {
+/** FedAvg over the updates with each claimed count capped to the round's maxClientShare. */
+function cappedFedAvg({ updates, maxClientShare }: AggregationInput): Float32Array {
+  const w = cappedWeights(updates.map((u) => u.sampleCount), maxClientShare ?? 1);
+  return fedAvg(updates.map((u, k) => ({ weights: u.weights, sampleCount: w[k] as number })));
+}
+
+export function createAggregator(config: AggregatorSpec): Aggregator {
   switch (config.name) {
     case 'fedavg':
-      return simple(config, ({ updates }) => fedAvg(updates));
+      return simple(config, cappedFedAvg);
     case 'fedprox':
       // The proximal term lives in the clients' loss; the server side is plain FedAvg.
-      return simple(config, ({ updates }) => fedAvg(updates));
+      return simple(config, cappedFedAvg);
     case 'median':
       return simple(config, ({ updates }) => coordinateMedian(updates.map((u) => u.weights)));
     case 'trimmed-mean':

@@ -1,0 +1,7 @@
+// The federated active-learning protocol's rules, defined once: the server, the client node,
+// standalone mode and the simulator all take them from here (issue 15).
+export * from './aggregators';
+export * from './budget';
+export * from './local-only';
+export * from './query-strategies';
+export * from './schedule';
