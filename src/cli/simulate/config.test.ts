@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, FLAGS, helpText, parseFlags, resolveConfig, resultAffectingConfig } from './config';
-import { cycleFractions, perClientCount, roundHundredsHalfEven, roundLr } from './plan';
+import { roundHundredsHalfEven } from '../../core';
+import { cycleFractions, perClientCount, roundLr } from './plan';
 import { formatDuration, ProgressBar } from './progress';
 import { deriveSeed } from './seeds';
 

@@ -3,7 +3,7 @@
  * global weights on its labeled set, the server aggregates (FedAvg weighted by |L_k|;
  * FedProx = FedAvg with the proximal term on the clients; SCAFFOLD with control variates).
  */
-import { createWeightSet, fedAvg, scaffoldAggregate, type WeightSet } from '../../core';
+import { createAggregator, createWeightSet, type AggregatorSpec, type ClientUpdate, type WeightSet } from '../../core';
 import { nextClientControl } from '../../engine/train/scaffold';
 import { type SimConfig } from './config';
 import { roundLr } from './plan';
@@ -15,6 +15,13 @@ import { type SimTrainer, type TrainOutcome } from './trainer';
 export interface ControlVariates {
   server: Float32Array;
   clients: Float32Array[];
+}
+
+/** The protocol's aggregator for the run's --fl (the same one the server creates from a config). */
+export function aggregatorSpec(cfg: Pick<SimConfig, 'fl' | 'proxMu'>): AggregatorSpec {
+  if (cfg.fl === 'fedprox') return { name: 'fedprox', mu: cfg.proxMu };
+  if (cfg.fl === 'scaffold') return { name: 'scaffold', globalLearningRate: 1 };
+  return { name: 'fedavg' };
 }
 
 export function zeroControls(clients: number, paramCount: number): ControlVariates {
@@ -53,6 +60,7 @@ export async function trainFederatedCycle(
     }
   }
 
+  const aggregator = createAggregator(aggregatorSpec(cfg));
   for (let r = 0; r < cfg.rounds; r++) {
     const lr = roundLr(cfg, r);
     progress?.setPhase(cycle, `round ${r + 1}/${cfg.rounds}`, K);
@@ -82,22 +90,20 @@ export async function trainFederatedCycle(
       }),
     );
     for (const o of outs) passes += o.imagePasses;
-    if (cv) {
-      const state = cv;
-      // SCAFFOLD option II: c_i+ = c_i - c + (x - y_i) / (sum of the step lrs), trainable entries only.
-      const updates = outs.map((o, j) => {
-        const k = active[j] as number;
-        const next = nextClientControl(global.specs, global.data, o.weights.data, state.server, state.clients[k] as Float32Array, o.lrSum);
-        state.clients[k] = next.control;
-        return { weights: o.weights.data, controlDelta: next.delta };
-      });
-      const res = scaffoldAggregate(global.data, state.server, updates, K);
-      state.server = res.control;
-      global = createWeightSet(global.specs, res.weights);
-    } else {
-      const avg = fedAvg(outs.map((o, j) => ({ weights: o.weights.data, sampleCount: (labeled[active[j] as number] as Int32Array).length })));
-      global = createWeightSet(global.specs, avg);
-    }
+    const updates: ClientUpdate[] = outs.map((o, j) => {
+      const k = active[j] as number;
+      const u: ClientUpdate = { clientId: String(k), weights: o.weights.data, sampleCount: (labeled[k] as Int32Array).length };
+      if (cv) {
+        // SCAFFOLD option II: c_i+ = c_i - c + (x - y_i) / (sum of the step lrs), trainable entries only.
+        const next = nextClientControl(global.specs, global.data, o.weights.data, cv.server, cv.clients[k] as Float32Array, o.lrSum);
+        cv.clients[k] = next.control;
+        u.controlDelta = next.delta;
+      }
+      return u;
+    });
+    const res = aggregator.aggregate({ global: global.data, control: cv ? cv.server : null, updates, totalClients: K });
+    if (cv && res.control) cv.server = res.control;
+    global = createWeightSet(global.specs, res.weights);
   }
   return { weights: global, imagePasses: passes, controls: cv };
 }

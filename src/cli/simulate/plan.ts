@@ -1,18 +1,10 @@
-/** The protocol's arithmetic: cycle fractions, per-client budgets, the round lr schedule. */
+/** The simulator's arithmetic on top of core/protocol: cycle fractions, budgets from fractions, the round lr. */
+import { federationBudget, perClientBudget, roundLearningRate } from '../../core';
 import { type SimConfig } from './config';
 
-/** Python's round(n, -2) for a non-negative integer: nearest hundred, ties to the even hundred. */
-export function roundHundredsHalfEven(n: number): number {
-  const q = Math.floor(n / 100);
-  const r = n - q * 100;
-  if (r > 50) return (q + 1) * 100;
-  if (r < 50) return q * 100;
-  return (q % 2 === 0 ? q : q + 1) * 100;
-}
-
-/** Official: int(round(N, -2) * fraction / K) (float arithmetic as in Python). */
+/** Official: int(round(N, -2) * fraction / K), the protocol's budget split over K clients. */
 export function perClientCount(trainTotal: number, fraction: number, clients: number): number {
-  return Math.trunc((roundHundredsHalfEven(trainTotal) * fraction) / clients);
+  return perClientBudget(federationBudget(trainTotal, fraction), clients);
 }
 
 /** Nominal labeled fractions of the training cycles: initial, +query, ... up to target (inclusive, 2-decimal rounding as the official loop). */
@@ -26,7 +18,7 @@ export function cycleFractions(c: Pick<SimConfig, 'initialFraction' | 'queryFrac
   return out;
 }
 
-/** Official adjust_learning_rate: lr * decay^(r > int(R * at)) for 0-based round r. */
+/** The protocol's round lr for the simulator's flags. */
 export function roundLr(c: Pick<SimConfig, 'lr' | 'lrDecay' | 'lrDecayAt' | 'rounds'>, round: number): number {
-  return round > Math.trunc(c.rounds * c.lrDecayAt) ? c.lr * c.lrDecay : c.lr;
+  return roundLearningRate({ initial: c.lr, decayAtRoundFraction: c.lrDecayAt, decayFactor: c.lrDecay }, round, c.rounds);
 }

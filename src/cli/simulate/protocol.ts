@@ -13,7 +13,8 @@ import { trainFederatedCycle, type ControlVariates } from './federated';
 import { type ClientCycle, type CycleRecord, type HeaderRecord } from './log-schema';
 import { cycleFractions, perClientCount } from './plan';
 import { type ProgressBar } from './progress';
-import { runQueryPhase, needsLocalModel, strategyFor, type QueryPhaseResult } from './query-phase';
+import { strategyNeedsLocalModel } from '../../core';
+import { runQueryPhase, strategyFor, type QueryPhaseResult } from './query-phase';
 import { readRunLog, RunDir, type Checkpoint } from './run-files';
 import { deriveSeed, rngFor } from './seeds';
 import { type SimTrainer } from './trainer';
@@ -171,7 +172,7 @@ async function runLocked(ctx: RunContext, run: RunDir): Promise<RunOutcome> {
   let labeled = cp.labeled.map((l) => l.slice());
   let { gammaBar, gammaBarCycle, elapsedMs } = cp;
   const totals = fractions.map((_, c) => K * initialPerClient + c * K * budget);
-  progress?.setPlan(fractions.length, plannedWork(cfg, totals, cp.nextCycle, needsLocalModel(strategy)));
+  progress?.setPlan(fractions.length, plannedWork(cfg, totals, cp.nextCycle, strategyNeedsLocalModel(strategy)));
 
   for (let c = cp.nextCycle; c < fractions.length; c++) {
     const tStart = Date.now();

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import {
   aggregateGammaBar,
   clientQueryStats,
-  fairfalStrategy,
-  getStrategy,
+  localOnlyTraining,
+  queryStrategyFor,
+  type LocalOnlyRecipe,
+  strategyNeedsLocalModel,
   matrix,
   normalizedEntropy,
   type QueryInput,
@@ -84,12 +86,24 @@ const FIXED_QUERY_MODEL: Record<string, QueryModelLabel> = {
   kafal: 'both',
 };
 
-export function strategyFor(cfg: SimConfig): QueryStrategy {
-  return cfg.strategy === 'fairfal' ? fairfalStrategy({ delta: cfg.delta, kappa: cfg.kappa, temperature: cfg.temperature }) : getStrategy(cfg.strategy);
+/** The protocol's local-only recipe with the run's settings. */
+export function localOnlyRecipe(cfg: SimConfig): Partial<LocalOnlyRecipe> {
+  return {
+    maxEpochs: cfg.localOnlyEpochs,
+    lr: cfg.lr,
+    momentum: cfg.momentum,
+    weightDecay: cfg.weightDecay,
+    batchSize: cfg.batchSize,
+    hflip: cfg.hflip,
+    stopAccuracy: cfg.localOnlyStopAccuracy,
+    scheduleUnit: cfg.localOnlySchedule,
+    stopOn: cfg.localOnlyStopOn,
+  };
 }
 
-export function needsLocalModel(s: QueryStrategy): boolean {
-  return s.requires.some((k) => k === 'localProbs' || k === 'localFeatures' || k === 'labeledLocalProbs');
+/** The run's query strategy, built by the protocol from its name and FairFAL's parameters. */
+export function strategyFor(cfg: SimConfig): QueryStrategy {
+  return queryStrategyFor(cfg.strategy, cfg.strategy === 'fairfal' ? { delta: cfg.delta, kappa: cfg.kappa, temperature: cfg.temperature } : {});
 }
 
 function splitRows(o: InferOutcome, C: number, nFirst: number) {
@@ -163,7 +177,7 @@ export async function runQueryPhase(args: {
   const K = labeled.length;
   const C = data.numClasses;
   const strategy = strategyFor(cfg);
-  const withLocal = needsLocalModel(strategy);
+  const withLocal = strategyNeedsLocalModel(strategy);
   let passes = 0;
 
   // 1. Local-only models: trained from one fresh random init on L_k only.
@@ -174,22 +188,9 @@ export async function runQueryPhase(args: {
     const init = await trainer.initWeights(deriveSeed(cfg.seed, 'local-init', cycle));
     local = await Promise.all(
       labeled.map(async (lab, k) => {
+        const recipe = localOnlyTraining(deriveSeed(cfg.seed, 'local-train', cycle, k), localOnlyRecipe(cfg));
         const out = await trainer.train(
-          {
-            client: k,
-            init,
-            indices: Int32Array.from(lab),
-            epochs: cfg.localOnlyEpochs,
-            lr: cfg.lr,
-            momentum: cfg.momentum,
-            weightDecay: cfg.weightDecay,
-            batchSize: cfg.batchSize,
-            hflip: cfg.hflip,
-            seed: deriveSeed(cfg.seed, 'local-train', cycle, k),
-            earlyStopAccuracy: cfg.localOnlyStopAccuracy,
-            earlyStopOn: cfg.localOnlyStopOn,
-            schedule: { milestones: [Math.floor(0.75 * cfg.localOnlyEpochs)], gamma: 0.1, unit: cfg.localOnlySchedule },
-          },
+          { client: k, init, indices: Int32Array.from(lab), ...recipe },
           (t) => progress?.addWork(t.images),
         );
         progress?.clientDone();

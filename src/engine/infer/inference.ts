@@ -3,6 +3,8 @@
  * FairFAL's class-balanced mean probabilities and BADGE gradient embeddings, and metrics.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gradientEmbeddings } from '../../core/gradEmbedding';
+import { matrix } from '../../core/matrix';
 import type { Rng } from '../../core/rng';
 import type { WeightSet } from '../../core/weights';
 import { makeBatch, validateImageSet, validateIndices, type ImageSet } from '../dataset';
@@ -72,55 +74,6 @@ export async function evaluate(model: ModelHandle, ws: WeightSet, data: ImageSet
   return classificationMetrics(truth, argmaxRows(p.probs, p.numClasses), p.numClasses);
 }
 
-/**
- * FAIRFAL.md pi: the average over classes present in `labels` of the per-class mean softmax
- * (the exact expectation of the official class-balanced upsampling).
- */
-export function classBalancedMeanProbs(probs: Float32Array, labels: ArrayLike<number>, numClasses: number): Float64Array {
-  const sums = Array.from({ length: numClasses }, () => new Float64Array(numClasses));
-  const counts = new Float64Array(numClasses);
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i] as number;
-    counts[y] = (counts[y] as number) + 1;
-    const row = sums[y] as Float64Array;
-    for (let c = 0; c < numClasses; c++) row[c] = (row[c] as number) + (probs[i * numClasses + c] as number);
-  }
-  const out = new Float64Array(numClasses);
-  let present = 0;
-  for (let y = 0; y < numClasses; y++) {
-    const cnt = counts[y] as number;
-    if (cnt === 0) continue;
-    present++;
-    const row = sums[y] as Float64Array;
-    for (let c = 0; c < numClasses; c++) out[c] = (out[c] as number) + (row[c] as number) / cnt;
-  }
-  if (present > 0) for (let c = 0; c < numClasses; c++) out[c] = (out[c] as number) / present;
-  return out;
-}
-
-/**
- * BADGE gradient embeddings, [n, D*C]: block j = h(x) * (1[j == y] - p_j(x)), where h is the
- * penultimate feature (FairFAL: of the global model), p the softmax of the embedding-source
- * model, and y the given label (true label for labeled samples) or argmax p when omitted.
- */
-export function gradientEmbeddings(features: Float32Array, featureDim: number, probs: Float32Array, numClasses: number, labels?: ArrayLike<number>): Float32Array {
-  const n = probs.length / numClasses;
-  if (features.length !== n * featureDim) throw new Error(`features hold ${features.length / featureDim} rows, probabilities ${n}`);
-  if (labels && labels.length !== n) throw new Error(`${labels.length} labels for ${n} samples`);
-  const pred = labels ? null : argmaxRows(probs, numClasses);
-  const out = new Float32Array(n * featureDim * numClasses);
-  for (let i = 0; i < n; i++) {
-    const y = labels ? (labels[i] as number) : (pred as Int32Array)[i] as number;
-    const h = features.subarray(i * featureDim, (i + 1) * featureDim);
-    for (let j = 0; j < numClasses; j++) {
-      const coef = (j === y ? 1 : 0) - (probs[i * numClasses + j] as number);
-      const o = (i * numClasses + j) * featureDim;
-      for (let d = 0; d < featureDim; d++) out[o + d] = (h[d] as number) * coef;
-    }
-  }
-  return out;
-}
-
 export interface EmbedOptions extends PredictOptions {
   /** Source of p (FairFAL: global if gamma_bar < 0.5 else local); defaults to the feature model. */
   probsWeights?: WeightSet;
@@ -135,7 +88,8 @@ export async function embed(model: ModelHandle, featureWeights: WeightSet, data:
   return {
     count: h.count,
     dim: h.featureDim * h.numClasses,
-    embeddings: gradientEmbeddings(h.features, h.featureDim, p.probs, h.numClasses, o.labels),
+    // core's BADGE gradient embeddings (block j = h * (1[j == y] - p_j)), one definition.
+    embeddings: Float32Array.from(gradientEmbeddings(matrix(h.features, h.count, h.featureDim), matrix(p.probs, h.count, h.numClasses), o.labels).data),
     features: h.features,
     probs: p.probs,
   };

@@ -6,7 +6,8 @@ import { loadBestBackend } from '../backend';
 import { makeBatch } from '../dataset';
 import { initWeights, openModel } from '../model';
 import { disposeParams, uploadParams } from '../nn';
-import { federatedRoundLr, localOnlySchedule, scheduledLr } from './schedule';
+import { localOnlyTraining } from '../../core/protocol';
+import { scheduledLr } from './schedule';
 import { createSgdState, sgdStep } from './sgd';
 import { trainModel } from './trainer';
 
@@ -26,14 +27,12 @@ describe('SGD (PyTorch semantics)', () => {
     expect(p[0]).toBeCloseTo(1 - 0.5 * 0.8, 6);
   });
 
-  it('schedules: x0.1 at 75% of rounds; local-only milestone 37 per epoch or per batch', () => {
-    expect(federatedRoundLr(0.01, 74, 100)).toBe(0.01);
-    expect(federatedRoundLr(0.01, 75, 100)).toBeCloseTo(0.001);
-    const sch = localOnlySchedule(50);
+  it('the local-only schedule: milestone 37 per epoch or per batch', () => {
+    const sch = localOnlyTraining(0).schedule;
     expect(sch.milestones).toEqual([37]);
     expect(scheduledLr(0.01, sch, 36, 500)).toBe(0.01);
     expect(scheduledLr(0.01, sch, 37, 0)).toBeCloseTo(0.001);
-    expect(scheduledLr(0.01, localOnlySchedule(50, 'batch'), 0, 37)).toBeCloseTo(0.001);
+    expect(scheduledLr(0.01, localOnlyTraining(0, { scheduleUnit: 'batch' }).schedule, 0, 37)).toBeCloseTo(0.001);
   });
 });
 

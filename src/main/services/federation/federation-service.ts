@@ -1,5 +1,6 @@
 // Implements the `federation` contract: join (enrol + follow the server), standalone, leave,
 // and the connection status the status bar shows.
+import { perClientBudget } from '../../../core/protocol';
 import {
   ApiError,
   LABEL_SET_PRESETS,
@@ -32,7 +33,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     // This client's share b_k = floor(n_query / K) (FAIRFAL.md). A client cannot see how many
     // clients joined, so until the server's query task brings the exact share, K is estimated by
     // the clients a round waits for (the federation's lower bound on K).
-    budgetPerCycle: Math.floor(c.labelingBudgetPerCycle / Math.max(1, clients ?? c.minClientsPerRound)),
+    budgetPerCycle: perClientBudget(c.labelingBudgetPerCycle, clients ?? c.minClientsPerRound),
   };
 }
 
