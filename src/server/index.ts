@@ -2,6 +2,6 @@
 export { startServer, type ServerOptions, type RunningServer } from './http/server';
 export { createFederation, type CreateFederationOptions, type CreatedFederation } from './domain/create-federation';
 export { engineInitialWeights, readInitialWeightsFile } from './domain/initial-weights';
-export { FederationService } from './domain/federation-service';
+export { FederationCoordinator } from './domain/coordinator';
 export { jsonLogger, silentLogger, systemClock, type Clock, type Logger, type FaultPoint, type FaultHook } from './domain/runtime';
 export * from './domain/errors';

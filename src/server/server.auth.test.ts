@@ -53,7 +53,7 @@ describe('enrolment', () => {
     const blocked = await fetch(`${h.server.url}/v1/enrol`, { method: 'POST', body: JSON.stringify({ code: codes[0] }) });
     expect(blocked.status).toBe(429);
     // ... while a clinic at another address enrols at once, and after the wait this one does too.
-    expect(h.server.service.enrol(codes[1] as string, 'Clinic B', '10.0.0.7').clientId).toMatch(/^cl_/);
+    expect(h.server.coordinator.enrol(codes[1] as string, 'Clinic B', '10.0.0.7').clientId).toMatch(/^cl_/);
     h.clock.advance(2000);
     expect((await TestClient.enrol(h.server.url, codes[0] as string, 'Clinic A')).id).toMatch(/^cl_/);
     // Success resets the count.
@@ -62,7 +62,7 @@ describe('enrolment', () => {
 
   it('stores credentials and codes only as hashes', async () => {
     const c = await h.enrol();
-    const db = h.server.service.store.db;
+    const db = h.server.coordinator.store.db;
     const rows = JSON.stringify([db.prepare('SELECT * FROM clients').all(), db.prepare('SELECT * FROM enrolment_codes').all()]);
     expect(rows).not.toContain(c.credential);
     expect(rows).not.toContain(c.credential.slice(4));

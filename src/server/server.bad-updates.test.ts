@@ -21,7 +21,7 @@ beforeEach(async () => {
 afterEach(async () => h.close());
 
 function snapshot(): string {
-  const db = h.server.service.store.db;
+  const db = h.server.coordinator.store.db;
   const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
   const dump = Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
   return JSON.stringify({ dump, blobs: readdirSync(path.join(h.dataDir, 'blobs')).sort() });

@@ -11,7 +11,7 @@ import { buildStatus } from '../../server/domain/status-view';
 import {
   createFederation,
   engineInitialWeights,
-  FederationService,
+  FederationCoordinator,
   jsonLogger,
   readInitialWeightsFile,
   startServer,
@@ -100,7 +100,7 @@ export async function enrolCode(argv: string[]): Promise<void> {
   const ttl = num('ttl-hours', values['ttl-hours'], 72);
   if (!(ttl > 0)) throw new UsageError('--ttl-hours must be positive');
   withStore(values['data-dir'], (store, dataDir) => {
-    const service = new FederationService({ store, blobs: new BlobStore(dataDir) });
+    const service = new FederationCoordinator({ store, blobs: new BlobStore(dataDir) });
     const { codes, expiresAt } = service.createEnrolmentCodes(count, ttl);
     process.stdout.write(`${codes.join('\n')}\n(one-time codes, valid until ${expiresAt})\n`);
   });

@@ -5,19 +5,19 @@ import path from 'node:path';
 import type { ApiImpl } from '../../shared/api';
 import { CycleOrchestrator, type EvaluationSet } from './cycle/orchestrator';
 import { CycleStore } from './cycle/cycle-store';
-import { createCycleService } from './cycle/cycle-service';
+import { createCycleApi } from './api/cycle-api';
 import type { EngineAdapter } from './cycle/engine-adapter';
 import { engineWorkerEntry } from './cycle/engine-entry';
 import { WorkerEngine } from './cycle/worker-engine';
 import { ModelFiles } from './cycle/model-files';
 import type { ApiEventBus } from './event-bus';
-import { connectionStatus, createFederationService } from './federation/federation-service';
+import { connectionStatus, createFederationApi } from './api/federation-api';
 import { FederationLink } from './federation/link';
 import type { SecretStore } from './federation/secret-store';
 import { openNodeDb, type Db } from './storage/node-db';
 import type { MediaUrlFn } from './vault/media-store';
 import { Vault } from './vault/vault';
-import { createVaultService } from './vault/vault-service';
+import { createVaultApi } from './api/vault-api';
 
 export interface ClientNodeOptions {
   dataDir: string;
@@ -85,9 +85,9 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
   const fedDeps = { link, orchestrator, secretKind: o.secrets.kind };
   emitConnection = () => events?.emit('federation', 'connectionChanged', connectionStatus(fedDeps));
   const services = {
-    vault: createVaultService({ vault, ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}) }),
-    federation: createFederationService(fedDeps),
-    cycle: createCycleService({ orchestrator, engine, models, vault, dataDir: o.dataDir }),
+    vault: createVaultApi({ vault, ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}) }),
+    federation: createFederationApi(fedDeps),
+    cycle: createCycleApi({ orchestrator, engine, models, vault, dataDir: o.dataDir }),
   };
   return {
     db,

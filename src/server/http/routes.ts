@@ -14,7 +14,7 @@ import {
   type UpdateAccepted,
 } from '../../shared/wire';
 import { z } from 'zod';
-import type { FederationService } from '../domain/federation-service';
+import type { FederationCoordinator } from '../domain/coordinator';
 import { intParam, parseParam, readBody, readJson } from './body';
 import { Router, type RequestContext } from './router';
 
@@ -25,7 +25,7 @@ function client(ctx: RequestContext) {
   return ctx.clientId;
 }
 
-export function buildRouter(service: FederationService): Router {
+export function buildRouter(coordinator: FederationCoordinator): Router {
   const r = new Router();
   const p = API_PREFIX;
 
@@ -38,13 +38,13 @@ export function buildRouter(service: FederationService): Router {
     auth: 'none',
     handler: async (ctx) => {
       const body = await readJson(ctx.req, EnrolRequestSchema);
-      const { clientId, credential } = service.enrol(body.code, body.displayName, ctx.req.socket.remoteAddress ?? 'unknown');
-      const json: EnrolResponse = EnrolResponseSchema.parse({ clientId, credential, federation: service.publicFederation() });
+      const { clientId, credential } = coordinator.enrol(body.code, body.displayName, ctx.req.socket.remoteAddress ?? 'unknown');
+      const json: EnrolResponse = EnrolResponseSchema.parse({ clientId, credential, federation: coordinator.publicFederation() });
       return { status: 201, json };
     },
   });
 
-  r.add({ method: 'GET', pattern: `${p}/federation`, auth: 'client', handler: () => ({ status: 200, json: service.publicFederation() }) });
+  r.add({ method: 'GET', pattern: `${p}/federation`, auth: 'client', handler: () => ({ status: 200, json: coordinator.publicFederation() }) });
 
   r.add({
     method: 'GET',
@@ -53,12 +53,12 @@ export function buildRouter(service: FederationService): Router {
     handler: async (ctx) => {
       const id = client(ctx);
       const waitMs = parseParam('waitMs', ctx.query.get('waitMs') ?? '0', z.coerce.number().int().min(0).max(MAX_LONG_POLL_MS));
-      let task = service.task(id);
+      let task = coordinator.task(id);
       const until = Date.now() + waitMs;
       // Long-poll: hold a 'wait' answer until the state changes or waitMs passes.
       while (task.kind === 'wait' && !ctx.signal.aborted && Date.now() < until) {
-        await service.waitForChange(until - Date.now(), ctx.signal);
-        task = service.task(id);
+        await coordinator.waitForChange(until - Date.now(), ctx.signal);
+        task = coordinator.task(id);
       }
       return { status: 200, json: task };
     },
@@ -70,7 +70,7 @@ export function buildRouter(service: FederationService): Router {
     auth: 'client',
     handler: ({ params }) => {
       const hash = parseParam('model hash', params.hash, ModelHashSchema);
-      const bytes = service.modelBlob(hash);
+      const bytes = coordinator.modelBlob(hash);
       return {
         status: 200,
         bytes,
@@ -90,8 +90,8 @@ export function buildRouter(service: FederationService): Router {
     auth: 'client',
     handler: async (ctx) => {
       const roundId = parseParam('round id', intParam('round id', ctx.params.roundId), RoundIdSchema);
-      const body = await readBody(ctx.req, service.maxUpdateBytes());
-      const { duplicate } = await service.submitUpdate(client(ctx), roundId, body);
+      const body = await readBody(ctx.req, coordinator.maxUpdateBytes());
+      const { duplicate } = await coordinator.submitUpdate(client(ctx), roundId, body);
       const json: UpdateAccepted = { accepted: true, duplicate, roundId };
       return { status: duplicate ? 200 : 201, json };
     },
@@ -104,7 +104,7 @@ export function buildRouter(service: FederationService): Router {
     handler: async (ctx) => {
       const roundId = intParam('round id', ctx.params.roundId);
       const body = await readJson(ctx.req, RoundMetricsReportSchema);
-      service.reportMetrics(client(ctx), roundId, body.localTestAccuracy);
+      coordinator.reportMetrics(client(ctx), roundId, body.localTestAccuracy);
       return { status: 200, json: { ok: true } };
     },
   });
@@ -116,7 +116,7 @@ export function buildRouter(service: FederationService): Router {
     handler: async (ctx) => {
       const cycle = intParam('cycle', ctx.params.cycle);
       const body = await readJson(ctx.req, GammaReportSchema);
-      service.submitGamma(client(ctx), cycle, body.gamma);
+      coordinator.submitGamma(client(ctx), cycle, body.gamma);
       return { status: 200, json: { ok: true } };
     },
   });
@@ -128,13 +128,13 @@ export function buildRouter(service: FederationService): Router {
     handler: async (ctx) => {
       const cycle = intParam('cycle', ctx.params.cycle);
       await readJson(ctx.req, ReadyReportSchema);
-      service.reportReady(client(ctx), cycle);
+      coordinator.reportReady(client(ctx), cycle);
       return { status: 200, json: { ok: true } };
     },
   });
 
   // ---- admin ----
-  const status = () => ({ status: 200, json: service.status() });
+  const status = () => ({ status: 200, json: coordinator.status() });
   r.add({ method: 'GET', pattern: '/status', auth: 'admin', handler: status });
   r.add({ method: 'GET', pattern: `${p}/status`, auth: 'admin', handler: status });
 
@@ -144,7 +144,7 @@ export function buildRouter(service: FederationService): Router {
     auth: 'admin',
     handler: async ({ req }) => {
       const body = await readJson(req, CreateEnrolmentCodesRequestSchema);
-      return { status: 201, json: service.createEnrolmentCodes(body.count, body.ttlHours) };
+      return { status: 201, json: coordinator.createEnrolmentCodes(body.count, body.ttlHours) };
     },
   });
 
@@ -152,7 +152,7 @@ export function buildRouter(service: FederationService): Router {
     method: 'GET',
     pattern: `${p}/admin/clients`,
     auth: 'admin',
-    handler: () => ({ status: 200, json: { clients: service.status().clients } }),
+    handler: () => ({ status: 200, json: { clients: coordinator.status().clients } }),
   });
 
   r.add({
@@ -162,7 +162,7 @@ export function buildRouter(service: FederationService): Router {
     handler: async ({ req, params }) => {
       const clientId = parseParam('client id', params.clientId, ClientIdSchema);
       await readJson(req, z.strictObject({}));
-      service.revoke(clientId);
+      coordinator.revoke(clientId);
       return { status: 200, json: { ok: true } };
     },
   });

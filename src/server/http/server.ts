@@ -10,7 +10,7 @@ import { BlobStore } from '../../platform/blob-store';
 import { openDatabase } from '../data/db';
 import { FederationStore } from '../data/store';
 import { FederationError, HTTP_STATUS, RateLimitedError } from '../domain/errors';
-import { FederationService } from '../domain/federation-service';
+import { FederationCoordinator } from '../domain/coordinator';
 import { jsonLogger, systemClock, type Clock, type FaultHook, type Logger } from '../domain/runtime';
 import { MethodNotAllowedError, type Reply } from './router';
 import { buildRouter } from './routes';
@@ -36,7 +36,7 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
-  service: FederationService;
+  coordinator: FederationCoordinator;
   /** Runs the deadline check now (tests with an injected clock call this). */
   tick(): void;
   stop(): Promise<void>;
@@ -74,7 +74,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     db.close();
     throw new Error(`no federation in ${opts.dataDir}; create one with \`npm run server -- federation create --config f.json --data-dir ${opts.dataDir}\``);
   }
-  const service = new FederationService({
+  const coordinator = new FederationCoordinator({
     store,
     blobs: new BlobStore(opts.dataDir),
     clock,
@@ -82,8 +82,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(opts.fault ? { fault: opts.fault } : {}),
     ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
   });
-  service.recover();
-  const router = buildRouter(service);
+  coordinator.recover();
+  const router = buildRouter(coordinator);
   const lifetime = new AbortController();
   setMaxListeners(0, lifetime.signal); // one listener per in-flight request
 
@@ -102,8 +102,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
       const { route, params } = router.match(req.method ?? 'GET', pathname);
       let clientId = null;
-      if (route.auth === 'client') clientId = service.authenticateClient(req.headers.authorization);
-      if (route.auth === 'admin') service.authenticateAdmin(req.headers.authorization);
+      if (route.auth === 'client') clientId = coordinator.authenticateClient(req.headers.authorization);
+      if (route.auth === 'admin') coordinator.authenticateAdmin(req.headers.authorization);
       reply = await route.handler({ req, params, query, signal: requestAbort.signal, clientId });
     } catch (e) {
       if (e instanceof MethodNotAllowedError) reply = errorReply('bad_request', e.message, 405);
@@ -155,7 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const tick = () => {
     try {
-      service.engine.advance();
+      coordinator.engine.advance();
     } catch (e) {
       log('error', 'state machine tick failed', { error: (e as Error).stack ?? String(e) });
     }
@@ -168,7 +168,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     url,
     port,
-    service,
+    coordinator,
     tick,
     stop: async () => {
       if (stopped) return;

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   EnrolResponseSchema,
-  TaskSchema,
+  ClientTaskSchema,
   encodeUpdate,
   StatusSchema,
   decodeModelBlob,
   type FederationConfigInput,
-  type Task,
+  type ClientTask,
   type TrainTask,
   type EnrolResponse,
   ModelHashSchema,
@@ -146,10 +146,10 @@ export class TestClient {
     });
   }
 
-  async task(waitMs = 0): Promise<Task> {
+  async task(waitMs = 0): Promise<ClientTask> {
     const res = await this.request('GET', `/v1/task${waitMs ? `?waitMs=${waitMs}` : ''}`);
     if (res.status !== 200) throw new Error(`task failed: ${res.status} ${await res.text()}`);
-    return TaskSchema.parse(await res.json());
+    return ClientTaskSchema.parse(await res.json());
   }
 
   async trainTask(): Promise<TrainTask> {

@@ -17,7 +17,8 @@ export type LabelSetPreset = z.infer<typeof LabelSetPresetSchema>;
 export const ShapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 
 /** What this client knows about the task it works on (federated or standalone). */
-export const TaskInfoSchema = z.object({
+/** The study this clinic takes part in, as the UI shows it: classes, model, strategy, cycles and its own labeling budget. */
+export const FederationPlanSchema = z.object({
   name: z.string(),
   /** Index = class id used everywhere (labels, predictions, metrics). */
   classNames: z.array(z.string()).min(2),
@@ -33,7 +34,7 @@ export const TaskInfoSchema = z.object({
   /** New labels this client is asked for per cycle. */
   budgetPerCycle: z.number().int().nonnegative(),
 });
-export type TaskInfo = z.infer<typeof TaskInfoSchema>;
+export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 
 export const ConnectionStateSchema = z.enum([
   'none', // neither joined nor standalone: first run
@@ -50,7 +51,7 @@ export const ConnectionStatusSchema = z.object({
   serverUrl: z.string().nullable(),
   clientId: z.string().nullable(),
   displayName: z.string().nullable(),
-  task: TaskInfoSchema.nullable(),
+  task: FederationPlanSchema.nullable(),
   lastContactAt: z.iso.datetime().nullable(),
   lastError: z.string().nullable(),
   /** Reports (updates, gamma, ready) waiting to be delivered. */

@@ -114,14 +114,15 @@ export type WaitTask = z.infer<typeof WaitTaskSchema>;
 export const FinishedTaskSchema = z.strictObject({ kind: z.literal('finished'), finalModelHash: ModelHashSchema });
 export type FinishedTask = z.infer<typeof FinishedTaskSchema>;
 
-export const TaskSchema = z.discriminatedUnion('kind', [
+/** What the server asks a client to do next (GET /v1/task): train a round, report gamma, query and label, wait, or stop. */
+export const ClientTaskSchema = z.discriminatedUnion('kind', [
   TrainTaskSchema,
   SubmitGammaTaskSchema,
   QueryAndLabelTaskSchema,
   WaitTaskSchema,
   FinishedTaskSchema,
 ]);
-export type Task = z.infer<typeof TaskSchema>;
+export type ClientTask = z.infer<typeof ClientTaskSchema>;
 
 // ---- client reports -----------------------------------------------------------------------
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeModelBlob, decodeUpdate, encodeModelBlob, encodeUpdate, UpdateFormatError } from './update-codec';
 import { ModelHashSchema, RoundIdSchema } from './ids';
 import { FederationConfigSchema } from './federation-config';
-import { TaskSchema } from './api';
+import { ClientTaskSchema } from './api';
 
 const header = { roundId: RoundIdSchema.parse(3), baseModelHash: ModelHashSchema.parse('a'.repeat(64)), sampleCount: 12 };
 
@@ -48,8 +48,8 @@ describe('schemas', () => {
   });
 
   it('discriminates tasks by kind', () => {
-    expect(TaskSchema.parse({ kind: 'wait', reason: 'x', retryAfterMs: 5 }).kind).toBe('wait');
-    expect(TaskSchema.safeParse({ kind: 'train' }).success).toBe(false);
+    expect(ClientTaskSchema.parse({ kind: 'wait', reason: 'x', retryAfterMs: 5 }).kind).toBe('wait');
+    expect(ClientTaskSchema.safeParse({ kind: 'train' }).success).toBe(false);
   });
 });
 

@@ -4,11 +4,11 @@
 // The drivers (federated-driver.ts, standalone-driver.ts) and the steps (cycle-steps.ts) are
 // functions of this runtime; orchestrator.ts is the public face.
 import type { ImageSet } from '../../../engine/dataset';
-import type { CycleStatus, CycleMetrics, Queue, TaskInfo } from '../../../shared/api';
+import type { CycleStatus, CycleMetrics, Queue, FederationPlan } from '../../../shared/api';
 import type { FederationLink } from '../federation/link';
 import type { Vault } from '../vault/vault';
 import { type CycleStore, initialState, type CycleState } from './cycle-store';
-import type { EngineAdapter, ModelTask } from './engine-adapter';
+import type { EngineAdapter, EngineModel } from './engine-adapter';
 import { type ModelFiles } from './model-files';
 
 export interface EvaluationSet {
@@ -143,7 +143,7 @@ export class CycleRuntime {
     this.wake?.();
   }
 
-  requireTask(): TaskInfo {
+  requireTask(): FederationPlan {
     const t = this.deps.store.task();
     if (!t) throw new Error('no task configured: join a federation or start standalone');
     return t;
@@ -178,7 +178,7 @@ export class CycleRuntime {
   }
 }
 
-export function modelTask(info: TaskInfo): ModelTask {
+export function modelTask(info: FederationPlan): EngineModel {
   return { model: info.model, inputShape: info.inputShape, numClasses: info.classNames.length };
 }
 

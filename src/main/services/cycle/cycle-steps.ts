@@ -3,15 +3,15 @@
 // set when nothing is labeled yet. Each ends by persisting the queue together with the next
 // state (labeling), so a restart shows the same queue instead of recomputing it.
 import { LOCAL_ONLY_DEFAULTS, localOnlyTraining, queryStrategyFor, strategyNeedsLocalModel } from '../../../core/protocol';
-import type { Queue, QueueItem, SampleId, TaskInfo } from '../../../shared/api';
+import type { Queue, QueueItem, SampleId, FederationPlan } from '../../../shared/api';
 import type { CycleState } from './cycle-store';
-import type { ModelTask } from './engine-adapter';
+import type { EngineModel } from './engine-adapter';
 import { type CycleRuntime, hashOrder, modelTask, type Pool } from './cycle-runtime';
 import { runQueryStep } from './query-step';
 
 export interface QueryRequest {
   cycle: number;
-  info: TaskInfo;
+  info: FederationPlan;
   global: Float32Array;
   gammaBar: number | undefined;
   budget: number;
@@ -52,7 +52,7 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
 }
 
 /** Cold start (no labels yet): a random first queue so the annotator has something to label. */
-export async function seedQueue(rt: CycleRuntime, cycle: number, info: TaskInfo): Promise<void> {
+export async function seedQueue(rt: CycleRuntime, cycle: number, info: FederationPlan): Promise<void> {
   const s = rt.state();
   if (s.step === 'labeling' && rt.deps.store.queue()?.cycle === cycle) {
     await rt.idle(60_000);
@@ -79,7 +79,7 @@ export async function seedQueue(rt: CycleRuntime, cycle: number, info: TaskInfo)
 }
 
 /** Metrics of the cycle's model, once per cycle (on held-out data when the host has some). */
-async function measure(rt: CycleRuntime, cycle: number, mt: ModelTask, weights: Float32Array, pool: Pool): Promise<void> {
+async function measure(rt: CycleRuntime, cycle: number, mt: EngineModel, weights: Float32Array, pool: Pool): Promise<void> {
   if (rt.deps.store.hasMetrics(cycle)) return;
   const held = rt.deps.evaluation?.() ?? null;
   const data = held?.data ?? pool.data;

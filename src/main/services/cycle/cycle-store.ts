@@ -7,11 +7,11 @@ import {
   CycleStepSchema,
   QueueReasonSchema,
   SampleIdSchema,
-  TaskInfoSchema,
+  FederationPlanSchema,
   type CycleMetrics,
   type Queue,
   type QueueItem,
-  type TaskInfo,
+  type FederationPlan,
 } from '../../../shared/api';
 import { KvCell, type Db } from '../storage/node-db';
 import { ClientControlStore } from './scaffold-state';
@@ -53,7 +53,7 @@ export function initialState(now: string): CycleState {
 
 export class CycleStore {
   readonly stateCell: KvCell<typeof CycleStateSchema>;
-  readonly taskCell: KvCell<typeof TaskInfoSchema>;
+  readonly taskCell: KvCell<typeof FederationPlanSchema>;
   private readonly queueMeta: KvCell<typeof QueueMetaSchema>;
   /** SCAFFOLD's client control variate (federated SCAFFOLD only). */
   readonly scaffold: ClientControlStore;
@@ -61,7 +61,7 @@ export class CycleStore {
   constructor(private readonly db: Db) {
     this.scaffold = new ClientControlStore(db);
     this.stateCell = new KvCell(db, 'cycle.state', CycleStateSchema);
-    this.taskCell = new KvCell(db, 'cycle.task', TaskInfoSchema);
+    this.taskCell = new KvCell(db, 'cycle.task', FederationPlanSchema);
     this.queueMeta = new KvCell(db, 'cycle.queue', QueueMetaSchema);
   }
 
@@ -69,7 +69,7 @@ export class CycleStore {
     return this.db.transaction(fn)();
   }
 
-  task(): TaskInfo | null {
+  task(): FederationPlan | null {
     return this.taskCell.get();
   }
 

@@ -8,7 +8,8 @@ import type { ModelConfig } from '../../../engine/models/types';
 import type { LocalOnlyTrainOptions } from '../../../core/protocol';
 import type { TensorSpec } from '../../../core/weights';
 
-export interface ModelTask {
+/** The model an engine job runs: architecture name, input shape, class count. */
+export interface EngineModel {
   model: string;
   inputShape: readonly [number, number, number];
   numClasses: number;
@@ -53,15 +54,15 @@ export interface EvalResult {
 
 export interface EngineAdapter {
   /** Parameter layout of the task's model (names, shapes) for export and validation. */
-  specs(task: ModelTask): readonly TensorSpec[];
-  initialWeights(task: ModelTask, seed: number): Float32Array;
-  train(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<Float32Array>;
+  specs(task: EngineModel): readonly TensorSpec[];
+  initialWeights(task: EngineModel, seed: number): Float32Array;
+  train(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<Float32Array>;
   /** Like train, with SCAFFOLD's corrected step g + c - c_i; also returns the next c_i and its delta. */
-  trainScaffold(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained>;
+  trainScaffold(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained>;
   /** The protocol's local-only recipe (core/protocol localOnlyTraining). */
-  trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array>;
-  predict(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs>;
-  evaluate(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult>;
+  trainLocalOnly(task: EngineModel, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array>;
+  predict(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs>;
+  evaluate(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult>;
   /** The backend the engine picked where it runs (the status bar shows it). */
   backend(): Promise<BackendReport>;
   /** Stops the engine (worker thread); pending jobs reject. */
@@ -72,7 +73,7 @@ export class EngineTaskError extends Error {
   override readonly name = 'EngineTaskError';
 }
 
-export function modelConfig(task: ModelTask): ModelConfig {
+export function modelConfig(task: EngineModel): ModelConfig {
   const [height, width, channels] = task.inputShape;
   if (channels !== 1 && channels !== 3) throw new EngineTaskError(`model input must have 1 or 3 channels, got ${channels}`);
   return { name: task.model.toLowerCase(), height, width, channels, numClasses: task.numClasses };

@@ -4,8 +4,8 @@
 // is never redone.
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
-import { ModelHashSchema, RoundIdSchema, type Task, type TrainTask } from '../../../shared/wire';
-import type { TaskInfo } from '../../../shared/api';
+import { ModelHashSchema, RoundIdSchema, type ClientTask, type TrainTask } from '../../../shared/wire';
+import type { FederationPlan } from '../../../shared/api';
 import { CycleCancelledError, type CycleRuntime, modelTask } from './cycle-runtime';
 import { runQuery, seedQueue } from './cycle-steps';
 import { computeGammaK } from './query-step';
@@ -46,7 +46,7 @@ export async function runFederated(rt: CycleRuntime): Promise<void> {
   }
 }
 
-async function handleTask(rt: CycleRuntime, link: FederationLink, task: Task): Promise<void> {
+async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTask): Promise<void> {
   const info = rt.requireTask();
   switch (task.kind) {
     case 'wait': {
@@ -97,7 +97,7 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: Task): P
 }
 
 /** One round of local training from the round's global model; the update goes out through the outbox. */
-async function trainRound(rt: CycleRuntime, link: FederationLink, info: TaskInfo, task: TrainTask): Promise<void> {
+async function trainRound(rt: CycleRuntime, link: FederationLink, info: FederationPlan, task: TrainTask): Promise<void> {
   if (link.outbox.get(`update:${task.roundId}`)) {
     await rt.idle(500);
     return;

@@ -8,7 +8,7 @@ import { writeFileAtomicSync, writePrivateFileSync } from '../../../platform/pri
 import path from 'node:path';
 import { encodeWeights, type TensorSpec } from '../../../core/weights';
 import { decodeModelBlob, encodeModelBlob } from '../../../shared/wire';
-import type { ModelTask } from './engine-adapter';
+import type { EngineModel } from './engine-adapter';
 
 export class ModelFiles {
   constructor(readonly dir: string) {}
@@ -29,7 +29,7 @@ export class ModelFiles {
   }
 }
 
-export function exportBinary(dir: string, task: ModelTask, specs: readonly TensorSpec[], weights: Float32Array, meta: Record<string, string | number | boolean>): string[] {
+export function exportBinary(dir: string, task: EngineModel, specs: readonly TensorSpec[], weights: Float32Array, meta: Record<string, string | number | boolean>): string[] {
   mkdirSync(dir, { recursive: true });
   const bytes = encodeWeights(
     { model: task.model, inputShape: task.inputShape, numClasses: task.numClasses, meta },
@@ -45,7 +45,7 @@ export function exportBinary(dir: string, task: ModelTask, specs: readonly Tenso
  * tfjs weights manifest: model.json (format 'fairfal-weights', the architecture by name and
  * config, and a standard `weightsManifest`) + weights.bin, loadable with tf.io.loadWeights.
  */
-export function exportTfjs(dir: string, task: ModelTask, specs: readonly TensorSpec[], weights: Float32Array, classNames: readonly string[]): string[] {
+export function exportTfjs(dir: string, task: EngineModel, specs: readonly TensorSpec[], weights: Float32Array, classNames: readonly string[]): string[] {
   mkdirSync(dir, { recursive: true });
   const modelJson = {
     format: 'fairfal-weights',

@@ -7,7 +7,7 @@
 // Federated, the server's task says what comes next (federated-driver.ts); standalone, the
 // client drives itself (standalone-driver.ts). This class is the public face: it starts and
 // stops the drivers and takes the annotator's labels.
-import type { CycleMetrics, CycleStatus, Queue, TaskInfo } from '../../../shared/api';
+import type { CycleMetrics, CycleStatus, Queue, FederationPlan } from '../../../shared/api';
 import { initialState, type CycleState } from './cycle-store';
 import { CycleRuntime, type OrchestratorDeps } from './cycle-runtime';
 import { runFederated } from './federated-driver';
@@ -28,7 +28,7 @@ export class CycleOrchestrator {
     return this.rt.state();
   }
 
-  task(): TaskInfo | null {
+  task(): FederationPlan | null {
     return this.deps.store.task();
   }
 
@@ -50,7 +50,7 @@ export class CycleOrchestrator {
   }
 
   /** Starts (or resumes) in the given mode with this task; persists both. */
-  async configure(mode: 'federated' | 'standalone', task: TaskInfo): Promise<void> {
+  async configure(mode: 'federated' | 'standalone', task: FederationPlan): Promise<void> {
     await this.stop();
     await this.deps.vault.setTensorShape(task.inputShape);
     const fresh = { ...initialState(this.rt.now().toISOString()), mode, step: 'joined' as const, budget: task.budgetPerCycle, roundsPerCycle: task.roundsPerCycle, message: mode === 'standalone' ? 'Ready: import images and label a few to start' : 'Joined: waiting for the server' };

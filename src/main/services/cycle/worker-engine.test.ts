@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isMainThread } from 'node:worker_threads';
 import type { ImageSet } from '../../../engine/dataset';
 import { EngineWorker } from '../../../engine/worker/host';
-import type { ModelTask } from './engine-adapter';
+import type { EngineModel } from './engine-adapter';
 import { WorkerEngine } from './worker-engine';
 
 // 64x64 inputs and 64-image batches: one batch takes hundreds of ms on this machine's wasm
 // backend, so an engine on the main thread would leave gaps far above the bound below.
-const task: ModelTask = { model: 'cnn4conv', inputShape: [64, 64, 3], numClasses: 3 };
+const task: EngineModel = { model: 'cnn4conv', inputShape: [64, 64, 3], numClasses: 3 };
 const N = 64;
 
 function synthetic(): ImageSet {

@@ -20,7 +20,7 @@ import {
   type EngineAdapter,
   type EvalResult,
   type ModelOutputs,
-  type ModelTask,
+  type EngineModel,
   type ScaffoldControls,
   type ScaffoldTrained,
   type TrainParams,
@@ -78,7 +78,7 @@ export class WorkerEngine implements EngineAdapter {
     return w.backend;
   }
 
-  specs(task: ModelTask): WeightSet['specs'] {
+  specs(task: EngineModel): WeightSet['specs'] {
     const cfg = modelConfig(task);
     const key = JSON.stringify(cfg);
     let s = this.specCache.get(key);
@@ -89,11 +89,11 @@ export class WorkerEngine implements EngineAdapter {
     return s;
   }
 
-  initialWeights(task: ModelTask, seed: number): Float32Array {
+  initialWeights(task: EngineModel, seed: number): Float32Array {
     return initWeights(modelConfig(task), seed).data;
   }
 
-  private weightSet(task: ModelTask, data: Float32Array): WeightSet {
+  private weightSet(task: EngineModel, data: Float32Array): WeightSet {
     const specs = this.specs(task);
     const expected = specs.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
     if (data.length !== expected) throw new EngineTaskError(`model has ${expected} parameters, weights hold ${data.length}`);
@@ -138,7 +138,7 @@ export class WorkerEngine implements EngineAdapter {
     }
   }
 
-  private async trainWith(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, options: TrainOptions, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<TrainResult> {
+  private async trainWith(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, options: TrainOptions, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<TrainResult> {
     const w = await this.ready();
     const ws = this.weightSet(task, weights);
     const id = await this.dataset(w, data);
@@ -157,22 +157,22 @@ export class WorkerEngine implements EngineAdapter {
     };
   }
 
-  async train(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
+  async train(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
     return (await this.trainWith(task, weights, data, indices, this.federatedOptions(p), onProgress, isCancelled)).weights.data;
   }
 
-  async trainScaffold(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained> {
+  async trainScaffold(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained> {
     const options: TrainOptions = { ...this.federatedOptions(p), scaffold: controls };
     const r = await this.trainWith(task, weights, data, indices, options, onProgress, isCancelled);
     const next = nextClientControl(this.specs(task), weights, r.weights.data, controls.server, controls.client, r.lrSum);
     return { weights: r.weights.data, control: next.control, controlDelta: next.delta };
   }
 
-  async trainLocalOnly(task: ModelTask, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array> {
+  async trainLocalOnly(task: EngineModel, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array> {
     return (await this.trainWith(task, init, data, indices, options, undefined, isCancelled)).weights.data;
   }
 
-  async predict(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs> {
+  async predict(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs> {
     const w = await this.ready();
     const ws = this.weightSet(task, weights);
     const id = await this.dataset(w, data);
@@ -184,7 +184,7 @@ export class WorkerEngine implements EngineAdapter {
    * Metrics from the worker's predictions, computed here: the worker's 'evaluate' reply carries
    * NaN recall for a class absent from the set, which its zod protocol (z.number()) rejects.
    */
-  async evaluate(task: ModelTask, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult> {
+  async evaluate(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult> {
     const out = await this.predict(task, weights, data, indices, false);
     const C = out.numClasses;
     const yTrue = new Int32Array(indices.length);

@@ -17,7 +17,7 @@ import type { EngineAdapter } from '../cycle/engine-adapter';
 import { ClientControlStore } from '../cycle/scaffold-state';
 import { ApiEventBus } from '../event-bus';
 import { FileSecretStore } from './secret-store';
-import { taskFromFederation } from './federation-service';
+import { taskFromFederation } from '../api/federation-api';
 import { webMediaUrl } from '../vault/media-store';
 
 const RETINA = path.resolve('../shared/datasets/retinamnist.npz');

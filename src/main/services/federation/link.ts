@@ -12,13 +12,13 @@ import {
   EnrolmentCodeSchema,
   EnrolResponseSchema,
   PublicFederationSchema,
-  TaskSchema,
+  ClientTaskSchema,
   decodeModelBlob,
   encodeUpdate,
   type ClientCredential,
   type PublicFederation,
   type RoundId,
-  type Task,
+  type ClientTask,
   type UpdateHeader,
 } from '../../../shared/wire';
 import { KvCell, type Db } from '../storage/node-db';
@@ -145,9 +145,9 @@ export class FederationLink {
   }
 
   /** The next task; `waitMs` long-polls while the server has nothing to do for us. */
-  async nextTask(waitMs = 0): Promise<Task> {
+  async nextTask(waitMs = 0): Promise<ClientTask> {
     const http = this.http();
-    return this.call(() => requestJson(http, { method: 'GET', path: `${API_PREFIX.slice(1)}/task?waitMs=${waitMs}`, timeoutMs: waitMs + 30_000 }, TaskSchema));
+    return this.call(() => requestJson(http, { method: 'GET', path: `${API_PREFIX.slice(1)}/task?waitMs=${waitMs}`, timeoutMs: waitMs + 30_000 }, ClientTaskSchema));
   }
 
   async federation(): Promise<PublicFederation> {

@@ -74,7 +74,7 @@ export function SettingsScreen() {
             <dt>Status</dt><dd>{describeConnection(conn?.state, conn?.serverUrl ?? null)}</dd>
             {conn?.clientId && (<><dt>Client id</dt><dd className="mono">{conn.clientId}</dd></>)}
             <dt>Credential</dt><dd>{conn?.secretStore === 'safe-storage' ? 'OS keychain (encrypted)' : conn?.secretStore === 'file-0600' ? 'Private file (owner only)' : (conn?.secretStore ?? '—')}</dd>
-            <dt>Task</dt><dd>{conn?.task ? `${conn.task.name} · ${conn.task.model} · ${conn.task.budgetPerCycle} labels/cycle` : '—'}</dd>
+            <dt>Study</dt><dd>{conn?.task ? `${conn.task.name} · ${conn.task.model} · ${conn.task.budgetPerCycle} labels/cycle` : '—'}</dd>
           </dl>
           <button type="button" className="btn danger-ghost" onClick={() => void leave()} disabled={leaving}>Leave and set up again</button>
         </section>

@@ -6,20 +6,20 @@ import {
   LABEL_SET_PRESETS,
   type ApiImpl,
   type ConnectionStatus,
-  type TaskInfo,
+  type FederationPlan,
 } from '../../../shared/api';
 import type { CycleOrchestrator } from '../cycle/orchestrator';
-import { FederationOfflineError, FederationRejectedError } from './http';
-import type { FederationLink } from './link';
+import { FederationOfflineError, FederationRejectedError } from '../federation/http';
+import type { FederationLink } from '../federation/link';
 import type { PublicFederation } from '../../../shared/wire';
 
-export interface FederationServiceDeps {
+export interface FederationApiDeps {
   link: FederationLink;
   orchestrator: CycleOrchestrator;
   secretKind: string;
 }
 
-export function taskFromFederation(f: PublicFederation, clients: number | null = null): TaskInfo {
+export function taskFromFederation(f: PublicFederation, clients: number | null = null): FederationPlan {
   const c = f.config;
   return {
     name: c.name,
@@ -37,7 +37,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
   };
 }
 
-export function connectionStatus(deps: FederationServiceDeps): ConnectionStatus {
+export function connectionStatus(deps: FederationApiDeps): ConnectionStatus {
   const s = deps.orchestrator.state();
   const e = deps.link.enrolment();
   const mode = s.mode;
@@ -55,7 +55,7 @@ export function connectionStatus(deps: FederationServiceDeps): ConnectionStatus 
   };
 }
 
-export function createFederationService(deps: FederationServiceDeps): ApiImpl['federation'] {
+export function createFederationApi(deps: FederationApiDeps): ApiImpl['federation'] {
   const { link, orchestrator } = deps;
   return {
     async getConnection() {

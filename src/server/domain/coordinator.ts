@@ -6,7 +6,7 @@ import {
   ClientIdSchema,
   type ClientId,
   type PublicFederation,
-  type Task,
+  type ClientTask,
   ModelHashSchema,
   CycleIndexSchema,
   RoundIdSchema,
@@ -37,7 +37,7 @@ import { systemClock, silentLogger, type Clock, type FaultHook, type Logger } fr
 import { buildStatus } from './status-view';
 import { maxUpdateBodyBytes, validateUpdate } from './update-validation';
 
-export interface FederationServiceOptions {
+export interface FederationCoordinatorOptions {
   store: FederationStore;
   blobs: BlobStore;
   clock?: Clock;
@@ -49,7 +49,7 @@ export interface FederationServiceOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export class FederationService {
+export class FederationCoordinator {
   readonly store: FederationStore;
   readonly blobs: BlobStore;
   readonly engine: RoundEngine;
@@ -59,7 +59,7 @@ export class FederationService {
   private readonly fault: FaultHook;
   private readonly pollIntervalMs: number;
 
-  constructor(opts: FederationServiceOptions) {
+  constructor(opts: FederationCoordinatorOptions) {
     this.store = opts.store;
     this.blobs = opts.blobs;
     this.clock = opts.clock ?? systemClock;
@@ -152,11 +152,11 @@ export class FederationService {
 
   // ---- tasks ----
 
-  task(clientId: ClientId): Task {
+  task(clientId: ClientId): ClientTask {
     this.engine.advance();
     const f = this.store.federation();
     const c = f.config;
-    const wait = (reason: string): Task => ({ kind: 'wait', reason, retryAfterMs: this.pollIntervalMs });
+    const wait = (reason: string): ClientTask => ({ kind: 'wait', reason, retryAfterMs: this.pollIntervalMs });
     const cycle = CycleIndexSchema.parse(f.cycle);
     switch (f.phase) {
       case 'training': {
@@ -164,7 +164,7 @@ export class FederationService {
         if (!round) return wait('no round open');
         if (this.store.update(round.id, clientId)) return wait(`update for round ${round.id} received; waiting for the round to close`);
         const lr = roundLearningRate(c.learningRate, round.round_index, c.roundsPerCycle);
-        const task: Task = {
+        const task: ClientTask = {
           kind: 'train',
           cycle,
           deadline: iso(round.deadline),

@@ -1,14 +1,14 @@
 // Implements the `cycle` contract over the orchestrator.
 import path from 'node:path';
 import { ApiError, SampleIdSchema, type ApiImpl } from '../../../shared/api';
-import { exportBinary, exportTfjs } from './model-files';
-import type { CycleOrchestrator } from './orchestrator';
-import { modelTask } from './orchestrator';
-import type { EngineAdapter } from './engine-adapter';
-import type { ModelFiles } from './model-files';
+import { exportBinary, exportTfjs } from '../cycle/model-files';
+import type { CycleOrchestrator } from '../cycle/orchestrator';
+import { modelTask } from '../cycle/orchestrator';
+import type { EngineAdapter } from '../cycle/engine-adapter';
+import type { ModelFiles } from '../cycle/model-files';
 import type { Vault } from '../vault/vault';
 
-export interface CycleServiceDeps {
+export interface CycleApiDeps {
   orchestrator: CycleOrchestrator;
   engine: EngineAdapter;
   models: ModelFiles;
@@ -17,7 +17,7 @@ export interface CycleServiceDeps {
   now?: () => Date;
 }
 
-export function createCycleService(deps: CycleServiceDeps): ApiImpl['cycle'] {
+export function createCycleApi(deps: CycleApiDeps): ApiImpl['cycle'] {
   const { orchestrator: orch } = deps;
   const now = deps.now ?? (() => new Date());
   return {

@@ -1,15 +1,15 @@
 // Implements the `vault` contract over the Vault; the folder picker is the host's (Electron
 // dialog), absent in the web host and the CLI.
 import { ApiError, type ApiImpl, type ImportId } from '../../../shared/api';
-import type { Vault } from './vault';
+import type { Vault } from '../vault/vault';
 
-export interface VaultServiceDeps {
+export interface VaultApiDeps {
   vault: Vault;
   /** Native folder picker; undefined where the host has none. */
   pickFolder?: () => Promise<string | null>;
 }
 
-export function createVaultService(deps: VaultServiceDeps): ApiImpl['vault'] {
+export function createVaultApi(deps: VaultApiDeps): ApiImpl['vault'] {
   const { vault } = deps;
   return {
     async chooseFolder() {

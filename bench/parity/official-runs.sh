@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the official FairFAL code under issue 8's fixed protocol for the given strategy and
+# seeds, one after another, then summarises each run into bench/parity/official/ (per-cycle
+# accuracy, balanced accuracy, per-class recall, labeled and queried class histograms, s_k)
+# and keeps its log there. A run whose last cycle's model exists is only summarised again.
+#   FAIRFAL_REF=/path/to/FairFAL bench/parity/official-runs.sh fairfal 1 2 3
+#   FAIRFAL_REF=... bench/parity/official-runs.sh random 1 2 3     (run_ref.py's Random swap)
+# Outputs of the official code (models, index pickles) go to $OFFICIAL_RUNS (default
+# ../official-runs), outside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${FAIRFAL_REF:?set FAIRFAL_REF to the prepared official checkout (see ../shared/tools/official-fairfal/README.md)}"
+strategy=$1; shift
+runs=${OFFICIAL_RUNS:-$(cd .. && pwd)/official-runs}
+npz=$(cd ../shared/datasets && pwd)/dermamnist-ham10000-28.npz
+threads=${OMP_NUM_THREADS:-1}
+mkdir -p "$runs" bench/parity/official/logs
+for seed in "$@"; do
+  name=$strategy-seed$seed
+  out=$runs/$name
+  if ! find "$out" -path '*label_ratio0.250/last.pt' 2>/dev/null | grep -q .; then
+    echo "$(date -u +%FT%TZ) start official $name ($threads threads)"
+    (cd "$FAIRFAL_REF" && STRATEGY=$strategy MEDMNIST_NPZ=$npz OMP_NUM_THREADS=$threads /usr/bin/python3 run_ref.py \
+      --gpu -1 --seed "$seed" --al_method fairfal --model cnn4conv --dataset dermamnist --partition dir_balance \
+      --dd_beta 0.1 --num_users 10 --frac 1.0 --rounds 20 --local_ep 5 --reset random --query_ratio 0.05 \
+      --end_ratio 0.25 --save_dir "$out") > "$runs/$name.log" 2>&1
+    echo "$(date -u +%FT%TZ) official $name exited $?"
+  fi
+  cp "$runs/$name.log" "bench/parity/official/logs/$name.log"
+  FAIRFAL_REF=$FAIRFAL_REF OMP_NUM_THREADS=1 /usr/bin/python3 bench/parity/official_adapter.py summarize --npz "$npz" \
+    --run-dir "$out" --log "$runs/$name.log" --seed "$seed" --strategy "$strategy" --out "bench/parity/official/$name.json"
+done
