@@ -23,6 +23,9 @@ Taking part (once; remembered in the data dir)
   --server URL            federation server to join, e.g. http://127.0.0.1:8470
   --code CODE             enrolment code from the federation admin (ABCD-EFGH-JKLM-NPQR)
   --display-name NAME     how the admin sees this client
+  --server-pin SHA256     trust only the server certificate with this fingerprint (self-signed
+                          or private CA; see README "TLS"); or trust a private CA for all
+                          connections with NODE_EXTRA_CA_CERTS=ca.pem
   --standalone            no server: active learning for this clinic alone
   --preset NAME           standalone label set: ham10000 | fundus
   --classes A,B,C         standalone label set given by name (instead of --preset)
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     server: { type: 'string' },
     code: { type: 'string' },
+    'server-pin': { type: 'string' },
     'display-name': { type: 'string' },
     standalone: { type: 'boolean', default: false },
     preset: { type: 'string' },
@@ -140,7 +144,14 @@ async function main(): Promise<number> {
     if (mode === 'none') {
       if (values.server) {
         if (!values.code) throw new UsageError('--server needs --code to join');
-        await node.services.federation.join({ serverUrl: values.server, code: values.code, ...(values['display-name'] ? { displayName: values['display-name'] } : {}) });
+        await node.services.federation.join({
+          serverUrl: values.server,
+          code: values.code,
+          ...(values['display-name'] ? { displayName: values['display-name'] } : {}),
+          ...(values['server-pin'] ? { certificatePin: values['server-pin'] } : {}),
+        });
+        const warning = (await node.services.federation.getConnection(undefined)).transportWarning;
+        if (warning) say({ event: 'warning', message: warning });
       } else if (values.standalone) {
         const preset = values.preset;
         if (preset !== undefined && !(preset in LABEL_SET_PRESETS)) throw new UsageError(`--preset must be ${Object.keys(LABEL_SET_PRESETS).join(' or ')}`);

@@ -58,6 +58,10 @@ export const ConnectionStatusSchema = z.object({
   outboxPending: z.number().int().nonnegative(),
   /** Where the credential is kept: 'safe-storage' (OS keychain) or 'file-0600'. */
   secretStore: z.string(),
+  /** The pinned server certificate (SHA-256 fingerprint), if the clinic joined with one. */
+  certificatePin: z.string().nullable().default(null),
+  /** Set when credentials and updates travel unencrypted (http:// to another machine). */
+  transportWarning: z.string().nullable().default(null),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 
@@ -66,6 +70,11 @@ export const JoinInputSchema = z.object({
   /** ABCD-EFGH-JKLM-NPQR as handed out by the federation admin (case-insensitive). */
   code: z.string().min(4).max(64),
   displayName: z.string().min(1).max(200).optional(),
+  /**
+   * SHA-256 fingerprint of the server's certificate, from the federation admin
+   * (`openssl x509 -noout -fingerprint -sha256 -in server.crt`): only that certificate is trusted.
+   */
+  certificatePin: z.string().max(200).optional(),
 });
 
 export const StandaloneInputSchema = z.object({

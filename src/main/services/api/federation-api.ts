@@ -1,5 +1,6 @@
 // Implements the `federation` contract: join (enrol + follow the server), standalone, leave,
 // and the connection status the status bar shows.
+import { normalizeFingerprint, transportWarning } from '../federation/pinned-fetch';
 import { perClientBudget } from '../../../core/protocol';
 import {
   ApiError,
@@ -52,6 +53,8 @@ export function connectionStatus(deps: FederationApiDeps): ConnectionStatus {
     lastError: deps.link.lastError,
     outboxPending: deps.link.outbox.pendingCount(),
     secretStore: deps.secretKind,
+    certificatePin: mode === 'federated' ? (e?.certificatePin ?? null) : null,
+    transportWarning: mode === 'federated' && e ? transportWarning(e.serverUrl) : null,
   };
 }
 
@@ -61,10 +64,16 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
     async getConnection() {
       return connectionStatus(deps);
     },
-    async join({ serverUrl, code, displayName }) {
+    async join({ serverUrl, code, displayName, certificatePin }) {
       if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
+      let pin: string | null = null;
+      if (certificatePin !== undefined && certificatePin.trim() !== '') {
+        pin = normalizeFingerprint(certificatePin);
+        if (!pin) throw new ApiError('invalid-input', 'the certificate fingerprint must be 64 hex digits (SHA-256), as `openssl x509 -noout -fingerprint -sha256` prints it');
+        if (!serverUrl.startsWith('https://')) throw new ApiError('invalid-input', 'a pinned certificate needs an https:// server address');
+      }
       try {
-        const e = await link.enrol(serverUrl, code, displayName);
+        const e = await link.enrol(serverUrl, code, displayName, pin);
         await orchestrator.configure('federated', taskFromFederation(e.federation));
       } catch (err) {
         if (err instanceof FederationOfflineError) throw new ApiError('unavailable', err.message);

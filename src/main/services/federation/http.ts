@@ -54,8 +54,10 @@ export async function request(opts: HttpOptions, spec: RequestSpec): Promise<{ s
       signal: AbortSignal.timeout(spec.timeoutMs ?? opts.timeoutMs ?? 30_000),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw new FederationOfflineError(`cannot reach ${new URL(url).origin}: ${cause ?? (err as Error).message}`);
+    const cause = (err as { cause?: { code?: string; name?: string; message?: string } }).cause;
+    // Another certificate than the pinned one: not a network hiccup to retry, a stop and a word.
+    if (cause?.name === 'CertificatePinError') throw new FederationRejectedError(0, 'unknown', `${new URL(url).origin}: ${cause.message ?? 'certificate pin mismatch'}`);
+    throw new FederationOfflineError(`cannot reach ${new URL(url).origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
   }
   const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
   if (res.status >= 500) throw new FederationOfflineError(`server error ${res.status} on ${spec.method} ${spec.path}`);

@@ -1,6 +1,7 @@
 // The federation link: enrolment, the credential (through the injected SecretStore), task
 // polling, verified model downloads (cached by hash) and reports through the outbox. It knows
 // nothing about training; the cycle orchestrator drives it.
+import { pinnedFetch } from './pinned-fetch';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../../platform/private-fs';
@@ -30,6 +31,8 @@ const SECRET_NAME = 'federation-credential';
 
 export const EnrolmentSchema = z.object({
   serverUrl: z.string(),
+  /** The pinned certificate fingerprint (normalized), or null: the system's CAs decide. */
+  certificatePin: z.string().nullable().default(null),
   clientId: z.string(),
   displayName: z.string().nullable(),
   enrolledAt: z.string(),
@@ -106,13 +109,13 @@ export class FederationLink {
     return true;
   }
 
-  async enrol(serverUrl: string, code: string, displayName?: string): Promise<Enrolment> {
+  async enrol(serverUrl: string, code: string, displayName?: string, certificatePin: string | null = null): Promise<Enrolment> {
     const normalized = EnrolmentCodeSchema.safeParse(code.trim().toUpperCase());
     if (!normalized.success) throw new FederationRejectedError(400, 'invalid_code', 'the enrolment code looks like ABCD-EFGH-JKLM-NPQR');
     this.setState('connecting', null);
     const res = await this.call(() =>
       requestJson(
-        { baseUrl: serverUrl, ...this.fetchOpt() },
+        { baseUrl: serverUrl, ...this.fetchOpt(certificatePin) },
         {
           method: 'POST',
           path: `${API_PREFIX.slice(1)}/enrol`,
@@ -126,6 +129,7 @@ export class FederationLink {
     this.credential = res.credential;
     const enrolment: Enrolment = {
       serverUrl,
+      certificatePin,
       clientId: res.clientId,
       displayName: displayName ?? null,
       enrolledAt: new Date(this.clock()).toISOString(),
@@ -214,12 +218,18 @@ export class FederationLink {
   private http(): HttpOptions {
     const e = this.enrolment();
     if (!e || !this.credential) throw new NotEnrolledError();
-    return { baseUrl: e.serverUrl, credential: this.credential, ...this.fetchOpt() };
+    return { baseUrl: e.serverUrl, credential: this.credential, ...this.fetchOpt(e.certificatePin) };
   }
 
-  private fetchOpt(): { fetchImpl?: typeof fetch } {
-    return this.deps.fetchImpl ? { fetchImpl: this.deps.fetchImpl } : {};
+  private fetchOpt(pin: string | null = null): { fetchImpl?: typeof fetch } {
+    if (this.deps.fetchImpl) return { fetchImpl: this.deps.fetchImpl };
+    if (!pin) return {};
+    // One pinned agent per pin: its keep-alive connections were checked when they opened.
+    if (this.pinned?.pin !== pin) this.pinned = { pin, fetch: pinnedFetch(pin) };
+    return { fetchImpl: this.pinned.fetch };
   }
+
+  private pinned: { pin: string; fetch: typeof fetch } | null = null;
 
   /** Runs a request and keeps the connection state (online/offline/rejected) in step with it. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {

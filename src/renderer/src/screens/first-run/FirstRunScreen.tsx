@@ -1,5 +1,6 @@
 // First run: join a federation (server URL + enrolment code) or work standalone with a
 // preset label set. Either way the workspace opens on the import screen next.
+import { normalizeFingerprint, transportWarning } from '../../../../shared/api/transport-security';
 import { useState, type FormEvent } from 'react';
 import { LABEL_SET_PRESETS as API_PRESETS, type LabelSetPreset } from '../../../../shared/api';
 import { useApi } from '../../api/ApiContext';
@@ -113,13 +114,21 @@ function JoinForm({ onDone }: { onDone(): void }) {
   const ws = useWorkspace();
   const [serverUrl, setServerUrl] = useState('https://');
   const [code, setCode] = useState('');
+  const [pin, setPin] = useState('');
   const [annotator, setAnnotator] = useState(ws.settings.annotator);
   const { busy, error, run } = useSubmit(onDone);
+  const insecure = transportWarning(serverUrl.trim());
+  const pinInvalid = pin.trim() !== '' && normalizeFingerprint(pin) === null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
       if (annotator.trim()) await ws.updateSettings({ annotator: annotator.trim() });
-      const status = await api.federation.join({ serverUrl: serverUrl.trim(), code: code.trim().toUpperCase(), ...(annotator.trim() ? { displayName: annotator.trim() } : {}) });
+      const status = await api.federation.join({
+        serverUrl: serverUrl.trim(),
+        code: code.trim().toUpperCase(),
+        ...(annotator.trim() ? { displayName: annotator.trim() } : {}),
+        ...(pin.trim() ? { certificatePin: pin.trim() } : {}),
+      });
       ws.connection.set(status);
     });
   };
@@ -130,14 +139,28 @@ function JoinForm({ onDone }: { onDone(): void }) {
         Server address
         <input value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} required data-testid="server-url" inputMode="url" />
       </label>
+      {insecure && (
+        <Notice tone="warn">
+          {insecure}
+        </Notice>
+      )}
       <label>
         Enrolment code
         <input value={code} onChange={(e) => setCode(e.target.value)} required placeholder="ABCD-EFGH-JKLM-NPQR" className="mono code-input" data-testid="enrol-code" autoComplete="off" />
       </label>
+      <details>
+        <summary>Security: server certificate (only if your coordinator gave you a fingerprint)</summary>
+        <label>
+          Certificate fingerprint (SHA-256)
+          <input value={pin} onChange={(e) => setPin(e.target.value)} placeholder="AB:CD:…:EF" className="mono" data-testid="certificate-pin" autoComplete="off" />
+        </label>
+        <p className="muted small">With a fingerprint, this workstation trusts exactly that server certificate and refuses any other, even one a certificate authority signed.</p>
+        {pinInvalid && <Notice tone="error">A fingerprint is 64 hexadecimal digits, usually written in pairs separated by colons.</Notice>}
+      </details>
       <AnnotatorNameField value={annotator} onChange={setAnnotator} />
       {error && <Notice tone="error">{error}</Notice>}
       <div className="form-actions">
-        <button className="btn primary" type="submit" disabled={busy} data-testid="join">
+        <button className="btn primary" type="submit" disabled={busy || pinInvalid} data-testid="join">
           {busy ? 'Joining…' : 'Join federation'}
         </button>
       </div>

@@ -74,8 +74,15 @@ export function SettingsScreen() {
             <dt>Status</dt><dd>{describeConnection(conn?.state, conn?.serverUrl ?? null)}</dd>
             {conn?.clientId && (<><dt>Client id</dt><dd className="mono">{conn.clientId}</dd></>)}
             <dt>Credential</dt><dd>{conn?.secretStore === 'safe-storage' ? 'OS keychain (encrypted)' : conn?.secretStore === 'file-0600' ? 'Private file (owner only)' : (conn?.secretStore ?? '—')}</dd>
+            {conn?.mode === 'federated' && (
+              <>
+                <dt>Server certificate</dt>
+                <dd>{conn.certificatePin ? <span title={conn.certificatePin}>pinned: only the certificate {conn.certificatePin.slice(0, 11)}… is trusted</span> : conn.serverUrl?.startsWith('https://') ? 'checked against this computer’s certificate authorities' : 'none (plain http)'}</dd>
+              </>
+            )}
             <dt>Study</dt><dd>{conn?.task ? `${conn.task.name} · ${conn.task.model} · ${conn.task.budgetPerCycle} labels/cycle` : '—'}</dd>
           </dl>
+          {conn?.transportWarning && <Notice tone="warn">{conn.transportWarning}</Notice>}
           <button type="button" className="btn danger-ghost" onClick={() => void leave()} disabled={leaving}>Leave and set up again</button>
         </section>
         <section className="card" aria-labelledby="s-keys">
