@@ -21,20 +21,17 @@ function run(cmd, cmdArgs) {
 function electronBinary() {
   try {
     const path = require('electron'); // the package exports the binary's path, or throws
-    return typeof path === 'string' && existsSync(path) ? { path } : { why: `binary not found at ${path}` };
-  } catch (err) {
-    return { why: String(err.message ?? err).split('\n')[0] };
+    return typeof path === 'string' && existsSync(path) ? { path } : { why: 'the Electron binary is not installed' };
+  } catch {
+    // electron's index.js throws "Electron failed to install correctly..." when the binary is missing.
+    return { why: 'the Electron binary is not installed' };
   }
 }
 
+/** Users get the binary on first start; machines without internet fail fast. Quiet: the caller says one line. */
 function tryDownloadElectron() {
-  // Users get the binary on first start; machines without internet fail fast and fall back.
   const installer = join(root, 'node_modules/electron/install.js');
   const r = spawnSync(process.execPath, [installer], { stdio: 'pipe', timeout: 120_000, encoding: 'utf8' });
-  if (r.status !== 0) {
-    const reason = `${r.stderr ?? ''}`.split('\n').find((l) => /error/i.test(l)) ?? 'download failed';
-    console.log(`Electron download failed: ${reason.trim()}`);
-  }
   return r.status === 0;
 }
 
@@ -45,8 +42,8 @@ run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.
 
 let electron = forceWeb ? { why: '--web was given' } : electronBinary();
 if (!forceWeb && !electron.path && !process.env.FAIRFAL_NO_ELECTRON_DOWNLOAD) {
-  console.log(`Electron is not installed (${electron.why}); trying to download it once…`);
   if (tryDownloadElectron()) electron = electronBinary();
+  else electron = { why: 'the Electron binary is not installed and could not be downloaded here' };
 }
 const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 
@@ -54,11 +51,14 @@ if (electron.path && !noDisplay) {
   const child = spawn(electron.path, ['.', ...passThrough], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  const why = electron.path ? 'no display is available' : `the Electron binary is missing (${electron.why})`;
-  console.log(`Cannot start the desktop window: ${why}.`);
-  console.log('Starting the web host instead: the same app, in your browser.');
+  const why = electron.path ? 'no display is available' : electron.why;
+  console.log(`No desktop window (${why}): starting the web host, the same app in your browser.`);
   const child = spawn(process.execPath, ['out/main/webhost.js', ...passThrough], { stdio: 'inherit' });
-  const stop = () => child.kill('SIGTERM');
+  const stop = () => {
+    child.kill('SIGTERM');
+    // The host closes its connections and exits at once; never leave it running behind the user.
+    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   child.on('exit', (code) => process.exit(code ?? 0));

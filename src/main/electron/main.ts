@@ -1,10 +1,11 @@
 // Electron entry: one window over the client node's services. Kept thin on purpose: the
 // services run identically in the web host and the headless CLI.
 import { app, BrowserWindow, dialog } from 'electron';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAppServices } from '../services/app-services';
 import { APP_VERSION } from '../services/app-version';
+import { nativeModuleProblem } from '../services/native-modules';
 import { registerApiHandlers } from './ipc';
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol';
 import { safeStorageSecrets } from './safe-storage-secrets';
@@ -20,7 +21,18 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
+// better-sqlite3 as `npm install` built it is for Node, not Electron: say what to run instead of
+// crashing in the middle of start-up (the services, which load it, are imported only after this).
+const nativeProblem = nativeModuleProblem('better-sqlite3', () => createRequire(import.meta.url)('better-sqlite3'), 'electron');
+if (nativeProblem) {
+  console.error(`FairFAL Annotator cannot start: ${nativeProblem}`);
+  dialog.showErrorBox('FairFAL Annotator cannot start', nativeProblem);
+  app.exit(1);
+}
+
 app.whenReady().then(async () => {
+  if (nativeProblem) return;
+  const { createAppServices } = await import('../services/app-services');
   hardenSession();
   const userData = app.getPath('userData');
   const services = await createAppServices({

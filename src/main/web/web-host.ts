@@ -172,7 +172,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   boundPort = port;
   cookieName = tokenCookieName(port);
   const base = `http://${host === '::1' ? '[::1]' : host}:${port}`;
-  log(`web host listening on ${base}`);
+  // No URL here: the only address to open is the one with the token, printed by the caller.
+  log(`web host listening on ${host} port ${port}`);
   return {
     url: base + '/',
     openUrl: `${base}/?token=${token}`,
