@@ -84,7 +84,17 @@ test('federated: the UI client joins, labels its queues and the federation compl
     // ---- Join through the first-run screen.
     await page.goto(host.openUrl);
     await page.getByTestId('mode-join').click();
+    // Plain http to another machine is flagged before anything is sent; loopback is not.
+    await page.getByTestId('server-url').fill('http://10.20.30.40:8470');
+    await expect(page.getByText(/travel unencrypted/)).toBeVisible();
+    await page.getByText('Security: server certificate').click();
+    await page.getByTestId('certificate-pin').fill('not-a-fingerprint');
+    await expect(page.getByText(/64 hexadecimal digits/)).toBeVisible();
+    await expect(page.getByTestId('join')).toBeDisabled();
+    await page.screenshot({ path: screenshotPath('ui-join-security.png') });
+    await page.getByTestId('certificate-pin').fill('');
     await page.getByTestId('server-url').fill(server.url);
+    await expect(page.getByText(/travel unencrypted/)).toHaveCount(0);
     await page.getByTestId('enrol-code').fill(codes[0]!.toLowerCase());
     await page.screenshot({ path: screenshotPath('ui-join.png') });
     await page.getByTestId('join').click();

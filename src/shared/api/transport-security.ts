@@ -19,7 +19,7 @@ export function transportWarning(serverUrl: string): string | null {
     return null;
   }
   if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname)) {
-    return `${u.host} is reached over plain http: the credential and the model updates travel unencrypted on the network. Ask the federation admin for an https:// address.`;
+    return `${u.host} is reached over plain http: the credential and the model updates travel unencrypted on the network. Ask your federation’s coordinator for an https:// address.`;
   }
   return null;
 }
