@@ -3,10 +3,10 @@
 // directory fsynced, so a blob the database names is always complete on disk.
 import { randomBytes } from 'node:crypto';
 import { open as openAsync, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from './hash';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-fs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFileSync } from './private-fs';
 
 const HASH_NAME = /^[0-9a-f]{64}$/;
 
@@ -33,14 +33,7 @@ export class BlobStore {
     const final = this.pathOf(hash);
     if (existsSync(final)) return hash;
     const tmp = path.join(this.dir, `.tmp-${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
-    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writePrivateFileSync(tmp, bytes, { fsync: true });
     renameSync(tmp, final);
     const dirFd = openSync(this.dir, 'r');
     try {

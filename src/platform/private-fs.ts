@@ -50,25 +50,18 @@ export function tightenTree(root: string): number {
 export function writeFileAtomicSync(file: string, bytes: Uint8Array | string): void {
   ensurePrivateDir(path.dirname(file));
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
-  try {
-    const buf = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writePrivateFileSync(tmp, bytes, { fsync: true });
   renameSync(tmp, file);
 }
 
-/** Creates (or truncates) an owner-only file with `bytes`, not atomically: for exports. */
-export function writePrivateFileSync(file: string, bytes: Uint8Array | string): void {
+/** Creates (or truncates) an owner-only file with `bytes`; flushed to disk with `fsync`. Not atomic alone. */
+export function writePrivateFileSync(file: string, bytes: Uint8Array | string, o: { fsync?: boolean } = {}): void {
   const fd = openSync(file, 'w', PRIVATE_FILE_MODE);
   try {
     const buf = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    if (o.fsync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

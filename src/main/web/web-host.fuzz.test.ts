@@ -1,41 +1,24 @@
 // Fuzz test of the web host (issue 18): 10,000+ malformed and hostile requests over raw
 // sockets and WebSockets on loopback, bounded in count and time. The host must answer or
 // cleanly close every one, never throw, and still serve the UI and the API afterwards.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createRng, type Rng } from '../../core/rng';
-import { createAppServices, type AppServices } from '../services/app-services';
-import { startWebHost, type WebHost } from './web-host';
+import { startTestWebHost, type TestWebHost } from './test-host';
+import type { WebHost } from './web-host';
 
-let dir: string;
-let services: AppServices;
+let t: TestWebHost;
 let host: WebHost;
 let cookie: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'webhost-fuzz-'));
-  const rendererDir = join(dir, 'renderer');
-  mkdirSync(rendererDir);
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>fuzz</title>');
-  services = await createAppServices({
-    host: 'web',
-    dataDir: join(dir, 'data'),
-    appVersion: '9.9.9',
-    backend: Promise.resolve({ active: 'cpu', attempts: [{ name: 'cpu', ok: true }], threads: 1 }),
-  });
-  host = await startWebHost({ services, rendererDir, port: 0 });
+  t = await startTestWebHost({ 'index.html': '<!doctype html><title>fuzz</title>' });
+  host = t.host;
   cookie = `fairfal_token_${host.port}=${host.token}`;
 });
 
-afterAll(async () => {
-  await host.stop();
-  await services.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => t.close());
 
 /**
  * Sends raw bytes and resolves with the status line's code. A request the host cannot

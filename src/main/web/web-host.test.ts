@@ -1,37 +1,24 @@
 // The web host in-process on port 0: token handling, static files with CSP, and the typed API
 // over a real WebSocket.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createAppServices, type AppServices } from '../services/app-services';
+import type { AppServices } from '../services/app-services';
+import { startTestWebHost, type TestWebHost } from './test-host';
 import { startWebHost, type WebHost } from './web-host';
 
+let t: TestWebHost;
 let dir: string;
 let services: AppServices;
 let host: WebHost;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'webhost-test-'));
-  const rendererDir = join(dir, 'renderer');
-  mkdirSync(rendererDir);
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
-  writeFileSync(join(rendererDir, 'app.js'), 'console.log(1)');
-  services = await createAppServices({
-    host: 'web',
-    dataDir: join(dir, 'data'),
-    appVersion: '9.9.9',
-    backend: Promise.resolve({ active: 'cpu', attempts: [{ name: 'cpu', ok: true }], threads: 1 }),
-  });
-  host = await startWebHost({ services, rendererDir, port: 0 });
+  t = await startTestWebHost({ 'index.html': '<!doctype html><title>t</title>', 'app.js': 'console.log(1)' });
+  ({ dir, services, host } = t);
 });
 
-afterAll(async () => {
-  await host.stop();
-  await services.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => t.close());
 
 async function cookieFromOpenUrl(): Promise<string> {
   const res = await fetch(host.openUrl, { redirect: 'manual' });
