@@ -93,4 +93,42 @@ describe('queue state machine', () => {
     const synced = run(s, { type: 'sync', items: [{ sampleId: 'new', label: null }, ...items(3)] });
     expect(currentItem(synced.s)?.sampleId).toBe('s1');
   });
+
+  it('one label per deliberate action: a second click meant for the image already labeled does not label the next one', () => {
+    const start = initialQueueState(items(3));
+    // A double-click: both clicks were aimed at s0, the image on screen.
+    const { s, effects } = run(start, { type: 'class', classIndex: 3, seen: 's0' }, { type: 'class', classIndex: 3, seen: 's0' });
+    expect(effects).toEqual([{ type: 'setLabel', sampleId: 's0', value: { kind: 'class', classIndex: 3 }, previous: null }]);
+    expect(currentItem(s)?.sampleId).toBe('s1');
+    expect(run(s, { type: 'skip', seen: 's0' }).effects).toEqual([]);
+    expect(run(s, { type: 'unsure', seen: 's0' }).effects).toEqual([]);
+    expect(run(s, { type: 'class', classIndex: 1, seen: 's1' }).effects).toHaveLength(1);
+  });
+
+  it('the same class again is not a revision: nothing is written and the cursor moves on', () => {
+    const labeled = initialQueueState([{ sampleId: 'a', label: { kind: 'class', classIndex: 3 } }, ...items(2)]);
+    const back = { ...labeled, index: 0 };
+    const same = run(back, { type: 'class', classIndex: 3 });
+    expect(same.effects).toEqual([]);
+    expect(currentItem(same.s)?.sampleId).toBe('s0');
+    expect(same.s.undo).toEqual([]);
+    expect(run(back, { type: 'class', classIndex: 2 }).effects[0]).toMatchObject({ previous: { kind: 'class', classIndex: 3 } });
+  });
+
+  it('skip never lands on an image that is already labeled, at the end of the queue either', () => {
+    const mixed: QueueItem[] = [
+      { sampleId: 'o1', label: null },
+      { sampleId: 'l1', label: { kind: 'class', classIndex: 0 } },
+      { sampleId: 'o2', label: null },
+      { sampleId: 'l2', label: { kind: 'class', classIndex: 1 } },
+    ];
+    const s0 = initialQueueState(mixed);
+    const a = run(s0, { type: 'skip' });
+    expect(currentItem(a.s)?.sampleId).toBe('o2');
+    const b = run(a.s, { type: 'skip' });
+    // Only skipped open images are left: back to the first of those, never to l1 or l2.
+    expect(currentItem(b.s)?.sampleId).toBe('o1');
+    const c = run(b.s, { type: 'skip' });
+    expect(currentItem(c.s)?.label).toBeNull();
+  });
 });

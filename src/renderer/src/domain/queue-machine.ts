@@ -32,10 +32,18 @@ export type QueueEffect =
   | { type: 'skip'; sampleId: string }
   | { type: 'zoom'; command: 'zoomIn' | 'zoomOut' | 'fit' };
 
-export type QueueEvent =
+export type QueueEvent = (
   | KeyCommand
   | { type: 'goto'; index: number }
-  | { type: 'sync'; items: QueueItem[] };
+  | { type: 'sync'; items: QueueItem[] }
+) & {
+  /**
+   * The sample the annotator was looking at when acting. A decision (class, unsure, skip) about
+   * another sample than the current one is dropped: a double-click or a repeated key must not
+   * label the next image before anyone has seen it.
+   */
+  seen?: string;
+};
 
 export interface Transition {
   state: QueueState;
@@ -68,13 +76,22 @@ function pushUndo(s: QueueState, entry: UndoEntry): UndoEntry[] {
   return [...s.undo, entry].slice(-UNDO_DEPTH);
 }
 
+function sameLabel(a: LabelValue, b: LabelValue): boolean {
+  if (!a || !b) return a === b;
+  return a.kind === b.kind && (a.kind !== 'class' || (b.kind === 'class' && a.classIndex === b.classIndex));
+}
+
 export function queueReducer(s: QueueState, ev: QueueEvent): Transition {
   const item = currentItem(s);
+  const decision = ev.type === 'class' || ev.type === 'unsure' || ev.type === 'skip';
+  if (decision && ev.seen !== undefined && ev.seen !== item?.sampleId) return { state: s, effects: [] };
   switch (ev.type) {
     case 'class':
     case 'unsure': {
       if (!item) return { state: s, effects: [] };
       const value: Exclude<LabelValue, null> = ev.type === 'class' ? { kind: 'class', classIndex: ev.classIndex } : { kind: 'unsure' };
+      // The same call again is no revision: nothing is written, the cursor moves on.
+      if (sameLabel(item.label, value)) return { state: { ...s, index: firstOpen(s.items, s.index + 1, s.skipped) }, effects: [] };
       const items = withLabel(s.items, s.index, value);
       const skipped = s.skipped.filter((id) => id !== item.sampleId);
       const undo = pushUndo(s, { sampleId: item.sampleId, index: s.index, previous: item.label, decision: ev.type === 'class' ? 'label' : 'unsure' });
@@ -87,7 +104,8 @@ export function queueReducer(s: QueueState, ev: QueueEvent): Transition {
       if (!item) return { state: s, effects: [] };
       const skipped = s.skipped.includes(item.sampleId) ? s.skipped : [...s.skipped, item.sampleId];
       const undo = pushUndo(s, { sampleId: item.sampleId, index: s.index, previous: item.label, decision: 'skip' });
-      const nextIndex = s.index + 1 < s.items.length ? s.index + 1 : firstOpen(s.items, 0, skipped);
+      // On to the next image still waiting for a decision; never onto one already labeled.
+      const nextIndex = firstOpen(s.items, s.index + 1, skipped);
       return { state: { ...s, skipped, undo, index: nextIndex }, effects: [{ type: 'skip', sampleId: item.sampleId }] };
     }
     case 'undo': {

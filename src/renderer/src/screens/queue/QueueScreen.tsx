@@ -87,11 +87,11 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
                 <CurrentLabel label={item?.label ?? null} classes={ws.classes} />
               </div>
               <ZoomPanImage src={entry.sample.previewUrl} alt={`Image ${entry.sample.fileName}`} command={ctl.zoom} testId="queue-image" />
-              <ClassBar classes={ws.classes} current={item?.label ?? null} onPick={(classIndex) => send({ type: 'class', classIndex })} disabled={false} />
+              <ClassBar classes={ws.classes} current={item?.label ?? null} onPick={(classIndex) => send({ type: 'class', classIndex, ...(item ? { seen: item.sampleId } : {}) })} disabled={false} />
               <div className="action-bar">
                 <button type="button" className="btn" onClick={() => send({ type: 'previous' })} aria-label="Previous image"><Kbd k="ArrowLeft" /> Previous</button>
-                <button type="button" className="btn" onClick={() => send({ type: 'unsure' })} data-testid="btn-unsure"><Kbd k={ws.settings.keymap.unsure[0]!} /> Unsure</button>
-                <button type="button" className="btn" onClick={() => send({ type: 'skip' })} data-testid="btn-skip"><Kbd k={ws.settings.keymap.skip[0]!} /> Skip</button>
+                <button type="button" className="btn" onClick={() => send({ type: 'unsure', ...(item ? { seen: item.sampleId } : {}) })} data-testid="btn-unsure"><Kbd k={ws.settings.keymap.unsure[0]!} /> Unsure</button>
+                <button type="button" className="btn" onClick={() => send({ type: 'skip', ...(item ? { seen: item.sampleId } : {}) })} data-testid="btn-skip"><Kbd k={ws.settings.keymap.skip[0]!} /> Skip</button>
                 <button type="button" className="btn" onClick={() => send({ type: 'undo' })} disabled={state.undo.length === 0} data-testid="btn-undo"><Kbd k={ws.settings.keymap.undo[0]!} /> Undo</button>
                 <span className="spacer" />
                 <button type="button" className="btn ghost" onClick={() => send({ type: 'zoomOut' })} aria-label="Zoom out"><Kbd k="-" /></button>

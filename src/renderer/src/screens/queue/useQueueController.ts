@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AnnotatorDb } from '../../db/database';
 import { writeLabel } from '../../db/label-writes';
 import { commandForKey, type KeyCommand, type KeyMap } from '../../domain/keymap';
-import { initialQueueState, queueReducer, type QueueEffect, type QueueEvent, type QueueItem, type QueueState } from '../../domain/queue-machine';
+import { currentItem, initialQueueState, queueReducer, type QueueEffect, type QueueEvent, type QueueItem, type QueueState } from '../../domain/queue-machine';
 import type { ZoomCommand } from '../../components/ZoomPanImage';
 
 export interface QueueControllerDeps {
@@ -76,6 +76,12 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
       .finally(() => setSaving((n) => n - 1));
   }, []);
 
+  // The sample on screen, updated after each render: a decision names what the annotator saw.
+  const displayedRef = useRef<string | null>(null);
+  useEffect(() => {
+    displayedRef.current = currentItem(state)?.sampleId ?? null;
+  }, [state]);
+
   const send = useCallback(
     (ev: QueueEvent) => {
       const t = queueReducer(stateRef.current, ev);
@@ -108,7 +114,10 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
       const cmd: KeyCommand | null = commandForKey(e.key, depsRef.current.keymap, depsRef.current.classCount);
       if (!cmd) return;
       e.preventDefault();
-      send(cmd);
+      // A held key repeats: one decision per press. And a press decides about the image on screen.
+      const decides = cmd.type === 'class' || cmd.type === 'unsure' || cmd.type === 'skip' || cmd.type === 'undo';
+      if (decides && e.repeat) return;
+      send(displayedRef.current === null ? cmd : { ...cmd, seen: displayedRef.current });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
