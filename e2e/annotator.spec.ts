@@ -91,7 +91,7 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.keyboard.press(String(CLASSES.indexOf(undone.dx) + 1));
   labeled.push(undone);
   await expect(page.getByTestId('queue-progress')).toContainText('10 / 12 labeled');
-  await expect(page.getByTestId('sync-state')).toHaveText('All labels synced', { timeout: 30_000 });
+  await expect(page.getByTestId('sync-state')).toHaveText('All labels saved for training', { timeout: 30_000 });
 
   // ---- Dashboard: the class balance follows the labels.
   await page.getByTestId('nav-dashboard').click();

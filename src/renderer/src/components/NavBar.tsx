@@ -53,8 +53,11 @@ export function NavBar({ route, onNavigate }: { route: Route; onNavigate(r: Rout
           <span className="dot" aria-hidden />
           {describeConnection(conn?.state, conn?.serverUrl ?? null)}
         </div>
-        <div className={`sync ${unsynced ? 'sync-pending' : 'sync-ok'}`} data-testid="sync-state" title={syncState.lastError ?? undefined}>
-          {unsynced ? `${unsynced} label change${unsynced === 1 ? '' : 's'} not yet synced` : 'All labels synced'}
+        {/* The labels go from this window to the workstation's training store (never to a server
+            directly): say "saved for training", in standalone and federated mode alike, and only
+            colour it when handing over fails. */}
+        <div className={`sync ${unsynced && syncState.lastError ? 'sync-pending' : 'sync-ok'}`} data-testid="sync-state" title={syncState.lastError ?? undefined}>
+          {unsynced ? `Saving ${unsynced} label change${unsynced === 1 ? '' : 's'} for training…` : 'All labels saved for training'}
           {syncState.lastError && unsynced ? <span className="warn"> · retrying</span> : null}
         </div>
         {syncState.ignored.length > 0 && (

@@ -24,13 +24,17 @@ export function SystemPanel() {
         <dt>ML backend</dt>
         <dd>
           {status.backend ? (
-            <ul className="attempts">
-              {status.backend.attempts.map((a) => (
-                <li key={a.name} className={a.ok ? 'ok' : 'skipped'}>
-                  <strong>{a.name}</strong> {a.ok ? (a.name === status.backend!.active ? '— active' : '— available') : `— skipped: ${a.reason ?? 'unavailable'}`}
-                </li>
-              ))}
-            </ul>
+            // What runs, in a word; why the others did not, for whoever supports the installation.
+            <details>
+              <summary>{status.backend.attempts.find((a) => a.name === status.backend!.active)?.name ?? status.backend.active} is running · details</summary>
+              <ul className="attempts">
+                {status.backend.attempts.map((a) => (
+                  <li key={a.name} className={a.ok ? 'ok' : 'skipped'}>
+                    <strong>{a.name}</strong> {a.ok ? (a.name === status.backend!.active ? '— active' : '— available') : `— skipped: ${a.reason ?? 'unavailable'}`}
+                  </li>
+                ))}
+              </ul>
+            </details>
           ) : (
             status.backendError ?? 'starting…'
           )}

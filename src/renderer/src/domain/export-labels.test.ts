@@ -10,7 +10,8 @@ describe('label export', () => {
     const csv = labelsToCsv([label], classes);
     const [head, row, end] = csv.split('\r\n');
     expect(head).toBe(CSV_COLUMNS.join(','));
-    expect(row).toBe(`${'a'.repeat(64)},ISIC_1.jpg,4,mel,Melanoma,"Dr. Rossi, MD",2026-01-02T03:04:05.000Z,0,2`);
+    // Cycle numbers as the screens show them: stored cycle 0 is "Cycle 1".
+    expect(row).toBe(`${'a'.repeat(64)},ISIC_1.jpg,4,mel,Melanoma,"Dr. Rossi, MD",2026-01-02T03:04:05.000Z,1,2`);
     expect(end).toBe('');
   });
 
@@ -23,6 +24,6 @@ describe('label export', () => {
     const json = JSON.parse(labelsToJson([label], [{ sampleId: label.sampleId, action: 'label', value: 'mel', previous: 'none', annotator: 'Dr. Rossi, MD', at: 't' }], classes, { exportedAt: 'now', exportedBy: 'me', task: 'derm' }));
     expect(json.format).toBe('fairfal-labels/1');
     expect(json.classes[0]).toEqual({ index: 0, code: 'akiec', name: 'Actinic keratosis / intraepithelial carcinoma' });
-    expect(json.labels[0]).toMatchObject({ classCode: 'mel', annotator: 'Dr. Rossi, MD', labeledAt: label.labeledAt, history: [{ action: 'label' }] });
+    expect(json.labels[0]).toMatchObject({ classCode: 'mel', annotator: 'Dr. Rossi, MD', labeledAt: label.labeledAt, cycle: 1, history: [{ action: 'label' }] });
   });
 });

@@ -8,6 +8,7 @@ export interface ExportLabel {
   classIndex: number;
   annotator: string;
   labeledAt: string;
+  /** 0-based as stored; exports write the number the screens show (cycle + 1). */
   cycle: number;
   revision: number;
 }
@@ -34,7 +35,7 @@ export function labelsToCsv(labels: readonly ExportLabel[], classes: readonly Cl
   const lines = [CSV_COLUMNS.join(',')];
   for (const l of labels) {
     const c = classes[l.classIndex];
-    lines.push([l.sampleId, l.fileName, l.classIndex, c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle, l.revision].map(csvCell).join(','));
+    lines.push([l.sampleId, l.fileName, l.classIndex, c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle + 1, l.revision].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }
@@ -47,7 +48,7 @@ export function labelsToJson(labels: readonly ExportLabel[], history: readonly E
       format: 'fairfal-labels/1',
       ...meta,
       classes: classes.map((c) => ({ index: c.index, code: c.code, name: c.name })),
-      labels: labels.map((l) => ({ ...l, classCode: classes[l.classIndex]?.code ?? null, history: byId.get(l.sampleId) ?? [] })),
+      labels: labels.map((l) => ({ ...l, cycle: l.cycle + 1, classCode: classes[l.classIndex]?.code ?? null, history: byId.get(l.sampleId) ?? [] })),
     },
     null,
     2,

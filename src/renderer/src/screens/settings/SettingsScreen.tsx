@@ -80,7 +80,7 @@ export function SettingsScreen() {
                 <dd>{conn.certificatePin ? <span title={conn.certificatePin}>pinned: only the certificate {conn.certificatePin.slice(0, 11)}… is trusted</span> : conn.serverUrl?.startsWith('https://') ? 'checked against this computer’s certificate authorities' : 'none (plain http)'}</dd>
               </>
             )}
-            <dt>Study</dt><dd>{conn?.task ? `${conn.task.name} · ${conn.task.model} · ${conn.task.budgetPerCycle} labels/cycle` : '—'}</dd>
+            <dt>Study</dt><dd>{conn?.task ? <span title={`model ${conn.task.model}`}>{conn.task.name} · {conn.task.budgetPerCycle} labels per cycle</span> : '—'}</dd>
           </dl>
           {conn?.transportWarning && <Notice tone="warn">{conn.transportWarning}</Notice>}
           <button type="button" className="btn danger-ghost" onClick={() => void leave()} disabled={leaving}>Leave and set up again</button>
