@@ -29,6 +29,27 @@ afterEach(async () => {
 });
 
 describe('writeLabel', () => {
+  it('the same class again writes nothing: no revision, no history, no outbox event', async () => {
+    const base = { annotator: 'Dr Ada', cycle: 0, sessionId: null };
+    await writeLabel(db, { ...base, sampleId: 's2', value: { kind: 'class', classIndex: 3 } });
+    const before = [await db.labelHistory.count(), await db.outbox.count()];
+    await writeLabel(db, { ...base, sampleId: 's2', value: { kind: 'class', classIndex: 3 } });
+    expect(await db.labels.get('s2')).toMatchObject({ classIndex: 3, revision: 1 });
+    expect([await db.labelHistory.count(), await db.outbox.count()]).toEqual(before);
+  });
+
+  it('labels given in the gallery count toward the cycle, and the quota stays put while labeling', async () => {
+    const { computeBalance } = await import('../screens/dashboard/useBalance');
+    await db.samples.add(sample('g1', 3));
+    const before = await computeBalance(db, 7, 0, 4);
+    // s1 from the queue, g1 from the gallery (no queue row): both are this cycle's labels.
+    await writeLabel(db, { annotator: 'a', cycle: 0, sessionId: null, sampleId: 's1', value: { kind: 'class', classIndex: 1 } });
+    await writeLabel(db, { annotator: 'a', cycle: 0, sessionId: null, sampleId: 'g1', value: { kind: 'class', classIndex: 2 } });
+    const after = await computeBalance(db, 7, 0, 4);
+    expect(after.labeledThisCycle).toBe(2);
+    expect(after.quota).toBe(before.quota);
+  });
+
   it('labels, relabels and clears with full history and one pending outbox event per sample', async () => {
     const sessionId = await startSession(db, 'Dr Ada');
     const base = { annotator: 'Dr Ada', cycle: 0, sessionId };

@@ -36,6 +36,11 @@ export async function writeLabel(db: AnnotatorDb, change: LabelChange): Promise<
         : null;
     const queueRow = await db.queue.get([change.cycle, change.sampleId]);
     const v = change.value;
+    // The same class again (a second click, a gallery re-pick) changes nothing: no revision.
+    if (v?.kind === 'class' && current && current.classIndex === v.classIndex) {
+      if (queueRow && queueRow.state !== 'labeled') await db.queue.update([change.cycle, change.sampleId], { state: 'labeled' });
+      return;
+    }
 
     if (v?.kind === 'class') {
       // Counted from history so a label cleared by undo and given again is revision 2.

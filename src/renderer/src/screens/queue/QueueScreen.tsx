@@ -1,5 +1,6 @@
 // The queue: the images the strategy chose, one at a time, large. Keys 1-9 label, U unsure,
 // S skip, Z undo, arrows move, +/-/0 zoom; every key has a button too.
+import { useBalance } from '../dashboard/useBalance';
 import { useEffect, useMemo } from 'react';
 import { CycleControl } from '../../components/CycleControl';
 import { EmptyState, Kbd, Notice, ProgressBar } from '../../components/ui';
@@ -36,6 +37,8 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
   const decided = state.items.filter((i) => i.label !== null).length;
   const labeled = state.items.filter((i) => i.label?.kind === 'class').length;
   const budget = ws.cycle.value?.budget || entries.length;
+  // Labels given in the gallery this cycle count too, not only the queue's.
+  const balance = useBalance(ws.db, ws.classes.length, ws.cycle.value?.cycle ?? null, budget);
 
   // Smooth switching: the next few previews are fetched before they are needed.
   useEffect(() => {
@@ -69,9 +72,9 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
       <div className="queue-top">
         <div className="queue-progress">
           <span className="queue-count" data-testid="queue-progress">
-            <strong>{labeled}</strong> / {budget} labeled this cycle
+            <strong>{Math.max(labeled, balance?.labeledThisCycle ?? 0)}</strong> / {budget} labeled this cycle
           </span>
-          <ProgressBar value={budget ? labeled / budget : 0} label="Labeled this cycle" />
+          <ProgressBar value={budget ? Math.max(labeled, balance?.labeledThisCycle ?? 0) / budget : 0} label="Labeled this cycle" />
           <SaveState saving={ctl.saving} failed={ctl.writeError !== null} />
         </div>
         <CycleControl allDecided={allDecided} compact />
