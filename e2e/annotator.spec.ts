@@ -61,6 +61,16 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('reason-panel')).toContainText('Rank');
   await expect(page.getByTestId('queue-image').locator('img')).toHaveJSProperty('complete', true);
   await page.screenshot({ path: screenshotPath('ui-queue.png') });
+  // "Fit" fits: at 1280x720 and 1920x1080 the whole image is painted inside the stage, the
+  // buttons below stay on screen, and the badge gives the real magnification.
+  for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+    await page.setViewportSize({ width, height });
+    await expect.poll(() => paintedInsideStage(page), { timeout: 10_000 }).toBe(true);
+    await expect(page.getByTestId('btn-skip')).toBeInViewport();
+    await expect(page.locator('.zoom-readout')).toHaveText(/^Fit · \d+%$/);
+    await page.screenshot({ path: screenshotPath(`ui-queue-${width}x${height}.png`) });
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // ---- Label 10 images with the true class, by key; undo the last one.
   const labeled: { file: string; dx: string }[] = [];
@@ -175,3 +185,23 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('media-built')).toHaveText('5');
   await page.screenshot({ path: screenshotPath('ui-import-previews.png') });
 });
+
+/** The image as painted (object-fit: contain) lies inside the stage, and fills one of its sides. */
+async function paintedInsideStage(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const img = document.querySelector<HTMLImageElement>('[data-testid="queue-image"] img');
+    const stage = document.querySelector('[data-testid="queue-image"]');
+    if (!img || !stage || !img.naturalWidth) return false;
+    const s = stage.getBoundingClientRect();
+    const e = img.getBoundingClientRect();
+    const k = Math.min(e.width / img.naturalWidth, e.height / img.naturalHeight);
+    const w = img.naturalWidth * k;
+    const h = img.naturalHeight * k;
+    const left = e.left + (e.width - w) / 2;
+    const top = e.top + (e.height - h) / 2;
+    const inside = left >= s.left - 0.5 && top >= s.top - 0.5 && left + w <= s.right + 0.5 && top + h <= s.bottom + 0.5;
+    const fills = Math.abs(w - s.width) < 1 || Math.abs(h - s.height) < 1;
+    return inside && fills;
+  });
+}
+

@@ -22,10 +22,28 @@ export function zoomAt(v: View, factor: number, cx: number, cy: number): View {
   return { scale, x: cx - k * (cx - v.x), y: cy - k * (cy - v.y) };
 }
 
+/** Screen pixels per image pixel when the whole image is fitted into the stage. */
+export function fitScale(stage: { width: number; height: number }, natural: { width: number; height: number }): number {
+  if (!natural.width || !natural.height || !stage.width || !stage.height) return 0;
+  return Math.min(stage.width / natural.width, stage.height / natural.height);
+}
+
 export function ZoomPanImage({ src, alt, command, testId }: { src: string | null; alt: string; command: ZoomCommand | null; testId?: string }) {
   const [view, setView] = useState<View>(FIT);
   const drag = useRef<{ px: number; py: number; x: number; y: number } | null>(null);
   const [loaded, setLoaded] = useState<string | null>(null);
+  const stageRef = useRef<HTMLDivElement | null>(null);
+  const [stage, setStage] = useState({ width: 0, height: 0 });
+  const [natural, setNatural] = useState({ width: 0, height: 0 });
+  // The badge shows the true magnification (screen pixels per image pixel), not "100%" for fit.
+  useEffect(() => {
+    const el = stageRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setStage({ width: el.clientWidth, height: el.clientHeight }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const realZoom = fitScale(stage, natural) * view.scale;
 
   useEffect(() => setView(FIT), [src]);
   useEffect(() => {
@@ -59,8 +77,10 @@ export function ZoomPanImage({ src, alt, command, testId }: { src: string | null
       onPointerUp={endDrag}
       onPointerCancel={endDrag}
       onDoubleClick={() => setView(FIT)}
+      ref={stageRef}
       data-testid={testId}
       data-zoom={view.scale.toFixed(2)}
+      data-real-zoom={realZoom.toFixed(3)}
     >
       {src ? (
         <img
@@ -68,13 +88,19 @@ export function ZoomPanImage({ src, alt, command, testId }: { src: string | null
           alt={alt}
           draggable={false}
           className={loaded === src ? 'loaded' : ''}
-          onLoad={() => setLoaded(src)}
+          onLoad={(e) => {
+            setLoaded(src);
+            setNatural({ width: e.currentTarget.naturalWidth, height: e.currentTarget.naturalHeight });
+          }}
           style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})` }}
         />
       ) : (
         <div className="muted">No preview available</div>
       )}
-      <div className="zoom-readout" aria-live="polite">{Math.round(view.scale * 100)}%</div>
+      <div className="zoom-readout" aria-live="polite" title="Screen pixels per image pixel">
+        {view.scale === 1 ? 'Fit · ' : ''}
+        {realZoom > 0 ? `${Math.round(realZoom * 100)}%` : `${Math.round(view.scale * 100)}%`}
+      </div>
     </div>
   );
 }
