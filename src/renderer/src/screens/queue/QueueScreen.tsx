@@ -109,7 +109,7 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
             </EmptyState>
           )}
         </div>
-        {entry && <ReasonPanel row={entry.row} classes={ws.classes} queueSize={entries.length} />}
+        {entry && <ReasonPanel row={entry.row} classes={ws.classes} queueSize={entries.length} {...(balance ? { labeledCounts: balance.counts } : {})} />}
       </div>
       <Filmstrip entries={entries} index={state.index} onPick={(i) => send({ type: 'goto', index: i })} labels={state.items} />
     </div>

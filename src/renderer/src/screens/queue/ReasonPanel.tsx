@@ -2,12 +2,13 @@
 import type { QueueRow } from '../../db/rows';
 import type { ClassInfo } from '../../domain/classes';
 import { ClassSwatch } from '../../components/ui';
+import { reasonSentences } from '../../domain/reason-words';
 
 function pct(v: number | null | undefined, digits = 0): string {
   return v === null || v === undefined ? '—' : `${(v * 100).toFixed(digits)}%`;
 }
 
-export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classes: ClassInfo[]; queueSize: number }) {
+export function ReasonPanel({ row, classes, queueSize, labeledCounts }: { row: QueueRow; classes: ClassInfo[]; queueSize: number; labeledCounts?: readonly number[] }) {
   const r = row.reason;
   const pseudo = r.pseudoLabel === null ? null : classes[r.pseudoLabel];
   const pred = row.prediction;
@@ -16,6 +17,11 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
     <aside className="reason-panel" aria-label="Why this image was chosen" data-testid="reason-panel">
       <section>
         <h2 className="panel-title">Why this image</h2>
+        <p className="reason-summary" data-testid="reason-summary">
+          {reasonSentences({ reason: r, probs: pred && !untrained(pred.probs) ? pred.probs : null, classes, labeledCounts }).join(' ')}
+        </p>
+        <details className="reason-details">
+          <summary>Technical details</summary>
         <dl className="reason-facts">
           <dt>Rank</dt>
           <dd data-testid="reason-rank">#{r.rank + 1} of {queueSize}{r.classRank !== null ? ` · #${r.classRank + 1} in its class` : ''}</dd>
@@ -23,7 +29,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
           <dd>{r.strategy === 'fairfal' ? 'FairFAL' : r.strategy === 'random' ? 'Random start' : r.strategy}</dd>
           {r.pseudoLabel !== null && (
             <>
-              <dt>Pseudo-label</dt>
+              <dt title="The labeled class whose examples this image's features are closest to (prototype similarity), not a diagnosis">Closest labeled class</dt>
               <dd>
                 {pseudo ? <span className="nowrap" title={pseudo.name}><ClassSwatch color={pseudo.color} /> {pseudo.short}</span> : `class ${r.pseudoLabel}`}
                 {r.prototypeProb !== null && <span className="muted">{pct(r.prototypeProb)}</span>}
@@ -32,7 +38,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
           )}
           {r.normalizedEntropy !== null && (
             <>
-              <dt>Uncertainty</dt>
+              <dt title="Entropy of the model's prediction, 0 = certain, 100% = no idea">Model uncertainty</dt>
               <dd>
                 <span className="meter" aria-hidden><span style={{ width: pct(r.normalizedEntropy) }} /></span> {pct(r.normalizedEntropy)}
               </dd>
@@ -46,7 +52,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
           )}
           {r.kcenterDistance !== null && (
             <>
-              <dt>K-center distance</dt>
+              <dt title="Distance in the model's gradient space to the nearest image already labeled or chosen (k-center)">Distance to labeled images</dt>
               <dd className="mono">{r.kcenterDistance.toPrecision(3)}</dd>
             </>
           )}
@@ -57,7 +63,7 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
             </>
           )}
         </dl>
-        <p className="hint muted">{explain(row)}</p>
+        </details>
       </section>
       <section>
         <h2 className="panel-title">Model prediction</h2>
@@ -82,14 +88,4 @@ export function ReasonPanel({ row, classes, queueSize }: { row: QueueRow; classe
 
 function untrained(probs: number[]): boolean {
   return probs.length > 0 && Math.max(...probs) - Math.min(...probs) < 0.02;
-}
-
-function explain(row: QueueRow): string {
-  const r = row.reason;
-  if (r.strategy === 'random') return 'Chosen at random: a first labeled set gives the model something to learn from before FairFAL can tell which images are informative.';
-  if (r.strategy !== 'fairfal') return `Chosen by the ${r.strategy} strategy${r.score ? ` (${r.score.metric})` : ''}.`;
-  const parts = ['FairFAL fills an equal quota per pseudo-class,'];
-  parts.push(r.normalizedEntropy !== null && r.normalizedEntropy > 0.6 ? 'this image is among the most uncertain of its class' : 'this image is among the uncertain candidates of its class');
-  parts.push(r.kcenterDistance === null ? 'and seeds its class.' : 'and is far from what is already labeled.');
-  return parts.join(' ');
 }
