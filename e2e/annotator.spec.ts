@@ -156,7 +156,9 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   }
   await page.getByTestId('finish-cycle').first().click();
   await expect(page.getByTestId('reason-panel')).toContainText('FairFAL', { timeout: 300_000 });
-  await expect(page.getByTestId('reason-panel')).toContainText('Pseudo-label');
+  // Plain words first, the figures one click away, and no "pseudo-label" beside a prediction.
+  await expect(page.getByTestId('reason-summary')).toContainText(/resembles your .+ examples/);
+  await expect(page.getByTestId('reason-panel')).toContainText('Closest labeled class');
   await expect(page.getByTestId('cycle-control').first()).toContainText('Cycle 2');
   await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
   await expect(page.getByTestId('queue-image').locator('img')).toHaveJSProperty('complete', true);

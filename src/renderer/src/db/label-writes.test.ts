@@ -38,18 +38,6 @@ describe('writeLabel', () => {
     expect([await db.labelHistory.count(), await db.outbox.count()]).toEqual(before);
   });
 
-  it('labels given in the gallery count toward the cycle, and the quota stays put while labeling', async () => {
-    const { computeBalance } = await import('../screens/dashboard/useBalance');
-    await db.samples.add(sample('g1', 3));
-    const before = await computeBalance(db, 7, 0, 4);
-    // s1 from the queue, g1 from the gallery (no queue row): both are this cycle's labels.
-    await writeLabel(db, { annotator: 'a', cycle: 0, sessionId: null, sampleId: 's1', value: { kind: 'class', classIndex: 1 } });
-    await writeLabel(db, { annotator: 'a', cycle: 0, sessionId: null, sampleId: 'g1', value: { kind: 'class', classIndex: 2 } });
-    const after = await computeBalance(db, 7, 0, 4);
-    expect(after.labeledThisCycle).toBe(2);
-    expect(after.quota).toBe(before.quota);
-  });
-
   it('labels, relabels and clears with full history and one pending outbox event per sample', async () => {
     const sessionId = await startSession(db, 'Dr Ada');
     const base = { annotator: 'Dr Ada', cycle: 0, sessionId };

@@ -17,9 +17,7 @@ export async function computeBalance(db: AnnotatorDb, classCount: number, cycle:
     if (l.classIndex < classCount) counts[l.classIndex]! += 1;
   });
   const total = counts.reduce((a, b) => a + b, 0);
-  // Labels given anywhere this cycle (queue, gallery) count toward it; so the quota stays put
-  // while labeling: each label adds one to the labeled set and one to this cycle.
-  const labeledThisCycle = cycle === null ? 0 : await db.labels.filter((l) => l.cycle === cycle).count();
+  const labeledThisCycle = cycle === null ? 0 : await db.queue.where('cycle').equals(cycle).filter((q) => q.state === 'labeled').count();
   const target = total + Math.max(0, budget - labeledThisCycle);
   return { counts, total, labeledThisCycle, quota: classCount ? Math.ceil(target / classCount) : 0 };
 }

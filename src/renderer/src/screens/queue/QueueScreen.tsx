@@ -37,7 +37,7 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
   const decided = state.items.filter((i) => i.label !== null).length;
   const labeled = state.items.filter((i) => i.label?.kind === 'class').length;
   const budget = ws.cycle.value?.budget || entries.length;
-  // Labels given in the gallery this cycle count too, not only the queue's.
+  // The labeled set's class counts: "why this image" says when a class is under-represented.
   const balance = useBalance(ws.db, ws.classes.length, ws.cycle.value?.cycle ?? null, budget);
 
   // Smooth switching: the next few previews are fetched before they are needed.
@@ -72,9 +72,9 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
       <div className="queue-top">
         <div className="queue-progress">
           <span className="queue-count" data-testid="queue-progress">
-            <strong>{Math.max(labeled, balance?.labeledThisCycle ?? 0)}</strong> / {budget} labeled this cycle
+            <strong>{labeled}</strong> / {budget} labeled this cycle
           </span>
-          <ProgressBar value={budget ? Math.max(labeled, balance?.labeledThisCycle ?? 0) / budget : 0} label="Labeled this cycle" />
+          <ProgressBar value={budget ? labeled / budget : 0} label="Labeled this cycle" />
           <SaveState saving={ctl.saving} failed={ctl.writeError !== null} />
         </div>
         <CycleControl allDecided={allDecided} compact />
