@@ -20,6 +20,7 @@ export const RejectReasonSchema = z.enum([
   'too-large', // over the vault's per-file byte or pixel limit
   'unreadable', // permission / IO error
   'npz-invalid', // an .npz that is not in MedMNIST format
+  'not-an-image', // a file beside the images that is none (labels.csv, LICENSE.md): skipped quietly, counted
 ]);
 export type RejectReason = z.infer<typeof RejectReasonSchema>;
 
@@ -43,13 +44,15 @@ export const ImportStateSchema = z.enum(['scanning', 'running', 'finished', 'can
 export const ImportProgressSchema = z.object({
   importId: ImportIdSchema,
   state: ImportStateSchema,
-  /** Items processed (imported + duplicates + rejected); an .npz counts each image. */
+  /** Items processed (imported + duplicates + rejected + other files); an .npz counts each image. */
   done: z.number().int().nonnegative(),
   /** Items found so far (grows while scanning). */
   total: z.number().int().nonnegative(),
   imported: z.number().int().nonnegative(),
   duplicates: z.number().int().nonnegative(),
   rejected: z.number().int().nonnegative(),
+  /** Files that are not images at all (labels.csv, LICENSE.md, ...): skipped, not an error. */
+  otherFiles: z.number().int().nonnegative().default(0),
   /** Items per second over the last few seconds. */
   ratePerSecond: z.number().nonnegative(),
   /** Seconds left at the current rate; null while unknown. */
@@ -64,6 +67,8 @@ export type ImportProgress = z.infer<typeof ImportProgressSchema>;
 /** The end of an import: progress plus every duplicate and rejected file (capped at 10,000 each). */
 export const ImportSummarySchema = ImportProgressSchema.extend({
   rejectedFiles: z.array(RejectedFileSchema),
+  /** Names of the files that were not images (at most 100). */
+  otherFileNames: z.array(z.string()).default([]),
   duplicateFiles: z.array(DuplicateFileSchema),
 });
 export type ImportSummary = z.infer<typeof ImportSummarySchema>;

@@ -17,6 +17,9 @@ import type { StagedSources } from './staged-sources';
 import type { TensorStore } from './tensor-store';
 import { z } from 'zod';
 
+/** Image formats a clinician may drop in that this vault does not decode: reported, unlike other files. */
+const UNREADABLE_IMAGE_EXT = new Set(['.bmp', '.gif', '.heic', '.heif', '.jp2', '.dcm', '.dicom', '.svg', '.raw', '.nef', '.cr2', '.dng']);
+
 /** Files larger than this are refused before reading (no clinical photo is near it). */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -52,7 +55,7 @@ export class ImportJob {
   private cancelled = false;
   private state: ImportProgress['state'] = 'scanning';
   private total = 0;
-  private counts = { imported: 0, duplicates: 0, rejected: 0 };
+  private counts = { imported: 0, duplicates: 0, rejected: 0, otherFiles: 0 };
   private readonly window = new RateWindow();
   private lastEmit = 0;
   private error: string | null = null;
@@ -78,7 +81,7 @@ export class ImportJob {
   }
 
   progress(): ImportProgress {
-    const done = this.counts.imported + this.counts.duplicates + this.counts.rejected;
+    const done = this.counts.imported + this.counts.duplicates + this.counts.rejected + this.counts.otherFiles;
     const rate = this.rate();
     const remaining = Math.max(0, this.total - done);
     return {
@@ -101,7 +104,7 @@ export class ImportJob {
 
   private tick(force = false): void {
     const t = Date.now();
-    const done = this.counts.imported + this.counts.duplicates + this.counts.rejected;
+    const done = this.counts.imported + this.counts.duplicates + this.counts.rejected + this.counts.otherFiles;
     this.window.add(done, t);
     if (force || t - this.lastEmit >= 250) {
       this.lastEmit = t;
@@ -212,8 +215,10 @@ export class ImportJob {
 
   private async processFile(item: Extract<Item, { kind: 'file' }>): Promise<void> {
     if (item.scanned.kind === 'other') {
-      const ext = path.extname(item.path) || '(no extension)';
-      return this.record(item.key, { kind: 'rejected' }, 'unsupported-format', `not an image file (${ext})`);
+      const ext = path.extname(item.path).toLowerCase();
+      // An image type we cannot read is a problem to show; a CSV or a licence beside the images is not.
+      if (UNREADABLE_IMAGE_EXT.has(ext)) return this.record(item.key, { kind: 'rejected' }, 'unsupported-format', `${ext} images are not supported (JPEG, PNG, WebP, TIFF are)`);
+      return this.record(item.key, { kind: 'rejected' }, 'not-an-image', `not an image file (${ext || 'no extension'})`);
     }
     // One open for the size check and the read (stat + readFile would open the file twice).
     let read: { bytes: Buffer; size: number; mtimeMs: number } | { rejected: [RejectReason, string] };
@@ -315,6 +320,7 @@ export class ImportJob {
     this.track(
       this.deps.index.insertIssue(this.id, key, o.kind === 'duplicate' ? 'duplicate' : 'rejected', reason, detail, sampleId ?? null).then(() => {
         if (o.kind === 'duplicate') this.counts.duplicates++;
+        else if (reason === 'not-an-image') this.counts.otherFiles++;
         else this.counts.rejected++;
       }),
     );

@@ -100,11 +100,13 @@ export class VaultIndex {
     return rows.map((r) => r.id);
   }
 
-  importCounts(id: string): { imported: number; duplicates: number; rejected: number } {
+  importCounts(id: string): { imported: number; duplicates: number; rejected: number; otherFiles: number } {
     const imported = (this.db.prepare('SELECT COUNT(*) AS n FROM samples WHERE import_id = ?').get(id) as { n: number }).n;
-    const issues = this.db.prepare('SELECT kind, COUNT(*) AS n FROM import_issues WHERE import_id = ? GROUP BY kind').all(id) as { kind: string; n: number }[];
-    const by = (k: string) => issues.find((r) => r.kind === k)?.n ?? 0;
-    return { imported, duplicates: by('duplicate'), rejected: by('rejected') };
+    const issues = this.db
+      .prepare("SELECT CASE WHEN reason = 'not-an-image' THEN 'other' ELSE kind END AS k, COUNT(*) AS n FROM import_issues WHERE import_id = ? GROUP BY k")
+      .all(id) as { k: string; n: number }[];
+    const by = (k: string) => issues.find((r) => r.k === k)?.n ?? 0;
+    return { imported, duplicates: by('duplicate'), rejected: by('rejected'), otherFiles: by('other') };
   }
 
   /** Source keys this import already settled (imported, duplicate or rejected). */

@@ -76,12 +76,14 @@ describe('vault import', () => {
       'zero.jpg': 'empty-file',
       'truncated.jpg': 'corrupt',
       'corrupt.png': 'corrupt',
-      'notes.txt': 'unsupported-format',
       'fake.jpg': 'unsupported-format',
       'broken.npz': 'npz-invalid',
     });
-    for (const f of others) expect(reasons[path.basename(f)]).toBe('unsupported-format');
-    expect(summary.rejected).toBe(6 + others.length);
+    expect(summary.rejected).toBe(5);
+    // Files beside the images that are none (notes, labels.csv, licences) are skipped quietly and counted.
+    expect(reasons['notes.txt']).toBeUndefined();
+    expect(summary.otherFiles).toBe(1 + others.length);
+    expect([...summary.otherFileNames].sort()).toEqual(['notes.txt', ...others.map((f) => path.basename(f))].sort());
     expect(summary.duplicateFiles.map((d) => path.basename(d.path))).toContain('copy-of-306.jpg');
 
     // Every real JPEG is in the vault (by content hash), plus 4 planted formats and 10 npz images.

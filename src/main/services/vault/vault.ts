@@ -230,7 +230,7 @@ export class Vault {
     const row = this.index.getImport(id);
     if (!row) throw new ApiError('not-found', `no import ${id}`);
     const c = this.index.importCounts(id);
-    const done = c.imported + c.duplicates + c.rejected;
+    const done = c.imported + c.duplicates + c.rejected + c.otherFiles;
     return {
       importId: row.id as ImportProgress['importId'],
       state: row.state as ImportProgress['state'],
@@ -249,11 +249,15 @@ export class Vault {
     const p = this.progressOf(id);
     return {
       ...p,
-      rejectedFiles: this.index.issues(id, 'rejected').map((r) => ({
-        path: r.source_key,
-        reason: RejectReasonSchema.catch('corrupt').parse(r.reason),
-        detail: r.detail ?? '',
-      })),
+      rejectedFiles: this.index
+        .issues(id, 'rejected')
+        .filter((r) => r.reason !== 'not-an-image')
+        .map((r) => ({ path: r.source_key, reason: RejectReasonSchema.catch('corrupt').parse(r.reason), detail: r.detail ?? '' })),
+      otherFileNames: this.index
+        .issues(id, 'rejected')
+        .filter((r) => r.reason === 'not-an-image')
+        .slice(0, 100)
+        .map((r) => path.basename(r.source_key)),
       duplicateFiles: this.index.issues(id, 'duplicate').map((r) => ({ path: r.source_key, sampleId: SampleIdSchema.parse(r.sample_id) })),
     };
   }

@@ -16,6 +16,7 @@ const REASON_TEXT: Record<RejectReason, string> = {
   'too-large': 'Larger than the vault accepts',
   unreadable: 'Could not be read (permissions or disk error)',
   'npz-invalid': 'Archive is not in MedMNIST format',
+  'not-an-image': 'Not an image (skipped)',
 };
 
 export function ImportScreen({ onNavigate }: { onNavigate(to: string): void }) {
@@ -108,6 +109,12 @@ function SummaryCard({ summary: s, onNavigate }: { summary: ImportSummary; onNav
         <Stat label="Duplicates skipped" value={s.duplicates.toLocaleString()} testId="summary-duplicates" />
         <Stat label="Rejected" value={s.rejected.toLocaleString()} tone={s.rejected ? 'warn' : undefined} testId="summary-rejected" />
       </div>
+      {s.otherFiles > 0 && (
+        <p className="muted small" data-testid="summary-other-files">
+          {s.otherFiles.toLocaleString()} other file{s.otherFiles === 1 ? '' : 's'} beside the images skipped (not images): {s.otherFileNames.slice(0, 10).join(', ')}
+          {s.otherFiles > 10 ? ', …' : ''}
+        </p>
+      )}
       {s.rejectedFiles.length > 0 && (
         <details className="file-list" open={s.rejectedFiles.length <= 20}>
           <summary>Rejected files and why</summary>

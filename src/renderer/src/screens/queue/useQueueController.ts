@@ -1,7 +1,7 @@
 // Runs the queue state machine against real data: feeds it live rows, turns key presses
 // into commands, and executes its effects in order — the Dexie write starts inside the
 // keydown handler, so the decision is durable before the next image is even shown.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { AnnotatorDb } from '../../db/database';
 import { writeLabel } from '../../db/label-writes';
 import { commandForKey, type KeyCommand, type KeyMap } from '../../domain/keymap';
@@ -76,9 +76,10 @@ export function useQueueController(deps: QueueControllerDeps): QueueController {
       .finally(() => setSaving((n) => n - 1));
   }, []);
 
-  // The sample on screen, updated after each render: a decision names what the annotator saw.
+  // The sample on screen, updated as each render commits (before the next input event is
+  // handled): a decision names what the annotator saw.
   const displayedRef = useRef<string | null>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     displayedRef.current = currentItem(state)?.sampleId ?? null;
   }, [state]);
 
