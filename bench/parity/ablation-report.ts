@@ -41,11 +41,20 @@ function fromOfficial(file: string): Point | null {
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const pct = (v: number) => (100 * v).toFixed(1);
 
-function row(name: string, points: { seed: number; p: Point }[]): string {
-  if (!points.length) return `| ${name} | - | (no finished run yet) | | | |`;
+const nvShare = (p: Point) => (p.queried[5] as number) / p.queried.reduce((s, v) => s + v, 0);
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}`;
+
+/** `reference`: the fixed protocol's points, to difference the same seeds (paired). */
+function row(name: string, points: { seed: number; p: Point }[], reference?: { seed: number; p: Point }[]): string {
+  if (!points.length) return `| ${name} | - | (no finished run yet) | | | | |`;
   const q = CLASSES.map((_, j) => mean(points.map((x) => x.p.queried[j] as number)));
-  const nv = mean(points.map((x) => (x.p.queried[5] as number) / x.p.queried.reduce((s, v) => s + v, 0)));
-  return `| ${name} | ${points.map((x) => x.seed).join(',')} | ${q.map((v) => v.toFixed(0)).join('/')} | ${pct(nv)} | ${pct(mean(points.map((x) => x.p.bal10)))} | ${pct(mean(points.map((x) => x.p.bal15)))} |`;
+  const nv = mean(points.map((x) => nvShare(x.p)));
+  let paired = '';
+  if (reference) {
+    const pairs = points.map((x) => ({ a: x.p, b: reference.find((r) => r.seed === x.seed)?.p })).filter((x): x is { a: Point; b: Point } => x.b !== undefined);
+    if (pairs.length) paired = `${signed(mean(pairs.map((x) => nvShare(x.a) - nvShare(x.b))))} / ${signed(mean(pairs.map((x) => x.a.bal15 - x.b.bal15)))}`;
+  }
+  return `| ${name} | ${points.map((x) => x.seed).join(',')} | ${q.map((v) => v.toFixed(0)).join('/')} | ${pct(nv)} | ${pct(mean(points.map((x) => x.p.bal10)))} | ${pct(mean(points.map((x) => x.p.bal15)))} | ${paired} |`;
 }
 
 const seeds = [1, 2, 3];
@@ -55,8 +64,8 @@ const lines = [
   'Each row flips one setting of the fixed protocol back; the fixed protocol row is the first three',
   'cycles of bench/parity/runs. Queried = the two queries after the 5% and 10% cycles (700 labels), mean over the seeds listed.',
   '',
-  `| setting | seeds | queried (${CLASSES.join('/')}) | nv share % | bal acc 10% | bal acc 15% |`,
-  '|---|---|---|---|---|---|',
+  `| setting | seeds | queried (${CLASSES.join('/')}) | nv share % | bal acc 10% | bal acc 15% | vs fixed protocol, same seeds: nv share / bal acc 15% (points) |`,
+  '|---|---|---|---|---|---|---|',
 ];
 const official = seeds.map((s) => ({ seed: s, p: fromOfficial(join(base, 'official', `fairfal-seed${s}.json`)) })).filter((x): x is { seed: number; p: Point } => x.p !== null);
 lines.push(row('official code', official));
@@ -74,7 +83,7 @@ const explain: Record<string, string> = {
 };
 for (const f of factors) {
   const pts = seeds.map((s) => ({ seed: s, p: fromOurLog(join(base, 'ablation', `${f}-seed${s}`)) })).filter((x): x is { seed: number; p: Point } => x.p !== null);
-  lines.push(row(`${f}: ${explain[f] ?? ''}`, pts));
+  lines.push(row(`${f}: ${explain[f] ?? ''}`, pts, fixed));
 }
 const md = lines.join('\n') + '\n';
 writeFileSync(join(base, 'ablation-report.md'), md);
