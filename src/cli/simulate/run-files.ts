@@ -3,7 +3,8 @@
  * finished cycle) and, for --model-init continue, the global weights. Writes go through a
  * temp file + rename so an interruption never leaves a half-written checkpoint.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../platform/private-fs';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -40,12 +41,6 @@ export const CheckpointSchema = z.object({
 export type Checkpoint = z.infer<typeof CheckpointSchema>;
 
 const CONTROLS_FILE = 'checkpoint-controls.bin';
-
-export function atomicWrite(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 export class RunDir {
   readonly logPath: string;
@@ -108,15 +103,15 @@ export class RunDir {
       const all = new Float32Array(n * (1 + controls.clients.length));
       all.set(controls.server, 0);
       controls.clients.forEach((c, k) => all.set(c, n * (1 + k)));
-      atomicWrite(join(this.dir, CONTROLS_FILE), new Uint8Array(all.buffer));
+      writeFileAtomicSync(join(this.dir, CONTROLS_FILE), new Uint8Array(all.buffer));
       withWeights = { ...withWeights, controls: { file: CONTROLS_FILE, clients: controls.clients.length, paramCount: n } };
     }
     if (weights) {
       const file = 'checkpoint-weights.bin';
-      atomicWrite(join(this.dir, file), new Uint8Array(weights.data.buffer, weights.data.byteOffset, weights.data.byteLength));
+      writeFileAtomicSync(join(this.dir, file), new Uint8Array(weights.data.buffer, weights.data.byteOffset, weights.data.byteLength));
       withWeights = { ...withWeights, weights: { file, specs: weights.specs.map((s) => ({ name: s.name, shape: [...s.shape], trainable: s.trainable })) } };
     }
-    atomicWrite(this.checkpointPath, JSON.stringify(withWeights));
+    writeFileAtomicSync(this.checkpointPath, JSON.stringify(withWeights));
   }
 
   readCheckpointWeights(cp: Checkpoint): WeightSet | null {
@@ -141,7 +136,7 @@ export class RunDir {
   }
 
   writeLog(records: readonly LogRecord[]): void {
-    atomicWrite(this.logPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileAtomicSync(this.logPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   }
 
   appendLog(record: CycleRecord): void {
