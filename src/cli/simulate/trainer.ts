@@ -3,7 +3,7 @@
  * engine's worker pool (engine-trainer.ts); tests use a cheap deterministic fake. Calls may
  * be issued concurrently (one per client); the implementation decides how many run at once.
  */
-import { type WeightSet } from '../../core';
+import { type SgdSettings, type WeightSet } from '../../core';
 
 export type SplitName = 'train' | 'test';
 
@@ -13,18 +13,11 @@ export interface LrStepSchedule {
   unit: 'epoch' | 'batch';
 }
 
-export interface TrainJob {
+export interface TrainJob extends SgdSettings {
   client: number;
   init: WeightSet;
   /** Train-split indices of the labeled set. */
   indices: Int32Array;
-  epochs: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  batchSize: number;
-  hflip: boolean;
-  seed: number;
   /** FedProx mu (0: plain SGD). */
   proxMu?: number;
   /** SCAFFOLD: every step uses g + c - c_i (c = server, c_i = this client; flat, weight-set layout). */

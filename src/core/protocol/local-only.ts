@@ -29,18 +29,22 @@ export const LOCAL_ONLY_DEFAULTS: LocalOnlyRecipe = {
   stopOn: 'eval',
 };
 
-/** Training options for the engine (structurally its TrainOptions). */
-export interface LocalOnlyTrainOptions {
+/** The SGD settings every training job carries (local-only models and federated rounds alike). */
+export interface SgdSettings {
   epochs: number;
   lr: number;
   momentum: number;
   weightDecay: number;
   batchSize: number;
   hflip: boolean;
+  seed: number;
+}
+
+/** Training options for the engine (structurally its TrainOptions). */
+export interface LocalOnlyTrainOptions extends SgdSettings {
   schedule: { milestones: number[]; gamma: number; unit: 'epoch' | 'batch' };
   earlyStopAccuracy: number;
   earlyStopOn: 'eval' | 'running';
-  seed: number;
 }
 
 export function localOnlyTraining(seed: number, recipe: Partial<LocalOnlyRecipe> = {}): LocalOnlyTrainOptions {
