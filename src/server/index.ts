@@ -5,3 +5,4 @@ export { engineInitialWeights, readInitialWeightsFile } from './domain/initial-w
 export { FederationCoordinator } from './domain/coordinator';
 export { jsonLogger, silentLogger, systemClock, type Clock, type Logger, type FaultPoint, type FaultHook } from './domain/runtime';
 export * from './domain/errors';
+export { startInMemoryServer, type InMemoryServer } from './in-memory';

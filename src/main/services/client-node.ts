@@ -35,6 +35,8 @@ export interface ClientNodeOptions {
   /** Build previews and thumbnails in the background after imports (default true; the headless client shows no images). */
   backgroundMedia?: boolean;
   log?: (line: string) => void;
+  /** Names the node's random streams instead of its client id (simulated clinics). */
+  seedKey?: string;
 }
 
 export interface ClientNode {
@@ -78,6 +80,7 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     ...(o.longPollMs !== undefined ? { longPollMs: o.longPollMs } : {}),
     ...(o.localOnlyEpochs !== undefined ? { localOnlyEpochs: o.localOnlyEpochs } : {}),
     ...(o.log ? { log: o.log } : {}),
+    ...(o.seedKey !== undefined ? { seedKey: o.seedKey } : {}),
     onStatus: (s) => events?.emit('cycle', 'statusChanged', s),
     onQueue: (q) => events?.emit('cycle', 'queueReady', q),
     onMetrics: (m) => events?.emit('cycle', 'metricsUpdated', m),

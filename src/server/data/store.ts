@@ -258,8 +258,11 @@ export class FederationStore {
     return r?.n ?? null;
   }
 
+  /** A round's updates in enrolment order: float sums in a fixed order make aggregation reproducible. */
   updates(roundId: number): UpdateRow[] {
-    return this.db.prepare('SELECT * FROM updates WHERE round_id = ? ORDER BY client_id').all(roundId) as UpdateRow[];
+    return this.db
+      .prepare('SELECT u.* FROM updates u JOIN clients c ON c.id = u.client_id WHERE u.round_id = ? ORDER BY c.enrolled_at, c.rowid')
+      .all(roundId) as UpdateRow[];
   }
 
   /** Every blob the database still needs: versions plus updates of open rounds. */
@@ -282,7 +285,7 @@ export class FederationStore {
   }
 
   gammas(cycle: number): { client_id: string; gamma: number }[] {
-    return this.db.prepare('SELECT client_id, gamma FROM gammas WHERE cycle = ? ORDER BY client_id').all(cycle) as {
+    return this.db.prepare('SELECT g.client_id, g.gamma FROM gammas g JOIN clients c ON c.id = g.client_id WHERE g.cycle = ? ORDER BY c.enrolled_at, c.rowid').all(cycle) as {
       client_id: string;
       gamma: number;
     }[];

@@ -1,7 +1,7 @@
 // Request body readers with hard size limits and schema validation.
-import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { BadRequestError, PayloadTooLargeError } from '../domain/errors';
+import type { RequestBody } from './router';
 
 export const MAX_JSON_BYTES = 64 * 1024;
 
@@ -9,7 +9,7 @@ export const MAX_JSON_BYTES = 64 * 1024;
  * Reads the whole body, at most `limit` bytes. A body over the limit is drained (up to 4x the
  * limit, so the client still gets its 413) and then rejected; nothing of it is kept.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: RequestBody, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     const drainCap = limit * 4;
@@ -40,7 +40,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Reads and validates a JSON body. An empty body is treated as `{}`. */
-export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(req: RequestBody, schema: S): Promise<z.infer<S>> {
   const raw = await readBody(req, MAX_JSON_BYTES);
   let value: unknown = {};
   if (raw.length > 0) {

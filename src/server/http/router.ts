@@ -1,6 +1,7 @@
 // A tiny router: method + path pattern (":name" segments) -> handler. Auth runs before the
 // handler (and so before any body is read).
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { ClientId } from '../../shared/wire';
 import { NotFoundError, BadRequestError } from '../domain/errors';
 
@@ -8,8 +9,13 @@ export type Reply =
   | { status: number; json: unknown; headers?: Record<string, string> }
   | { status: number; bytes: Uint8Array; headers: Record<string, string> };
 
+/** What a handler reads of a request: its headers and body stream (a socket's or in-memory). */
+export type RequestBody = Readable & { headers: IncomingHttpHeaders };
+
 export interface RequestContext {
-  req: IncomingMessage;
+  req: RequestBody;
+  /** The peer's address (enrolment throttling): the socket's, or 'in-memory'. */
+  remoteAddress: string;
   params: Record<string, string>;
   query: URLSearchParams;
   /** Aborted when the client disconnects or the server stops. */

@@ -38,7 +38,7 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     auth: 'none',
     handler: async (ctx) => {
       const body = await readJson(ctx.req, EnrolRequestSchema);
-      const { clientId, credential } = coordinator.enrol(body.code, body.displayName, ctx.req.socket.remoteAddress ?? 'unknown');
+      const { clientId, credential } = coordinator.enrol(body.code, body.displayName, ctx.remoteAddress);
       const json: EnrolResponse = EnrolResponseSchema.parse({ clientId, credential, federation: coordinator.publicFederation() });
       return { status: 201, json };
     },

@@ -5,32 +5,18 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setMaxListeners } from 'node:events';
-import type { ErrorBody, ErrorCode } from '../../shared/wire';
-import { BlobStore } from '../../platform/blob-store';
-import { openDatabase } from '../data/db';
-import { FederationStore } from '../data/store';
-import { FederationError, HTTP_STATUS, RateLimitedError } from '../domain/errors';
-import { FederationCoordinator } from '../domain/coordinator';
-import { jsonLogger, systemClock, type Clock, type FaultHook, type Logger } from '../domain/runtime';
-import { MethodNotAllowedError, type Reply } from './router';
-import { buildRouter } from './routes';
+import type { FederationCoordinator } from '../domain/coordinator';
+import { openCoordinator, type CoordinatorHostOptions } from '../coordinator-host';
+import { createDispatch } from './dispatch';
+import type { Reply } from './router';
 
-export interface ServerOptions {
-  /** Directory holding federation.sqlite and blobs/ (created by `server federation create`). */
-  dataDir: string;
+export interface ServerOptions extends CoordinatorHostOptions {
   /** Default 127.0.0.1. Binding beyond loopback without TLS logs a loud warning. */
   host?: string;
   /** Default 0 (an ephemeral port; read it from the result). */
   port?: number;
   /** PEM certificate and key (contents or file paths). */
   tls?: { cert: string; key: string };
-  clock?: Clock;
-  logger?: Logger;
-  /** How often deadlines are checked (ms). Default 1000; 0 disables the timer (tests drive it). */
-  tickIntervalMs?: number;
-  /** retryAfterMs in 'wait' tasks. */
-  pollIntervalMs?: number;
-  fault?: FaultHook;
 }
 
 export interface RunningServer {
@@ -59,60 +45,22 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(body);
 }
 
-function errorReply(code: ErrorCode, message: string, status = HTTP_STATUS[code]): Reply {
-  const json: ErrorBody = { error: { code, message } };
-  return { status, json };
-}
-
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const clock = opts.clock ?? systemClock;
-  const log = opts.logger ?? jsonLogger('info', clock);
   const host = opts.host ?? '127.0.0.1';
-  const db = openDatabase(opts.dataDir);
-  const store = new FederationStore(db);
-  if (!store.hasFederation()) {
-    db.close();
-    throw new Error(`no federation in ${opts.dataDir}; create one with \`npm run server -- federation create --config f.json --data-dir ${opts.dataDir}\``);
-  }
-  const coordinator = new FederationCoordinator({
-    store,
-    blobs: new BlobStore(opts.dataDir),
-    clock,
-    log,
-    ...(opts.fault ? { fault: opts.fault } : {}),
-    ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
-  });
-  coordinator.recover();
-  const router = buildRouter(coordinator);
+  const { coordinator, log, tick, close } = openCoordinator(opts);
+  const dispatch = createDispatch(coordinator, log);
   const lifetime = new AbortController();
   setMaxListeners(0, lifetime.signal); // one listener per in-flight request
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
-    let reply: Reply;
     const requestAbort = new AbortController();
     const onClose = () => requestAbort.abort();
     res.on('close', onClose);
     lifetime.signal.addEventListener('abort', onClose);
+    let reply: Reply;
     try {
-      // Not new URL(): "//x" would parse as a host. Path and query are split by hand.
-      const raw = req.url ?? '/';
-      const q = raw.indexOf('?');
-      const pathname = q < 0 ? raw : raw.slice(0, q);
-      const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
-      const { route, params } = router.match(req.method ?? 'GET', pathname);
-      let clientId = null;
-      if (route.auth === 'client') clientId = coordinator.authenticateClient(req.headers.authorization);
-      if (route.auth === 'admin') coordinator.authenticateAdmin(req.headers.authorization);
-      reply = await route.handler({ req, params, query, signal: requestAbort.signal, clientId });
-    } catch (e) {
-      if (e instanceof MethodNotAllowedError) reply = errorReply('bad_request', e.message, 405);
-      else if (e instanceof RateLimitedError) reply = { ...errorReply(e.code, e.message), headers: { 'retry-after': String(e.retryAfterSeconds) } };
-      else if (e instanceof FederationError) reply = errorReply(e.code, e.message);
-      else {
-        log('error', 'request failed', { method: req.method, path: req.url?.slice(0, 200), error: (e as Error).stack ?? String(e) });
-        reply = errorReply('internal', 'internal server error');
-      }
+      reply = await dispatch({ method: req.method ?? 'GET', url: req.url ?? '/', body: req, remoteAddress: req.socket.remoteAddress ?? 'unknown', signal: requestAbort.signal });
     } finally {
       lifetime.signal.removeEventListener('abort', onClose);
     }
@@ -140,6 +88,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.off('error', reject);
       resolve();
     });
+  }).catch((e: unknown) => {
+    close(); // the port is taken: release the database too
+    throw e;
   });
   const port = (server.address() as AddressInfo).port;
   const scheme = opts.tls ? 'https' : 'http';
@@ -153,17 +104,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   log('info', 'federation server listening', { url, dataDir: opts.dataDir, tls: Boolean(opts.tls) });
 
-  const tick = () => {
-    try {
-      coordinator.engine.advance();
-    } catch (e) {
-      log('error', 'state machine tick failed', { error: (e as Error).stack ?? String(e) });
-    }
-  };
-  const interval = opts.tickIntervalMs ?? 1000;
-  const timer = interval > 0 ? setInterval(tick, interval) : null;
-  timer?.unref();
-
   let stopped = false;
   return {
     url,
@@ -173,13 +113,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      if (timer) clearInterval(timer);
       lifetime.abort();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      db.close();
+      close();
       log('info', 'federation server stopped', {});
     },
   };

@@ -33,7 +33,15 @@ export interface OrchestratorDeps {
   /** Epochs of the local-only model (FairFAL step 1; paper: up to 50). */
   localOnlyEpochs?: number;
   log?: (line: string) => void;
+  /**
+   * Names this node's random streams (default: its client id, else 'standalone'). A simulation
+   * sets it per simulated clinic so a run repeats whatever ids the server hands out.
+   */
+  seedKey?: string;
 }
+
+/** Seed salts per purpose; training rounds use ROUND_SALT + round index so none collide. */
+export const SEED_SALT = { standaloneInit: 0, standaloneTrain: 1, firstQueue: 3, localOnlyInit: 7, localOnlyTrain: 8, query: 9, round: 1000 } as const;
 
 export class CycleCancelledError extends Error {
   override readonly name = 'CycleCancelledError';
@@ -151,7 +159,8 @@ export class CycleRuntime {
 
   /** Seeds differ per client, cycle and purpose (salt), and repeat after a restart. */
   seed(cycle: number, salt: number): number {
-    return (hashOrder(this.deps.link?.enrolment()?.clientId ?? 'standalone', cycle * 131 + salt) * 2 ** 31) | 0;
+    const key = this.deps.seedKey ?? this.deps.link?.enrolment()?.clientId ?? 'standalone';
+    return (hashOrder(key, cycle * 131 + salt) * 2 ** 31) | 0;
   }
 
   pool(): Pool {

@@ -6,7 +6,7 @@ import { LOCAL_ONLY_DEFAULTS, localOnlyTraining, queryStrategyFor, strategyNeeds
 import type { Queue, QueueItem, SampleId, FederationPlan } from '../../../shared/api';
 import type { CycleState } from './cycle-store';
 import type { EngineModel } from './engine-adapter';
-import { type CycleRuntime, hashOrder, modelTask, type Pool } from './cycle-runtime';
+import { type CycleRuntime, hashOrder, modelTask, type Pool, SEED_SALT } from './cycle-runtime';
 import { runQueryStep } from './query-step';
 
 export interface QueryRequest {
@@ -34,14 +34,14 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
   // The federation's strategy with its parameters, built once here (an invalid config fails now).
   const strategy = queryStrategyFor(q.strategy, q.params ?? {});
   if (!q.standalone && pool.labeled.length > 0 && strategyNeedsLocalModel(strategy)) {
-    const init = rt.deps.engine.initialWeights(mt, rt.seed(cycle, 7));
-    const options = localOnlyTraining(rt.seed(cycle, 8), { maxEpochs: rt.deps.localOnlyEpochs ?? LOCAL_ONLY_DEFAULTS.maxEpochs });
+    const init = rt.deps.engine.initialWeights(mt, rt.seed(cycle, SEED_SALT.localOnlyInit));
+    const options = localOnlyTraining(rt.seed(cycle, SEED_SALT.localOnlyTrain), { maxEpochs: rt.deps.localOnlyEpochs ?? LOCAL_ONLY_DEFAULTS.maxEpochs });
     local = await rt.work((_p, isC) => rt.deps.engine.trainLocalOnly(mt, init, pool.data, pool.labeled, options, isC));
   }
   const result = await rt.work(() =>
     runQueryStep({
       engine: rt.deps.engine, task: mt, data: pool.data, sampleIds: pool.ids, labeled: pool.labeled, unlabeled: pool.unlabeled,
-      globalWeights: global, localWeights: local, gammaBar: q.gammaBar, budget, strategy, seed: rt.seed(cycle, 9),
+      globalWeights: global, localWeights: local, gammaBar: q.gammaBar, budget, strategy, seed: rt.seed(cycle, SEED_SALT.query),
     }),
   );
   const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: result.details, items: result.items };
@@ -65,7 +65,7 @@ export async function seedQueue(rt: CycleRuntime, cycle: number, info: Federatio
     return;
   }
   const budget = Math.min(info.budgetPerCycle, ids.length);
-  const order = ids.map((id) => ({ id, k: hashOrder(id, rt.seed(cycle, 3)) })).sort((a, b) => a.k - b.k).slice(0, budget);
+  const order = ids.map((id) => ({ id, k: hashOrder(id, rt.seed(cycle, SEED_SALT.firstQueue)) })).sort((a, b) => a.k - b.k).slice(0, budget);
   const uniform = Array.from({ length: info.classNames.length }, () => 1 / info.classNames.length);
   const items: QueueItem[] = order.map((o, rank) => ({
     sampleId: o.id as SampleId,

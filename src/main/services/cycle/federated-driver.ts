@@ -6,7 +6,7 @@ import { FederationOfflineError, FederationRejectedError } from '../federation/h
 import type { FederationLink } from '../federation/link';
 import { ModelHashSchema, RoundIdSchema, type ClientTask, type TrainTask } from '../../../shared/wire';
 import type { FederationPlan } from '../../../shared/api';
-import { CycleCancelledError, type CycleRuntime, modelTask } from './cycle-runtime';
+import { CycleCancelledError, type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
 import { runQuery, seedQueue } from './cycle-steps';
 import { computeGammaK } from './query-step';
 
@@ -111,7 +111,7 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
   rt.update({ step: 'training', cycle: task.cycle, round: task.roundIndex, roundsPerCycle: task.roundsPerCycle, message: `Training round ${task.roundIndex + 1} of ${task.roundsPerCycle}` });
   const base = await link.model(task.baseModelHash);
   const proxMu = task.aggregation.name === 'fedprox' ? task.aggregation.mu : undefined;
-  const params = { epochs: task.localEpochs, lr: task.learningRate, seed: rt.seed(task.cycle, task.roundIndex), ...(proxMu ? { proxMu } : {}) };
+  const params = { epochs: task.localEpochs, lr: task.learningRate, seed: rt.seed(task.cycle, SEED_SALT.round + task.roundIndex), ...(proxMu ? { proxMu } : {}) };
   const header = { roundId: RoundIdSchema.parse(task.roundId), baseModelHash: ModelHashSchema.parse(task.baseModelHash), sampleCount: pool.labeled.length };
   if (task.aggregation.name === 'scaffold') {
     // A SCAFFOLD server needs every update to carry c_i+ - c_i next to the weights.

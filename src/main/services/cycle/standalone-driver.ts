@@ -1,7 +1,7 @@
 // Standalone mode (no server, one clinic): train a fresh model on every label so far, then
 // query it; the annotator's final submit starts the next cycle. A failed step parks the
 // machine in 'error' with the reason (start or startLocalWork retries it).
-import { CycleCancelledError, type CycleRuntime, modelTask } from './cycle-runtime';
+import { CycleCancelledError, type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
 import { runQuery, seedQueue } from './cycle-steps';
 
 export async function runStandalone(rt: CycleRuntime): Promise<void> {
@@ -15,8 +15,8 @@ export async function runStandalone(rt: CycleRuntime): Promise<void> {
       return;
     }
     rt.update({ step: 'training', round: 0, roundsPerCycle: 1, message: `Training cycle ${s.cycle + 1} on ${pool.labeled.length} labels` });
-    const init = rt.deps.engine.initialWeights(mt, rt.seed(s.cycle, 0));
-    const weights = await rt.work((onP, isC) => rt.deps.engine.train(mt, init, pool.data, pool.labeled, { epochs: info.localEpochs, lr: 0.01, seed: rt.seed(s.cycle, 1) }, onP, isC));
+    const init = rt.deps.engine.initialWeights(mt, rt.seed(s.cycle, SEED_SALT.standaloneInit));
+    const weights = await rt.work((onP, isC) => rt.deps.engine.train(mt, init, pool.data, pool.labeled, { epochs: info.localEpochs, lr: 0.01, seed: rt.seed(s.cycle, SEED_SALT.standaloneTrain) }, onP, isC));
     rt.update({ step: 'query', round: null, message: 'Choosing the images to label' });
     await runQuery(rt, { cycle: s.cycle, info, global: weights, gammaBar: undefined, budget: info.budgetPerCycle, strategy: info.strategy, params: {}, standalone: true, labelingCycle: null });
   } catch (err) {

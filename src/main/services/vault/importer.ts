@@ -28,6 +28,8 @@ export const ImportOptionsSchema = z.object({
   npzSplits: z.array(z.enum(['train', 'val', 'test'])).optional(),
   /** .npz archives: keep only images with index % count === index (a client's partition). */
   npzShard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+  /** .npz archives: keep only these image indices of each split (a simulated clinic's partition). */
+  npzIndices: z.array(z.number().int().nonnegative()).max(10_000_000).optional(),
 });
 export type ImportOptions = z.infer<typeof ImportOptionsSchema>;
 
@@ -196,8 +198,9 @@ export class ImportJob {
     for (const split of this.options.npzSplits ?? (['train', 'val', 'test'] as const)) {
       const data = ds.splits[split];
       if (!data) continue;
+      const only = this.options.npzIndices ? new Set(this.options.npzIndices) : null;
       const indices: number[] = [];
-      for (let i = 0; i < data.count; i++) if (!shard || i % shard.count === shard.index) indices.push(i);
+      for (let i = 0; i < data.count; i++) if ((!shard || i % shard.count === shard.index) && (!only || only.has(i))) indices.push(i);
       out.push({ split, data, indices });
     }
     return out;

@@ -1,0 +1,157 @@
+// One simulated clinic: a real client node (vault, federation link, cycle orchestrator,
+// engine), headless, in its own data folder, with its partition of an .npz archive imported
+// and an oracle annotator that answers every queue from the archive's ground-truth labels.
+import path from 'node:path';
+import { createClientNode, type ClientNode } from '../../../main/services/client-node';
+import { taskFromFederation } from '../../../main/services/api/federation-api';
+import type { EngineAdapter } from '../../../main/services/cycle/engine-adapter';
+import type { EvaluationSet } from '../../../main/services/cycle/orchestrator';
+import { ApiEventBus } from '../../../main/services/event-bus';
+import type { SecretStore } from '../../../main/services/federation/secret-store';
+import { webMediaUrl } from '../../../main/services/vault/media-store';
+import type { Queue, CycleStatus } from '../../../shared/api';
+
+export interface ClinicSpec {
+  /** MedMNIST-format archive and the split the clinic's images come from. */
+  npz: string;
+  split: 'train' | 'val' | 'test';
+  /** Indices of the split this clinic holds. */
+  indices: readonly number[];
+  /** Indices (a subset of `indices`) labeled before the first cycle. */
+  initialLabeled: readonly number[];
+}
+
+/** A queue the oracle answered, in archive indices as well as sample ids. */
+export interface AnsweredQueue {
+  clinic: number;
+  cycle: number;
+  sampleIds: string[];
+  indices: number[];
+  labels: number[];
+}
+
+/** Secrets of a simulated clinic live only as long as the run. */
+class MemorySecrets implements SecretStore {
+  readonly kind = 'memory';
+  private readonly values = new Map<string, string>();
+  async load(name: string) {
+    return this.values.get(name) ?? null;
+  }
+  async save(name: string, value: string) {
+    this.values.set(name, value);
+  }
+  async remove(name: string) {
+    this.values.delete(name);
+  }
+}
+
+export interface ClinicOptions {
+  index: number;
+  dataDir: string;
+  spec: ClinicSpec;
+  engine?: EngineAdapter;
+  fetchImpl?: typeof fetch;
+  evaluation?: EvaluationSet;
+  localOnlyEpochs?: number;
+  longPollMs?: number;
+  onQueue?: (q: AnsweredQueue) => void;
+  onStatus?: (s: CycleStatus) => void;
+  log?: (line: string) => void;
+}
+
+export class SimulatedClinic {
+  readonly node: ClientNode;
+  private readonly events = new ApiEventBus();
+  private readonly indexOfSample = new Map<string, number>();
+  private finishedResolve: (() => void) | null = null;
+  private failure: Error | null = null;
+  readonly finished: Promise<void>;
+
+  constructor(private readonly o: ClinicOptions) {
+    this.node = createClientNode({
+      dataDir: o.dataDir,
+      events: this.events,
+      secrets: new MemorySecrets(),
+      mediaUrl: webMediaUrl,
+      backgroundMedia: false,
+      // One at a time: the vault's sample order (the pool's index order) then follows the archive.
+      importConcurrency: 1,
+      seedKey: `clinic-${o.index}`,
+      ...(o.engine ? { engine: o.engine } : {}),
+      ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}),
+      ...(o.evaluation ? { evaluation: () => o.evaluation ?? null } : {}),
+      ...(o.localOnlyEpochs !== undefined ? { localOnlyEpochs: o.localOnlyEpochs } : {}),
+      ...(o.longPollMs !== undefined ? { longPollMs: o.longPollMs } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    this.finished = new Promise<void>((resolve) => (this.finishedResolve = resolve));
+    this.events.listen((service, event, payload) => {
+      if (service !== 'cycle') return;
+      if (event === 'queueReady') setImmediate(() => this.answer(payload as Queue));
+      if (event === 'statusChanged') {
+        const s = payload as CycleStatus;
+        o.onStatus?.(s);
+        if (s.step === 'finished') this.finishedResolve?.();
+        if (s.step === 'error') {
+          this.failure = new Error(`clinic ${o.index}: ${s.message}`);
+          this.finishedResolve?.();
+        }
+      }
+    });
+  }
+
+  /** Imports the clinic's partition (archive order) and indexes its sample ids. */
+  async importImages(): Promise<void> {
+    const { spec } = this.o;
+    const job = this.node.vault.startImport([spec.npz], { npzSplits: [spec.split], npzIndices: [...spec.indices] });
+    const end = await job.done;
+    if (end.state !== 'finished') throw new Error(`clinic ${this.o.index}: import ${end.state}`);
+    const prefix = `${path.basename(spec.npz)}#${spec.split}/`;
+    for (const row of this.node.vault.index.getSamples(this.node.vault.index.allIds())) {
+      if (row.name.startsWith(prefix)) this.indexOfSample.set(row.id, Number(row.name.slice(prefix.length)));
+    }
+  }
+
+  /** Enrols (the product's link), takes the federation's plan, labels the start set, then follows the server. */
+  async join(serverUrl: string, code: string): Promise<void> {
+    const e = await this.node.link.enrol(serverUrl, code, `clinic ${this.o.index}`);
+    await this.node.orchestrator.configure('federated', taskFromFederation(e.federation));
+    const start = new Set(this.o.spec.initialLabeled);
+    const ids = [...this.indexOfSample].filter(([, i]) => start.has(i)).map(([id]) => id);
+    this.node.orchestrator.submitLabels(this.oracle(ids), false);
+    this.node.orchestrator.start();
+  }
+
+  /** Resolves when the federation has finished for this clinic; rejects on a step error. */
+  async done(): Promise<void> {
+    await this.finished;
+    if (this.failure) throw this.failure;
+  }
+
+  async close(): Promise<void> {
+    await this.node.close();
+  }
+
+  private oracle(ids: readonly string[]): { sampleId: string; label: number }[] {
+    const C = this.node.orchestrator.task()?.classNames.length ?? 0;
+    return this.node.vault.index
+      .getSamples(ids)
+      .filter((r) => r.source_label !== null && r.source_label < C)
+      .map((r) => ({ sampleId: r.id, label: r.source_label as number }));
+  }
+
+  /** The annotator: the queue's true labels, added to all labels so far, submitted as final. */
+  private answer(q: Queue): void {
+    const answered = this.oracle(q.items.map((i) => i.sampleId));
+    this.o.onQueue?.({
+      clinic: this.o.index,
+      cycle: q.cycle,
+      sampleIds: q.items.map((i) => i.sampleId),
+      indices: q.items.map((i) => this.indexOfSample.get(i.sampleId) ?? -1),
+      labels: answered.map((a) => a.label),
+    });
+    const all = this.node.orchestrator.labels();
+    for (const l of answered) all.set(l.sampleId, l.label);
+    this.node.orchestrator.submitLabels([...all].map(([sampleId, label]) => ({ sampleId, label })), true);
+  }
+}
