@@ -5,3 +5,4 @@ export * from './budget';
 export * from './local-only';
 export * from './query-strategies';
 export * from './schedule';
+export * from './seeds';

@@ -38,12 +38,21 @@ export class EnginePool {
     return this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
+  private readonly images = new Map<string, Uint8Array>();
+
   async registerDataset(datasetId: string, d: DatasetInput): Promise<void> {
     const s = { ...d, images: shared(d.images), labels: shared(d.labels) };
+    this.images.set(datasetId, s.images);
     await Promise.all(this.workers.map((w) => w.registerDataset(datasetId, s)));
   }
 
+  /** The shared-memory copy of a registered dataset's images (register it again without a copy). */
+  registeredImages(datasetId: string): Uint8Array | undefined {
+    return this.images.get(datasetId);
+  }
+
   async dropDataset(datasetId: string): Promise<void> {
+    this.images.delete(datasetId);
     await Promise.all(this.workers.map((w) => w.dropDataset(datasetId)));
   }
 

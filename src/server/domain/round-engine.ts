@@ -11,7 +11,8 @@ import type { FederationRow, FederationStore, RoundRow, UpdateRow } from '../dat
 import type { Clock, FaultHook, Logger } from './runtime';
 import { updateNormBound } from './update-validation';
 import { aggregateGammaBar } from '../../core/fairfal/queryModel';
-import { createAggregator, type Aggregator, type ClientUpdate } from '../../core/protocol';
+import { createAggregator, cycleInitSeed, type Aggregator, type ClientUpdate } from '../../core/protocol';
+import { engineInitialWeights } from './initial-weights';
 
 const SECOND = 1000;
 
@@ -151,13 +152,22 @@ export class RoundEngine {
 
   private startCycle(f: FederationRow, cycle: number, now: number): void {
     const { store } = this.deps;
-    const base = f.config.reinitializeEachCycle ? f.initialHash : f.latestHash;
+    const base = !f.config.reinitializeEachCycle ? f.latestHash : f.config.freshInitSeed === undefined ? f.initialHash : this.freshInit(f, cycle, now);
     const control = this.aggregator(f.config).usesControlVariate ? this.zeroControl(f.paramCount, now) : null;
     store.transaction(() => {
       store.setPhase('training', cycle, null);
       store.setLatestHash(base);
       this.openRound(f, cycle, 0, base, control, now);
     });
+  }
+
+  /** Cycle `cycle`'s own fresh model (the official code's new init per cycle), stored as a version. */
+  private freshInit(f: FederationRow, cycle: number, now: number): string {
+    const weights = engineInitialWeights(f.config, cycleInitSeed(f.config.freshInitSeed ?? 0, cycle));
+    if (weights.length !== f.paramCount) throw new Error(`fresh init for cycle ${cycle} has ${weights.length} parameters, the federation ${f.paramCount}`);
+    const hash = this.storeVector(weights);
+    this.deps.store.insertVersion({ hash, kind: 'initial', cycle, round_id: null, created_at: now });
+    return hash;
   }
 
   private aggregate(f: FederationRow, round: RoundRow, rows: UpdateRow[], now: number): boolean {

@@ -2,6 +2,7 @@
 // enrolment code, or work standalone (a single clinic: active learning without a server),
 // and leave again. Connection state and the offline outbox come as events.
 import { z } from 'zod';
+import { InputScalingSchema, LocalOnlySettingsSchema, TrainingRecipeSchema } from '../wire/federation-config';
 import { defineService, method } from './define';
 
 /** Label sets offered when working standalone. */
@@ -16,7 +17,6 @@ export type LabelSetPreset = z.infer<typeof LabelSetPresetSchema>;
 
 export const ShapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 
-/** What this client knows about the task it works on (federated or standalone). */
 /** The study this clinic takes part in, as the UI shows it: classes, model, strategy, cycles and its own labeling budget. */
 export const FederationPlanSchema = z.object({
   name: z.string(),
@@ -33,6 +33,12 @@ export const FederationPlanSchema = z.object({
   localEpochs: z.number().int().positive(),
   /** New labels this client is asked for per cycle. */
   budgetPerCycle: z.number().int().nonnegative(),
+  /** The federation's input scaling, round recipe and local-only settings (absent: the defaults). */
+  inputScaling: InputScalingSchema.optional(),
+  training: TrainingRecipeSchema.optional(),
+  localOnly: LocalOnlySettingsSchema.optional(),
+  /** The federation's initial learning rate; the local-only model trains with it too. */
+  learningRate: z.number().positive().optional(),
 });
 export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 

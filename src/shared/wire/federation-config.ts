@@ -22,13 +22,38 @@ export type AggregationName = AggregationConfig['name'];
 const sameAggregators: [AggregationConfig extends AggregatorSpec ? true : false, AggregatorName extends AggregationName ? true : false] = [true, true];
 void sameAggregators;
 
+/** What the model sees: 'unit' = x/255, 'centered' = (x/255 - 0.5)/0.5 (the official code's Normalize). */
+export const InputScalingSchema = z.enum(['unit', 'centered']);
+
 export const ModelSpecSchema = z.strictObject({
   /** Name in the engine's model registry, e.g. "CNN4Conv". */
   name: z.string().min(1).max(64),
   /** [height, width, channels]. */
   inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  inputScaling: InputScalingSchema.default('unit'),
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+
+/** How every client trains a round: SGD settings all clients share (FAIRFAL.md's defaults). */
+export const TrainingRecipeSchema = z.strictObject({
+  momentum: z.number().min(0).lt(1).default(0.9),
+  weightDecay: z.number().min(0).max(1).default(1e-5),
+  batchSize: z.number().int().min(1).max(4096).default(64),
+  /** Random horizontal flips (the official weak augmentation). */
+  hflip: z.boolean().default(true),
+});
+export type TrainingRecipe = z.infer<typeof TrainingRecipeSchema>;
+
+/** The local-only model FairFAL, LoGo and KAFAL train at each clinic (core/protocol local-only.ts). */
+export const LocalOnlySettingsSchema = z.strictObject({
+  maxEpochs: z.number().int().min(1).max(1000).default(50),
+  stopAccuracy: z.number().gt(0).max(1).default(0.99),
+  /** lr drop at 75% of the epochs counted per 'epoch' (FAIRFAL.md) or per 'batch' (the official quirk). */
+  scheduleUnit: z.enum(['epoch', 'batch']).default('epoch'),
+  /** Early stop reads an eval-mode pass after each epoch ('eval', official) or the epoch's own steps. */
+  stopOn: z.enum(['eval', 'running']).default('eval'),
+});
+export type LocalOnlySettings = z.infer<typeof LocalOnlySettingsSchema>;
 
 export const LearningRateScheduleSchema = z.strictObject({
   initial: z.number().positive().default(0.01),
@@ -55,6 +80,14 @@ export const FederationConfigSchema = z.strictObject({
   learningRate: LearningRateScheduleSchema.default({ initial: 0.01, decayAtRoundFraction: 0.75, decayFactor: 0.1 }),
   /** Re-initialise the global model at the start of every cycle (as in the paper). */
   reinitializeEachCycle: z.boolean().default(true),
+  /**
+   * With reinitializeEachCycle: draw cycle c's model fresh from the engine with
+   * cycleInitSeed(freshInitSeed, c), as the official code does. Absent: every cycle restarts
+   * from the federation's initial weights.
+   */
+  freshInitSeed: z.number().int().nonnegative().max(2 ** 31 - 1).optional(),
+  training: TrainingRecipeSchema.default({ momentum: 0.9, weightDecay: 1e-5, batchSize: 64, hflip: true }),
+  localOnly: LocalOnlySettingsSchema.default({ maxEpochs: 50, stopAccuracy: 0.99, scheduleUnit: 'epoch', stopOn: 'eval' }),
   /** Total new labels per cycle across the federation; each client gets floor(budget / clients). */
   labelingBudgetPerCycle: z.number().int().positive(),
   strategy: SelectionStrategySchema.default({ name: 'fairfal', params: {} }),

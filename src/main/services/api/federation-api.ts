@@ -35,6 +35,10 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     // clients joined, so until the server's query task brings the exact share, K is estimated by
     // the clients a round waits for (the federation's lower bound on K).
     budgetPerCycle: perClientBudget(c.labelingBudgetPerCycle, clients ?? c.minClientsPerRound),
+    inputScaling: c.model.inputScaling,
+    training: c.training,
+    localOnly: c.localOnly,
+    learningRate: c.learningRate.initial,
   };
 }
 

@@ -188,7 +188,7 @@ export class CycleRuntime {
 }
 
 export function modelTask(info: FederationPlan): EngineModel {
-  return { model: info.model, inputShape: info.inputShape, numClasses: info.classNames.length };
+  return { model: info.model, inputShape: info.inputShape, numClasses: info.classNames.length, ...(info.inputScaling ? { inputScaling: info.inputScaling } : {}) };
 }
 
 /** A deterministic number in [0, 1) from a string and a salt (FNV-1a). */

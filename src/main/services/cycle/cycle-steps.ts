@@ -35,7 +35,14 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
   const strategy = queryStrategyFor(q.strategy, q.params ?? {});
   if (!q.standalone && pool.labeled.length > 0 && strategyNeedsLocalModel(strategy)) {
     const init = rt.deps.engine.initialWeights(mt, rt.seed(cycle, SEED_SALT.localOnlyInit));
-    const options = localOnlyTraining(rt.seed(cycle, SEED_SALT.localOnlyTrain), { maxEpochs: rt.deps.localOnlyEpochs ?? LOCAL_ONLY_DEFAULTS.maxEpochs });
+    // The federation's local-only settings and round recipe; a host may cap the epochs (tests, headless runs).
+    const settings = info.localOnly;
+    const options = localOnlyTraining(rt.seed(cycle, SEED_SALT.localOnlyTrain), {
+      ...(settings ? { stopAccuracy: settings.stopAccuracy, scheduleUnit: settings.scheduleUnit, stopOn: settings.stopOn } : {}),
+      ...(info.training ?? {}),
+      ...(info.learningRate !== undefined ? { lr: info.learningRate } : {}),
+      maxEpochs: rt.deps.localOnlyEpochs ?? settings?.maxEpochs ?? LOCAL_ONLY_DEFAULTS.maxEpochs,
+    });
     local = await rt.work((_p, isC) => rt.deps.engine.trainLocalOnly(mt, init, pool.data, pool.labeled, options, isC));
   }
   const result = await rt.work(() =>

@@ -3,6 +3,7 @@
 // outputs out. The implementation (worker-engine.ts) runs every job in an engine worker
 // thread so the main process (and the UI it serves) never stalls on training.
 import type { BackendReport } from '../../../shared/api';
+import type { TrainingRecipe } from '../../../shared/wire';
 import type { ImageSet } from '../../../engine/dataset';
 import type { ModelConfig } from '../../../engine/models/types';
 import type { LocalOnlyTrainOptions } from '../../../core/protocol';
@@ -13,12 +14,16 @@ export interface EngineModel {
   model: string;
   inputShape: readonly [number, number, number];
   numClasses: number;
+  /** Default 'unit' (x/255). */
+  inputScaling?: 'unit' | 'centered';
 }
 
 export interface TrainParams {
   epochs: number;
   lr: number;
   seed: number;
+  /** The federation's SGD settings (default: momentum 0.9, wd 1e-5, batch 64, flips). */
+  recipe?: TrainingRecipe;
   proxMu?: number;
   /** Stop once training accuracy reaches this (local-only model: 0.99). */
   earlyStopAccuracy?: number;
@@ -76,5 +81,5 @@ export class EngineTaskError extends Error {
 export function modelConfig(task: EngineModel): ModelConfig {
   const [height, width, channels] = task.inputShape;
   if (channels !== 1 && channels !== 3) throw new EngineTaskError(`model input must have 1 or 3 channels, got ${channels}`);
-  return { name: task.model.toLowerCase(), height, width, channels, numClasses: task.numClasses };
+  return { name: task.model.toLowerCase(), height, width, channels, numClasses: task.numClasses, ...(task.inputScaling ? { inputScaling: task.inputScaling } : {}) };
 }

@@ -111,7 +111,7 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
   rt.update({ step: 'training', cycle: task.cycle, round: task.roundIndex, roundsPerCycle: task.roundsPerCycle, message: `Training round ${task.roundIndex + 1} of ${task.roundsPerCycle}` });
   const base = await link.model(task.baseModelHash);
   const proxMu = task.aggregation.name === 'fedprox' ? task.aggregation.mu : undefined;
-  const params = { epochs: task.localEpochs, lr: task.learningRate, seed: rt.seed(task.cycle, SEED_SALT.round + task.roundIndex), ...(proxMu ? { proxMu } : {}) };
+  const params = { epochs: task.localEpochs, lr: task.learningRate, seed: rt.seed(task.cycle, SEED_SALT.round + task.roundIndex), ...(info.training ? { recipe: info.training } : {}), ...(proxMu ? { proxMu } : {}) };
   const header = { roundId: RoundIdSchema.parse(task.roundId), baseModelHash: ModelHashSchema.parse(task.baseModelHash), sampleCount: pool.labeled.length };
   if (task.aggregation.name === 'scaffold') {
     // A SCAFFOLD server needs every update to carry c_i+ - c_i next to the weights.

@@ -1,6 +1,7 @@
-// EngineAdapter on top of one engine worker thread (src/engine/worker): tfjs, the backend
-// choice and every training/inference job live in the worker, so the main process's event
-// loop (IPC, the web host, the UI's events) keeps running while a model trains.
+// EngineAdapter on top of engine worker threads (src/engine/worker): tfjs, the backend choice
+// and every training/inference job live in a worker, so the main process's event loop (IPC,
+// the web host, the UI's events) keeps running while a model trains. The app uses one worker;
+// a simulation shares one pool of `workers` among all its clinics (jobs go to the least busy).
 // Images are copied once into shared memory per image set (the orchestrator hands the same
 // buffer while the vault is unchanged); a new label vector re-registers the same shared
 // images under a new id, which costs no copy.
@@ -12,7 +13,8 @@ import type { ImageSet } from '../../../engine/dataset';
 import { initWeights } from '../../../engine/model';
 import { nextClientControl } from '../../../engine/train/scaffold';
 import type { TrainOptions, TrainResult } from '../../../engine/train/trainer';
-import { EngineWorker, type JobHandle } from '../../../engine/worker/host';
+import type { EngineWorker, JobHandle } from '../../../engine/worker/host';
+import { EnginePool } from '../../../engine/worker/pool';
 import type { BackendReport } from '../../../shared/api';
 import {
   EngineTaskError,
@@ -32,6 +34,10 @@ export interface WorkerEngineOptions {
   prefer?: BackendName[];
   /** How often a running job polls the orchestrator's cancel flag (ms). */
   cancelPollMs?: number;
+  /** Worker threads (default 1: the app; a simulation shares a pool among its clinics). */
+  workers?: number;
+  /** Image sets kept registered at once (default 2: the pool and a held-out set; a simulation: one per clinic). */
+  maxImageSets?: number;
 }
 
 interface Registered {
@@ -40,15 +46,6 @@ interface Registered {
   labels: Int32Array;
 }
 
-/** Image sets kept registered at once (the pool and a held-out evaluation set). */
-const MAX_IMAGE_SETS = 2;
-
-function shared(a: Uint8Array): Uint8Array {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
-  const out = new Uint8Array(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
-}
 
 function sameLabels(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
@@ -57,7 +54,8 @@ function sameLabels(a: Int32Array, b: Int32Array): boolean {
 }
 
 export class WorkerEngine implements EngineAdapter {
-  private readonly worker: Promise<EngineWorker>;
+  private readonly pool: Promise<EnginePool>;
+  private readonly maxImageSets: number;
   private readonly sets = new Map<Uint8Array, Registered>();
   private readonly specCache = new Map<string, WeightSet['specs']>();
   private nextDataset = 1;
@@ -67,15 +65,16 @@ export class WorkerEngine implements EngineAdapter {
   /** Starts the worker now, so the backend is known before the first job. */
   constructor(opts: WorkerEngineOptions = {}) {
     this.cancelPollMs = opts.cancelPollMs ?? 100;
-    this.worker = EngineWorker.start({ ...(opts.entry ? { entry: opts.entry } : {}), ...(opts.prefer ? { prefer: opts.prefer } : {}) });
+    this.maxImageSets = opts.maxImageSets ?? 2;
+    this.pool = EnginePool.start({ size: opts.workers ?? 1, ...(opts.entry ? { entry: opts.entry } : {}), ...(opts.prefer ? { prefer: opts.prefer } : {}) });
     // A failed start surfaces through backend() and every job; never as an unhandled rejection.
-    this.worker.catch(() => {});
+    this.pool.catch(() => {});
   }
 
   async backend(): Promise<BackendReport> {
-    const w = await this.worker;
-    if (!w.backend) throw new EngineTaskError('the engine worker reported no backend');
-    return w.backend;
+    const backend = (await this.pool).workers[0]?.backend;
+    if (!backend) throw new EngineTaskError('the engine worker reported no backend');
+    return backend;
   }
 
   specs(task: EngineModel): WeightSet['specs'] {
@@ -100,33 +99,35 @@ export class WorkerEngine implements EngineAdapter {
     return { specs, data };
   }
 
-  /** Registers the image set (once) and these labels (when they changed); returns the worker's dataset id. */
-  private async dataset(w: EngineWorker, data: ImageSet): Promise<string> {
+  /** Registers the image set (once, in every worker) and these labels (when they changed); returns the dataset id. */
+  private async dataset(pool: EnginePool, data: ImageSet): Promise<string> {
     const known = this.sets.get(data.images);
     if (known && sameLabels(known.labels, data.labels)) return known.datasetId;
-    const images = known?.images ?? shared(data.images);
     const datasetId = `ds${this.nextDataset++}`;
     const labels = Int32Array.from(data.labels);
-    await w.registerDataset(datasetId, { images, labels, count: data.count, height: data.height, width: data.width, channels: data.channels });
-    if (known) await w.dropDataset(known.datasetId);
+    // The pool copies the images into shared memory once; a relabel reuses that copy.
+    const images = known?.images ?? data.images;
+    await pool.registerDataset(datasetId, { images, labels, count: data.count, height: data.height, width: data.width, channels: data.channels });
+    const registered = pool.registeredImages(datasetId) ?? images;
+    if (known) await pool.dropDataset(known.datasetId);
     this.sets.delete(data.images);
-    this.sets.set(data.images, { images, datasetId, labels });
-    while (this.sets.size > MAX_IMAGE_SETS) {
+    this.sets.set(data.images, { images: registered, datasetId, labels });
+    while (this.sets.size > this.maxImageSets) {
       const [oldest, reg] = this.sets.entries().next().value as [Uint8Array, Registered];
       this.sets.delete(oldest);
-      await w.dropDataset(reg.datasetId);
+      await pool.dropDataset(reg.datasetId);
     }
     return datasetId;
   }
 
   /** Waits for a job, cancelling it in the worker as soon as the orchestrator's flag is set. */
-  private async run<T>(w: EngineWorker, job: JobHandle<T>, isCancelled?: () => boolean): Promise<T> {
+  private async run<T>(job: JobHandle<T> & { worker: EngineWorker }, isCancelled?: () => boolean): Promise<T> {
     if (!isCancelled) return job.result;
     let sent = false;
     const check = () => {
       if (!sent && isCancelled()) {
         sent = true;
-        void w.cancel(job.jobId).catch(() => {});
+        void job.worker.cancel(job.jobId).catch(() => {});
       }
     };
     const timer = setInterval(check, this.cancelPollMs);
@@ -139,11 +140,11 @@ export class WorkerEngine implements EngineAdapter {
   }
 
   private async trainWith(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, options: TrainOptions, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<TrainResult> {
-    const w = await this.ready();
+    const pool = await this.ready();
     const ws = this.weightSet(task, weights);
-    const id = await this.dataset(w, data);
-    const job = w.train(modelConfig(task), ws, id, indices, options, (pr) => onProgress?.((pr.epoch + (pr.batch + 1) / pr.batches) / options.epochs));
-    return this.run(w, job, isCancelled);
+    const id = await this.dataset(pool, data);
+    const job = pool.train(modelConfig(task), ws, id, indices, options, (pr) => onProgress?.((pr.epoch + (pr.batch + 1) / pr.batches) / options.epochs));
+    return this.run(job, isCancelled);
   }
 
   private federatedOptions(p: TrainParams): TrainOptions {
@@ -151,7 +152,8 @@ export class WorkerEngine implements EngineAdapter {
       epochs: p.epochs,
       lr: p.lr,
       seed: p.seed,
-      hflip: true,
+      hflip: p.recipe?.hflip ?? true,
+      ...(p.recipe ? { momentum: p.recipe.momentum, weightDecay: p.recipe.weightDecay, batchSize: p.recipe.batchSize } : {}),
       ...(p.proxMu ? { proxMu: p.proxMu } : {}),
       ...(p.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: p.earlyStopAccuracy } : {}),
     };
@@ -173,10 +175,10 @@ export class WorkerEngine implements EngineAdapter {
   }
 
   async predict(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs> {
-    const w = await this.ready();
+    const pool = await this.ready();
     const ws = this.weightSet(task, weights);
-    const id = await this.dataset(w, data);
-    const r = await w.predict(modelConfig(task), ws, id, indices, { features }).result;
+    const id = await this.dataset(pool, data);
+    const r = await pool.predict(modelConfig(task), ws, id, indices, { features }).result;
     return { probs: r.probs, numClasses: r.numClasses, features: r.features, featureDim: r.featureDim };
   }
 
@@ -203,16 +205,16 @@ export class WorkerEngine implements EngineAdapter {
     };
   }
 
-  private async ready(): Promise<EngineWorker> {
+  private async ready(): Promise<EnginePool> {
     if (this.closed) throw new EngineTaskError('the engine was closed');
-    return this.worker;
+    return this.pool;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.sets.clear();
-    const w = await this.worker.catch(() => null);
-    await w?.close();
+    const pool = await this.pool.catch(() => null);
+    await pool?.close();
   }
 }
