@@ -12,7 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './main';
 import { loadSimData } from './data';
 import { logViolations } from './invariants';
-import { readRunLog, RunDir } from './run-files';
+import { readRunLog } from './run-files';
+import { openCoordinator } from '../../server/coordinator-host';
+import { silentLogger } from '../../server';
+import { decodeModelBlob } from '../../shared/wire';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sim-e2e-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -70,7 +73,7 @@ describe('simulate end to end (real CNN4Conv training)', () => {
     expect(readFileSync(join(tmp, 'report', 'plot.svg'), 'utf8')).toMatch(/<svg[\s\S]*fairfal/);
   });
 
-  it('runs SCAFFOLD (engine correction on 2 worker threads, controls kept across cycles) to completion', async () => {
+  it('runs SCAFFOLD (clients train with the server control variate on 2 shared worker threads) to completion', async () => {
     const dir = join(tmp, 'scaffold');
     const dataset = '../shared/datasets/retinamnist.npz';
     const args = [
@@ -87,12 +90,16 @@ describe('simulate end to end (real CNN4Conv training)', () => {
       expect(c.testAccuracy).toBeGreaterThan(0);
       expect(Number.isFinite(c.balancedAccuracy)).toBe(true);
     }
-    // The control variates the run ended with are in the checkpoint, finite and not all zero.
-    const run = new RunDir(dir);
-    const cp = run.readCheckpoint();
-    const controls = cp ? run.readCheckpointControls(cp) : null;
-    expect(controls?.clients).toHaveLength(2);
-    expect(controls?.server.every(Number.isFinite)).toBe(true);
-    expect(controls?.server.some((v) => v !== 0)).toBe(true);
+    // The server's control variate after the last round: finite and not all zero.
+    const host = openCoordinator({ dataDir: join(dir, 'system', 'server'), logger: silentLogger, tickIntervalMs: 0 });
+    try {
+      const last = host.coordinator.store.recentRounds(1)[0];
+      expect(last?.control_hash).toBeTruthy();
+      const control = decodeModelBlob(host.coordinator.modelBlob(last?.control_hash as string));
+      expect(control.every(Number.isFinite)).toBe(true);
+      expect(control.some((v) => v !== 0)).toBe(true);
+    } finally {
+      host.close();
+    }
   });
 });

@@ -5,7 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, helpText, resolveConfig, type SimConfig } from './config';
-import { loadSimData, partitionSimData } from './data';
+import { loadSimData, partitionSimData, type SimData, type SimPartition } from './data';
+import { WorkerEngine } from '../../main/services/cycle/worker-engine';
+import { runSimulationThroughSystem } from './system/system-run';
 import { createSimTrainer } from './make-trainer';
 import { plannedWork, runSimulation } from './protocol';
 import { ProgressBar } from './progress';
@@ -22,8 +24,9 @@ async function runCommand(argv: string[]): Promise<number> {
   const say = (m: string) => process.stderr.write(`${m}\n`);
   const data = loadSimData(cfg);
   const partition = partitionSimData(data, cfg);
-  const trainer = await createSimTrainer(cfg, data);
   say(`simulate: ${cfg.strategy} seed ${cfg.seed} on ${data.name} (${data.train.count} train / ${data.test.count} test, ${data.numClasses} classes), ${cfg.clients} clients -> ${dir}`);
+  if (process.env.FAIRFAL_SIM_DRIVER !== 'legacy') return runSystem(cfg, dir, data, partition, say);
+  const trainer = await createSimTrainer(cfg, data);
   say(`engine: ${trainer.description}`);
   const progress = cfg.progress ? new ProgressBar({ isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) }, 1, plannedWork(cfg, [], 0, false)) : null;
   const stop = () => {
@@ -43,6 +46,32 @@ async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await trainer.close();
+  }
+}
+
+/** The product's own server domain and client nodes, sharing one engine worker pool. */
+async function runSystem(cfg: SimConfig, dir: string, data: SimData, partition: SimPartition, say: (m: string) => void): Promise<number> {
+  const engine = new WorkerEngine({ workers: cfg.workers, maxImageSets: cfg.clients + 2, prefer: ['wasm', 'cpu'] });
+  const b = await engine.backend();
+  const engineDescription = `cnn4conv, tfjs ${b.active}, ${cfg.workers} worker thread${cfg.workers === 1 ? '' : 's'} shared by ${cfg.clients} client nodes (server domain + nodes over the in-memory transport)`;
+  say(`engine: ${engineDescription}`);
+  const progress = cfg.progress ? new ProgressBar({ isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) }, 1, plannedWork(cfg, [], 0, false)) : null;
+  const stop = () => {
+    say('\ninterrupted: the run resumes where it stopped with the same command');
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const out = await runSimulationThroughSystem({ cfg, data, partition, engine, engineDescription, dir, progress, say: (m) => (progress ? progress.finish(m) : say(m)) });
+    const md = runSummaryMarkdown({ dir, header: out.header, cycles: out.cycles });
+    writeFileSync(join(dir, 'summary.md'), md);
+    process.stdout.write(md);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await engine.close();
   }
 }
 

@@ -7,7 +7,7 @@ import { taskFromFederation } from '../../../main/services/api/federation-api';
 import type { EngineAdapter } from '../../../main/services/cycle/engine-adapter';
 import type { EvaluationSet } from '../../../main/services/cycle/orchestrator';
 import { ApiEventBus } from '../../../main/services/event-bus';
-import type { SecretStore } from '../../../main/services/federation/secret-store';
+import { FileSecretStore } from '../../../main/services/federation/secret-store';
 import { webMediaUrl } from '../../../main/services/vault/media-store';
 import type { Queue, CycleStatus } from '../../../shared/api';
 
@@ -28,21 +28,8 @@ export interface AnsweredQueue {
   sampleIds: string[];
   indices: number[];
   labels: number[];
-}
-
-/** Secrets of a simulated clinic live only as long as the run. */
-class MemorySecrets implements SecretStore {
-  readonly kind = 'memory';
-  private readonly values = new Map<string, string>();
-  async load(name: string) {
-    return this.values.get(name) ?? null;
-  }
-  async save(name: string, value: string) {
-    this.values.set(name, value);
-  }
-  async remove(name: string) {
-    this.values.delete(name);
-  }
+  /** The strategy's account of the query (FairFAL: gamma_k, d_k, s_k, the query model, local-only epochs). */
+  details: Queue['details'];
 }
 
 export interface ClinicOptions {
@@ -71,7 +58,8 @@ export class SimulatedClinic {
     this.node = createClientNode({
       dataDir: o.dataDir,
       events: this.events,
-      secrets: new MemorySecrets(),
+      // On disk in the clinic's folder, so a resumed simulation reconnects as the same client.
+      secrets: new FileSecretStore(path.join(o.dataDir, 'secrets')),
       mediaUrl: webMediaUrl,
       backgroundMedia: false,
       // One at a time: the vault's sample order (the pool's index order) then follows the archive.
@@ -106,6 +94,21 @@ export class SimulatedClinic {
     const job = this.node.vault.startImport([spec.npz], { npzSplits: [spec.split], npzIndices: [...spec.indices] });
     const end = await job.done;
     if (end.state !== 'finished') throw new Error(`clinic ${this.o.index}: import ${end.state}`);
+    this.indexSamples();
+  }
+
+  /** A clinic reopened from its folder: its node resumes where it stopped, a waiting queue is answered. */
+  async resume(): Promise<void> {
+    this.indexSamples();
+    await this.node.resume();
+    const s = this.node.orchestrator.state();
+    if (s.step === 'labeling') setImmediate(() => this.answer(this.node.orchestrator.queue()));
+    if (s.step === 'finished') this.finishedResolve?.();
+  }
+
+  /** The archive index of every sample of this clinic's vault. */
+  private indexSamples(): void {
+    const { spec } = this.o;
     const prefix = `${path.basename(spec.npz)}#${spec.split}/`;
     for (const row of this.node.vault.index.getSamples(this.node.vault.index.allIds())) {
       if (row.name.startsWith(prefix)) this.indexOfSample.set(row.id, Number(row.name.slice(prefix.length)));
@@ -149,6 +152,7 @@ export class SimulatedClinic {
       sampleIds: q.items.map((i) => i.sampleId),
       indices: q.items.map((i) => this.indexOfSample.get(i.sampleId) ?? -1),
       labels: answered.map((a) => a.label),
+      details: q.details,
     });
     const all = this.node.orchestrator.labels();
     for (const l of answered) all.set(l.sampleId, l.label);

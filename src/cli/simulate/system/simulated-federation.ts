@@ -2,9 +2,10 @@
 // store, and one real client node per clinic, talking the wire contract either in memory
 // (the simulator) or over HTTP on loopback (to prove the two are the same). Rounds close by
 // count (minClientsPerRound = clinics) and aggregate in enrolment order, so a run repeats.
-import { mkdirSync } from 'node:fs';
+// Everything lives in `dir` (server/ and clinic-k/): reopening it resumes the federation.
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { createFederation, silentLogger, startInMemoryServer, startServer, type Logger } from '../../../server';
+import { createFederation, silentLogger, startInMemoryServer, startServer, type FederationCoordinator, type Logger } from '../../../server';
 import type { EngineAdapter } from '../../../main/services/cycle/engine-adapter';
 import type { EvaluationSet } from '../../../main/services/cycle/orchestrator';
 import type { CycleStatus } from '../../../shared/api';
@@ -14,14 +15,14 @@ import { SimulatedClinic, type AnsweredQueue, type ClinicSpec } from './simulate
 export type Transport = 'memory' | 'http';
 
 export interface SimulatedFederationOptions {
-  /** Empty folder for the server's and every clinic's data. */
+  /** The run's folder: empty for a new federation, or one this class wrote (resumed). */
   dir: string;
   transport: Transport;
   config: FederationConfigInput;
   initialWeights: Float32Array;
   clinics: readonly ClinicSpec[];
-  /** Engine per clinic (default: each node's own worker-thread engine). */
-  engine?: (clinic: number) => EngineAdapter;
+  /** One engine all clinics share (a worker pool; the caller closes it), else each node its own. */
+  engine?: EngineAdapter;
   evaluation?: EvaluationSet;
   localOnlyEpochs?: number;
   onQueue?: (q: AnsweredQueue) => void;
@@ -42,51 +43,112 @@ export interface SimulatedFederationResult {
   finalModelHash: string;
 }
 
-export async function runSimulatedFederation(o: SimulatedFederationOptions): Promise<SimulatedFederationResult> {
-  const serverDir = path.join(o.dir, 'server');
-  mkdirSync(serverDir, { recursive: true });
-  const logger = o.logger ?? silentLogger;
-  createFederation({ dataDir: serverDir, config: { ...o.config, minClientsPerRound: o.clinics.length }, initialWeights: o.initialWeights });
-  const server =
-    o.transport === 'memory'
-      ? startInMemoryServer({ dataDir: serverDir, logger, pollIntervalMs: 50 })
-      : await startServer({ dataDir: serverDir, logger, pollIntervalMs: 50 });
-  const fetchImpl = 'fetch' in server ? server.fetch : undefined;
-  const queues: AnsweredQueue[] = [];
-  const clinics = o.clinics.map(
-    (spec, k) =>
-      new SimulatedClinic({
-        index: k,
-        dataDir: path.join(o.dir, `clinic-${k}`),
-        spec,
-        longPollMs: 5000,
-        ...(o.engine ? { engine: o.engine(k) } : {}),
-        ...(fetchImpl ? { fetchImpl } : {}),
-        ...(o.evaluation ? { evaluation: o.evaluation } : {}),
-        ...(o.localOnlyEpochs !== undefined ? { localOnlyEpochs: o.localOnlyEpochs } : {}),
-        onQueue: (q) => {
-          queues.push(q);
-          o.onQueue?.(q);
-        },
-        ...(o.onStatus ? { onStatus: (s: CycleStatus) => o.onStatus?.(k, s) } : {}),
-      }),
-  );
-  try {
-    for (const c of clinics) await c.importImages();
+interface Server {
+  url: string;
+  coordinator: FederationCoordinator;
+  fetch?: typeof fetch;
+  stop(): Promise<void>;
+}
+
+/** An engine the clinics borrow: their node's close() leaves it running for the others. */
+function borrowed(engine: EngineAdapter): EngineAdapter {
+  return new Proxy(engine, { get: (t, k) => (k === 'close' ? async () => undefined : Reflect.get(t, k, t)) });
+}
+
+export class SimulatedFederation {
+  private server: Server | null = null;
+  private clinicList: SimulatedClinic[] = [];
+  readonly queues: AnsweredQueue[] = [];
+
+  constructor(private readonly o: SimulatedFederationOptions) {}
+
+  get coordinator(): FederationCoordinator {
+    if (!this.server) throw new Error('the simulated federation has not started');
+    return this.server.coordinator;
+  }
+
+  get clinics(): readonly SimulatedClinic[] {
+    return this.clinicList;
+  }
+
+  /** True when `dir` already holds a federation this class started. */
+  static exists(dir: string): boolean {
+    return existsSync(path.join(dir, 'server', 'federation.sqlite'));
+  }
+
+  /** Creates (or reopens) the federation, its clinics' nodes, and sets every clinic following it. */
+  async start(): Promise<{ resumed: boolean }> {
+    const o = this.o;
+    const serverDir = path.join(o.dir, 'server');
+    const resumed = SimulatedFederation.exists(o.dir);
+    if (!resumed) {
+      mkdirSync(serverDir, { recursive: true });
+      createFederation({ dataDir: serverDir, config: { ...o.config, minClientsPerRound: o.clinics.length }, initialWeights: o.initialWeights });
+    }
+    const logger = o.logger ?? silentLogger;
+    this.server = o.transport === 'memory' ? startInMemoryServer({ dataDir: serverDir, logger, pollIntervalMs: 50 }) : await startServer({ dataDir: serverDir, logger, pollIntervalMs: 50 });
+    const fetchImpl = this.server.fetch;
+    const engine = o.engine ? borrowed(o.engine) : undefined;
+    this.clinicList = o.clinics.map(
+      (spec, k) =>
+        new SimulatedClinic({
+          index: k,
+          dataDir: path.join(o.dir, `clinic-${k}`),
+          spec,
+          longPollMs: 5000,
+          ...(engine ? { engine } : {}),
+          ...(fetchImpl ? { fetchImpl } : {}),
+          ...(o.evaluation ? { evaluation: o.evaluation } : {}),
+          ...(o.localOnlyEpochs !== undefined ? { localOnlyEpochs: o.localOnlyEpochs } : {}),
+          onQueue: (q) => {
+            this.queues.push(q);
+            o.onQueue?.(q);
+          },
+          ...(o.onStatus ? { onStatus: (s: CycleStatus) => o.onStatus?.(k, s) } : {}),
+        }),
+    );
+    if (resumed) {
+      for (const c of this.clinicList) await c.resume();
+      return { resumed };
+    }
+    for (const c of this.clinicList) await c.importImages();
     // The admin hands out one code per clinic; clinics enrol one after another (the aggregation order).
-    const { codes } = server.coordinator.createEnrolmentCodes(clinics.length, 1);
-    for (const [k, c] of clinics.entries()) await c.join(server.url, codes[k] as string);
-    await Promise.all(clinics.map((c) => c.done()));
-    const store = server.coordinator.store;
-    const rounds = store
+    const { codes } = this.server.coordinator.createEnrolmentCodes(this.clinicList.length, 24 * 365);
+    for (const [k, c] of this.clinicList.entries()) await c.join(this.server.url, codes[k] as string);
+    return { resumed };
+  }
+
+  /** Resolves when every clinic saw the federation finish; rejects when one stopped on an error. */
+  async finished(): Promise<void> {
+    await Promise.all(this.clinicList.map((c) => c.done()));
+  }
+
+  /** Closed rounds in order, with the global model each produced. */
+  rounds(): RoundResult[] {
+    return this.coordinator.store
       .recentRounds(1_000_000)
       .filter((r) => r.status === 'closed' && r.result_hash)
       .map((r) => ({ cycle: r.cycle, roundIndex: r.round_index, modelHash: r.result_hash as string }))
       .sort((a, b) => a.cycle - b.cycle || a.roundIndex - b.roundIndex);
-    const f = store.federation();
-    return { rounds, queues: queues.sort((a, b) => a.cycle - b.cycle || a.clinic - b.clinic), gammaBar: f.gammaBar, finalModelHash: f.latestHash };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clinicList) await c.close();
+    await this.server?.stop();
+    this.server = null;
+  }
+}
+
+/** Runs a federation start to finish and reports its rounds and queries. */
+export async function runSimulatedFederation(o: SimulatedFederationOptions): Promise<SimulatedFederationResult> {
+  const fed = new SimulatedFederation(o);
+  try {
+    await fed.start();
+    await fed.finished();
+    const f = fed.coordinator.store.federation();
+    const queues = fed.queues.slice().sort((a, b) => a.cycle - b.cycle || a.clinic - b.clinic);
+    return { rounds: fed.rounds(), queues, gammaBar: f.gammaBar, finalModelHash: f.latestHash };
   } finally {
-    for (const c of clinics) await c.close();
-    await server.stop();
+    await fed.close();
   }
 }

@@ -31,6 +31,7 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
   const modelHash = rt.deps.models.save(global);
   await measure(rt, cycle, mt, global, pool);
   let local: Float32Array | null = null;
+  let localOnly: Record<string, number> = {};
   // The federation's strategy with its parameters, built once here (an invalid config fails now).
   const strategy = queryStrategyFor(q.strategy, q.params ?? {});
   if (!q.standalone && pool.labeled.length > 0 && strategyNeedsLocalModel(strategy)) {
@@ -43,7 +44,9 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
       ...(info.learningRate !== undefined ? { lr: info.learningRate } : {}),
       maxEpochs: rt.deps.localOnlyEpochs ?? settings?.maxEpochs ?? LOCAL_ONLY_DEFAULTS.maxEpochs,
     });
-    local = await rt.work((_p, isC) => rt.deps.engine.trainLocalOnly(mt, init, pool.data, pool.labeled, options, isC));
+    const trained = await rt.work((_p, isC) => rt.deps.engine.trainLocalOnly(mt, init, pool.data, pool.labeled, options, isC));
+    local = trained.weights;
+    localOnly = { localOnlyEpochs: trained.epochsRun, localOnlyTrainAccuracy: trained.trainAccuracy };
   }
   const result = await rt.work(() =>
     runQueryStep({
@@ -51,7 +54,7 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
       globalWeights: global, localWeights: local, gammaBar: q.gammaBar, budget, strategy, seed: rt.seed(cycle, SEED_SALT.query),
     }),
   );
-  const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: result.details, items: result.items };
+  const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: { ...result.details, ...localOnly }, items: result.items };
   const next: CycleState = { ...rt.state(), step: 'labeling', cycle, round: null, budget, modelHash, labelingCycle: q.labelingCycle, message: `${result.items.length} images to label`, updatedAt: rt.now().toISOString() };
   rt.deps.store.saveQueue(queue, result.poolPredictions.map((p) => ({ sampleId: pool.ids[p.index] as string, label: p.label, probs: p.probs })), next);
   rt.emitStatus(true);

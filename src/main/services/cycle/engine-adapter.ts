@@ -43,6 +43,14 @@ export interface ScaffoldTrained {
   controlDelta: Float32Array;
 }
 
+export interface LocalOnlyTrained {
+  weights: Float32Array;
+  /** Epochs run before the early stop (or the cap). */
+  epochsRun: number;
+  /** The accuracy the early stop read after the last epoch. */
+  trainAccuracy: number;
+}
+
 export interface ModelOutputs {
   probs: Float32Array;
   numClasses: number;
@@ -65,7 +73,7 @@ export interface EngineAdapter {
   /** Like train, with SCAFFOLD's corrected step g + c - c_i; also returns the next c_i and its delta. */
   trainScaffold(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained>;
   /** The protocol's local-only recipe (core/protocol localOnlyTraining). */
-  trainLocalOnly(task: EngineModel, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array>;
+  trainLocalOnly(task: EngineModel, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<LocalOnlyTrained>;
   predict(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs>;
   evaluate(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult>;
   /** The backend the engine picked where it runs (the status bar shows it). */

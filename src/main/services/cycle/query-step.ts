@@ -87,6 +87,7 @@ export async function runQueryStep(q: QueryStepInput): Promise<QueryStepResult> 
       gammaBar: f.gammaBar,
       gammaBarSource: f.gammaBarSource,
       queryModel: f.queryModel.model,
+      queryScore: f.queryModel.score,
       gradSource: f.gradSource,
       quota: f.quota,
     });

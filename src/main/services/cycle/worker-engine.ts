@@ -21,6 +21,7 @@ import {
   modelConfig,
   type EngineAdapter,
   type EvalResult,
+  type LocalOnlyTrained,
   type ModelOutputs,
   type EngineModel,
   type ScaffoldControls,
@@ -170,8 +171,9 @@ export class WorkerEngine implements EngineAdapter {
     return { weights: r.weights.data, control: next.control, controlDelta: next.delta };
   }
 
-  async trainLocalOnly(task: EngineModel, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<Float32Array> {
-    return (await this.trainWith(task, init, data, indices, options, undefined, isCancelled)).weights.data;
+  async trainLocalOnly(task: EngineModel, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<LocalOnlyTrained> {
+    const r = await this.trainWith(task, init, data, indices, options, undefined, isCancelled);
+    return { weights: r.weights.data, epochsRun: r.history.length, trainAccuracy: r.history[r.history.length - 1]?.accuracy ?? 0 };
   }
 
   async predict(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs> {
