@@ -111,7 +111,8 @@ export class SimulatedFederation {
       for (const c of this.clinicList) await c.resume();
       return { resumed };
     }
-    for (const c of this.clinicList) await c.importImages();
+    // Clinics import side by side (each in archive order, so every vault's order is fixed).
+    await Promise.all(this.clinicList.map((c) => c.importImages()));
     // The admin hands out one code per clinic; clinics enrol one after another (the aggregation order).
     const { codes } = this.server.coordinator.createEnrolmentCodes(this.clinicList.length, 24 * 365);
     for (const [k, c] of this.clinicList.entries()) await c.join(this.server.url, codes[k] as string);
