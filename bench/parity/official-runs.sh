@@ -23,8 +23,9 @@ for seed in "$@"; do
     --dd_beta 0.1 --num_users 10 --frac 1.0 --rounds 20 --local_ep 5 --reset random --query_ratio 0.05
     --end_ratio 0.25 --save_dir "$out")
   if ! find "$out" -path '*label_ratio0.250/last.pt' 2>/dev/null | grep -q .; then
-    # The last finished cycle (its model saved), if an earlier sitting was interrupted.
-    last=$(find "$out" -path '*label_ratio*/last.pt' 2>/dev/null | sed 's#.*label_ratio\([0-9.]*\)/last.pt#\1#' | sort -n | tail -1)
+    # The last finished cycle (its model saved), if an earlier sitting was interrupted ("" for a
+    # fresh seed: find fails on the missing folder, which must not end the script under pipefail).
+    last=$(find "$out" -path '*label_ratio*/last.pt' 2>/dev/null | sed 's#.*label_ratio\([0-9.]*\)/last.pt#\1#' | sort -n | tail -1 || true)
     if [ -n "$last" ] && [ -f "$runs/$name.log" ]; then
       resume=$(/usr/bin/python3 -c "print(f'{$last + 0.05:.2f}')")
       gbar=$(grep -o 'mean_global_ratio:  [0-9.eE+-]*' "$runs/$name.log" | head -1 | awk '{print $2}')
