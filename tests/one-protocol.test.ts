@@ -5,7 +5,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { roundLearningRate } from '../src/core/protocol';
-import { roundLr } from '../src/cli/simulate/plan';
+import { resolveConfig } from '../src/cli/simulate/config';
+import { loadSimData } from '../src/cli/simulate/data';
+import { federationConfigFor } from '../src/cli/simulate/system/federation-for-sim';
 import { createHarness, shifted, updateFor, type Harness } from '../src/server/testing/harness';
 
 const root = resolve(__dirname, '..');
@@ -16,12 +18,11 @@ afterEach(async () => {
 });
 
 describe('one protocol', () => {
-  it('the server hands out, and the simulator trains with, the protocol round lr for every round', async () => {
+  it('the simulator configures, and the server hands out, the protocol round lr for every round', async () => {
     const schedule = { initial: 0.02, decayAtRoundFraction: 0.75, decayFactor: 0.1 };
-    for (const R of [7, 20]) {
-      const sim = Array.from({ length: R }, (_, r) => roundLr({ lr: 0.02, lrDecay: 0.1, lrDecayAt: 0.75, rounds: R }, r));
-      expect(sim).toEqual(Array.from({ length: R }, (_, r) => roundLearningRate(schedule, r, R)));
-    }
+    // The simulator runs the server domain: its flags become the federation's schedule, nothing else.
+    const cfg = resolveConfig(['--dataset', '../shared/datasets/retinamnist.npz', '--lr', '0.02', '--lr-decay', '0.1', '--lr-decay-at', '0.75']);
+    expect(federationConfigFor(cfg, loadSimData(cfg)).learningRate).toEqual(schedule);
     h = await createHarness({ config: { roundsPerCycle: 20, minClientsPerRound: 1, cycles: 1, learningRate: schedule } });
     const c = await h.enrol();
     const served: number[] = [];

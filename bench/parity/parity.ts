@@ -12,12 +12,11 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createRng, fairfalStrategy, normalizedEntropy } from '../../src/core';
-import { clientQueryInput } from '../../src/cli/simulate/query-phase';
+import { fairfalStrategy, normalizedEntropy } from '../../src/core';
+import { runQueryStep } from '../../src/main/services/cycle/query-step';
+import { WorkerEngine } from '../../src/main/services/cycle/worker-engine';
 import { compareOutcomes, ourOutcome, readQueryOutcome, readQueryState, type ClientComparison, type QueryStateMeta } from '../../src/cli/simulate/query-state';
-import { loadBestBackend } from '../../src/engine/backend';
 import { readMedMnist } from '../../src/engine/data/npz';
-import { predict } from '../../src/engine/infer/inference';
 import { openModel } from '../../src/engine/model';
 import type { ModelConfig } from '../../src/engine/models/types';
 
@@ -26,33 +25,39 @@ function configOf(meta: QueryStateMeta, height: number, width: number, channels:
 }
 
 async function runOurs(dirs: string[]): Promise<void> {
-  const backend = await loadBestBackend({ prefer: ['wasm', 'cpu'] });
-  process.stderr.write(`engine backend: ${backend.active}\n`);
+  // The product's own query step (what a clinic runs), on the engine worker a clinic uses.
+  const engine = new WorkerEngine({ prefer: ['wasm', 'cpu'] });
+  process.stderr.write(`engine backend: ${(await engine.backend()).active}\n`);
   const cache = new Map<string, ReturnType<typeof readMedMnist>>();
-  for (const dir of dirs) {
-    const first = readQueryState(dir, (m) => {
-      const ds = cache.get(m.dataset) ?? readMedMnist(m.dataset);
-      cache.set(m.dataset, ds);
-      const tr = ds.splits.train;
-      if (!tr) throw new Error(`${m.dataset} has no train split`);
-      return openModel(configOf(m, tr.height, tr.width, tr.channels as 1 | 3)).arch;
-    });
-    const { meta } = first;
-    const train = cache.get(meta.dataset)?.splits.train;
-    if (!train) throw new Error(`${meta.dataset} has no train split`);
-    const model = openModel(configOf(meta, train.height, train.width, train.channels as 1 | 3));
-    const ids = Int32Array.from([...meta.unlabeled, ...meta.labeled]);
-    const g = await predict(model, first.global, train, ids, { features: true });
-    const l = await predict(model, first.local, train, ids, { features: true });
-    const labels = Int32Array.from(meta.labeled, (i) => train.labels[i] as number);
-    const { input } = clientQueryInput(meta.numClasses, meta.unlabeled.length, labels, g, l);
-    if (meta.gammaBar !== null) input.gammaBar = meta.gammaBar;
-    const sel = fairfalStrategy().select(input, meta.budget, createRng(0));
-    const qp = sel.fairfal?.queryModel.model === 'global' ? input.globalProbs : input.localProbs;
-    if (!qp) throw new Error('query model probabilities missing');
-    const out = ourOutcome(sel, meta.unlabeled, normalizedEntropy(qp));
-    writeFileSync(join(dir, 'ours.json'), JSON.stringify(out));
-    process.stderr.write(`${dir}: ours ${out.queryModel}, s_k ${out.sK.toFixed(4)}, ${out.selected.length} selected\n`);
+  try {
+    for (const dir of dirs) {
+      const first = readQueryState(dir, (m) => {
+        const ds = cache.get(m.dataset) ?? readMedMnist(m.dataset);
+        cache.set(m.dataset, ds);
+        const tr = ds.splits.train;
+        if (!tr) throw new Error(`${m.dataset} has no train split`);
+        return openModel(configOf(m, tr.height, tr.width, tr.channels as 1 | 3)).arch;
+      });
+      const { meta } = first;
+      const train = cache.get(meta.dataset)?.splits.train;
+      if (!train) throw new Error(`${meta.dataset} has no train split`);
+      const data = { images: train.images, labels: train.labels, count: train.count, height: train.height, width: train.width, channels: train.channels };
+      const task = { model: 'cnn4conv', inputShape: [train.height, train.width, train.channels] as const, numClasses: meta.numClasses, inputScaling: meta.inputScaling };
+      const r = await runQueryStep({
+        engine, task, data,
+        sampleIds: Array.from({ length: train.count }, (_, i) => String(i)),
+        labeled: Int32Array.from(meta.labeled), unlabeled: Int32Array.from(meta.unlabeled),
+        globalWeights: first.global.data, localWeights: first.local.data,
+        gammaBar: meta.gammaBar ?? undefined, budget: meta.budget, strategy: fairfalStrategy(), seed: 0,
+      });
+      const qp = r.selection.fairfal?.queryModel.model === 'global' ? r.input.globalProbs : r.input.localProbs;
+      if (!qp) throw new Error('query model probabilities missing');
+      const out = ourOutcome(r.selection, meta.unlabeled, normalizedEntropy(qp));
+      writeFileSync(join(dir, 'ours.json'), JSON.stringify(out));
+      process.stderr.write(`${dir}: ours ${out.queryModel}, s_k ${out.sK.toFixed(4)}, ${out.selected.length} selected\n`);
+    }
+  } finally {
+    await engine.close();
   }
 }
 

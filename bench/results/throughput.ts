@@ -8,11 +8,17 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { loadSimData } from '../../src/cli/simulate/data';
-import { InProcessEngineTrainer } from '../../src/cli/simulate/engine-trainer';
+import { loadBestBackend } from '../../src/engine/backend';
+import { predict } from '../../src/engine/infer/inference';
+import { initWeights, openModel } from '../../src/engine/model';
+import { trainModel } from '../../src/engine/train/trainer';
 
 const data = loadSimData({ dataset: '../shared/datasets/dermamnist-ham10000-28.npz', partitionSeed: 0 });
-const t = await InProcessEngineTrainer.create(data);
-const w = await t.initWeights(1);
+const backend = await loadBestBackend({ prefer: ['wasm', 'cpu'] });
+const config = { name: 'cnn4conv', height: data.train.height, width: data.train.width, channels: data.train.channels, numClasses: data.numClasses } as const;
+const model = openModel(config);
+const description = `cnn4conv, tfjs ${backend.active} (${model.net.kind} net, ${backend.kernels ?? 'stock kernels'}), 1 thread in-process`;
+const w = initWeights(config, 1);
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function measure(fn: () => Promise<unknown>, images: number, reps = 3) {
@@ -34,17 +40,17 @@ const rows: { case: string; wallImgPerS: number; cpuImgPerS: number }[] = [];
 for (const n of [35, 175, 640]) {
   const idx = Int32Array.from({ length: n }, (_, i) => i * 10);
   const epochs = Math.max(1, Math.round(640 / n));
-  const r = await measure(() => t.train({ client: 0, init: w, indices: idx, epochs, lr: 0.01, momentum: 0.9, weightDecay: 1e-5, batchSize: 64, hflip: true, seed: 1 }), n * epochs);
+  const r = await measure(() => trainModel(model, w, data.train, idx, { epochs, lr: 0.01, momentum: 0.9, weightDecay: 1e-5, batchSize: 64, hflip: true, seed: 1 }), n * epochs);
   rows.push({ case: `train, ${n} labeled images, batch 64`, ...r });
 }
 const testIds = Int32Array.from({ length: data.test.count }, (_, i) => i);
-rows.push({ case: `inference (probs + features), ${data.test.count} images`, ...(await measure(() => t.infer(w, 'test', testIds), data.test.count)) });
+rows.push({ case: `inference (probs + features), ${data.test.count} images`, ...(await measure(() => predict(model, w, data.test, testIds, { features: true }), data.test.count)) });
 
 const passes = 650_000;
 const trainCpu = rows.find((r) => r.case.startsWith('train, 175'))?.cpuImgPerS ?? NaN;
 const result = {
   when: new Date().toISOString(),
-  engine: t.description,
+  engine: description,
   loadAverage1m: os.loadavg()[0],
   cpus: os.cpus().length,
   rows,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, FLAGS, helpText, parseFlags, resolveConfig, resultAffectingConfig } from './config';
 import { roundHundredsHalfEven } from '../../core';
-import { cycleFractions, perClientCount, roundLr } from './plan';
+import { cycleFractions, perClientCount } from './plan';
+import { roundLearningRate } from '../../core/protocol';
 import { formatDuration, ProgressBar } from './progress';
 import { deriveSeed } from './seeds';
 
@@ -69,10 +70,10 @@ describe('protocol arithmetic', () => {
     expect(cycleFractions({ initialFraction: 0.05, queryFraction: 0.05, targetFraction: 0.45 })).toHaveLength(9);
   });
 
-  it('lr drops for rounds r > int(0.75 R), as the official adjust_learning_rate', () => {
-    const c = { lr: 0.01, lrDecay: 0.1, lrDecayAt: 0.75, rounds: 20 };
-    expect(roundLr(c, 15)).toBe(0.01);
-    expect(roundLr(c, 16)).toBeCloseTo(0.001, 12);
+  it('lr drops for rounds r > int(0.75 R), as the official adjust_learning_rate (the protocol the server serves)', () => {
+    const s = { initial: 0.01, decayFactor: 0.1, decayAtRoundFraction: 0.75 };
+    expect(roundLearningRate(s, 15, 20)).toBe(0.01);
+    expect(roundLearningRate(s, 16, 20)).toBeCloseTo(0.001, 12);
   });
 
   it('derived seeds differ by purpose and position, and are stable', () => {

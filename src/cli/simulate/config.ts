@@ -112,7 +112,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'delta', flag: 'delta', kind: 'number', help: 'FairFAL: query with the global model when s_k > delta', default: 0.75 },
   { key: 'kappa', flag: 'kappa', kind: 'number', help: 'FairFAL: stage-1 oversampling factor', default: 4 },
   { key: 'temperature', flag: 'temperature', kind: 'number', help: 'FairFAL: prototype softmax temperature', default: 1.5 },
-  { key: 'workers', flag: 'workers', kind: 'int', help: 'worker threads training clients in parallel', default: 2 },
+  { key: 'workers', flag: 'workers', kind: 'int', help: 'engine worker threads all simulated clinics share (jobs go to the least busy)', default: 2 },
   { key: 'evalClientTests', flag: 'eval-client-tests', kind: 'bool', help: "evaluate each client's test partition (local accuracy) every cycle", default: true },
   { key: 'progress', flag: 'progress', kind: 'bool', help: 'progress bar with ETA on stderr', default: true },
   { key: 'fresh', flag: 'fresh', kind: 'bool', help: 'discard an existing run in --out instead of resuming it', default: false },

@@ -8,8 +8,7 @@ import { ConfigError, helpText, resolveConfig, type SimConfig } from './config';
 import { loadSimData, partitionSimData, type SimData, type SimPartition } from './data';
 import { WorkerEngine } from '../../main/services/cycle/worker-engine';
 import { runSimulationThroughSystem } from './system/system-run';
-import { createSimTrainer } from './make-trainer';
-import { plannedWork, runSimulation } from './protocol';
+import { plannedWork } from './run-header';
 import { ProgressBar } from './progress';
 import { parseReportArgs, writeReport } from './report';
 import { runSummaryMarkdown } from './summary';
@@ -25,28 +24,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const data = loadSimData(cfg);
   const partition = partitionSimData(data, cfg);
   say(`simulate: ${cfg.strategy} seed ${cfg.seed} on ${data.name} (${data.train.count} train / ${data.test.count} test, ${data.numClasses} classes), ${cfg.clients} clients -> ${dir}`);
-  if (process.env.FAIRFAL_SIM_DRIVER !== 'legacy') return runSystem(cfg, dir, data, partition, say);
-  const trainer = await createSimTrainer(cfg, data);
-  say(`engine: ${trainer.description}`);
-  const progress = cfg.progress ? new ProgressBar({ isTTY: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) }, 1, plannedWork(cfg, [], 0, false)) : null;
-  const stop = () => {
-    say('\ninterrupted: the run resumes from the last finished cycle with the same command');
-    process.exit(130);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    const out = await runSimulation({ cfg, data, partition, trainer, dir, progress, say: (m) => (progress ? progress.finish(m) : say(m)) });
-    const run = { dir, header: out.header, cycles: out.cycles };
-    const md = runSummaryMarkdown(run);
-    writeFileSync(join(dir, 'summary.md'), md);
-    process.stdout.write(md);
-    return 0;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await trainer.close();
-  }
+  return runSystem(cfg, dir, data, partition, say);
 }
 
 /** The product's own server domain and client nodes, sharing one engine worker pool. */

@@ -1,5 +1,5 @@
 /** The simulator's arithmetic on top of core/protocol: cycle fractions, budgets from fractions, the round lr. */
-import { federationBudget, perClientBudget, roundLearningRate } from '../../core';
+import { federationBudget, perClientBudget } from '../../core';
 import { type SimConfig } from './config';
 
 /** Official: int(round(N, -2) * fraction / K), the protocol's budget split over K clients. */
@@ -16,9 +16,4 @@ export function cycleFractions(c: Pick<SimConfig, 'initialFraction' | 'queryFrac
     f += c.queryFraction;
   }
   return out;
-}
-
-/** The protocol's round lr for the simulator's flags. */
-export function roundLr(c: Pick<SimConfig, 'lr' | 'lrDecay' | 'lrDecayAt' | 'rounds'>, round: number): number {
-  return roundLearningRate({ initial: c.lr, decayAtRoundFraction: c.lrDecayAt, decayFactor: c.lrDecay }, round, c.rounds);
 }

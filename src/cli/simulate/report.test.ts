@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from './config';
 import { loadSimData, partitionSimData } from './data';
-import { FakeTrainer } from './fake-trainer';
-import { runSimulation } from './protocol';
+import { FakeEngine } from './system/fake-engine';
+import { runSimulationThroughSystem } from './system/system-run';
 import { parseReportArgs, writeReport } from './report';
 import { meanStd } from './summary';
 
@@ -13,12 +13,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'sim-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('report', () => {
-  it('groups runs by strategy with mean +- std over seeds and draws both panels', async () => {
+  it('groups runs by strategy with mean +- std over seeds and draws both panels', { timeout: 120_000 }, async () => {
     const base = ['--dataset', '../shared/datasets/retinamnist.npz', '--clients', '2', '--rounds', '1', '--local-epochs', '1', '--target-fraction', '0.15', '--no-progress'];
     const data = loadSimData(resolveConfig(base));
     for (const [strategy, seed] of [['fairfal', 1], ['fairfal', 2], ['random', 1]] as const) {
       const cfg = resolveConfig([...base, '--strategy', strategy, '--seed', String(seed)]);
-      await runSimulation({ cfg, data, partition: partitionSimData(data, cfg), trainer: new FakeTrainer(data), dir: join(tmp, 'runs', `${strategy}-seed${seed}`) });
+      await runSimulationThroughSystem({ cfg, data, partition: partitionSimData(data, cfg), engine: new FakeEngine(), engineDescription: 'fake engine (tests)', dir: join(tmp, 'runs', `${strategy}-seed${seed}`) });
     }
     const out = join(tmp, 'out');
     const r = writeReport(parseReportArgs(['--runs', join(tmp, 'runs'), '--out', out, '--title', 'test']));

@@ -1,15 +1,13 @@
 /**
- * A run directory: log.jsonl (header + cycle records), checkpoint.json (state after the last
- * finished cycle) and, for --model-init continue, the global weights. Writes go through a
- * temp file + rename so an interruption never leaves a half-written checkpoint.
+ * A run directory: log.jsonl (header + cycle records) and checkpoint.json (the settings and
+ * the labeled sets after the last logged cycle; the federation's own state lives in system/).
+ * Writes go through a temp file + rename so an interruption never leaves a half-written one.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../platform/private-fs';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createWeightSet, type WeightSet } from '../../core';
-import { type ControlVariates } from './federated';
 import { type CycleRecord, type HeaderRecord, LogRecordSchema, type LogRecord } from './log-schema';
 
 export class RunFileError extends Error {
@@ -25,22 +23,10 @@ export const CheckpointSchema = z.object({
   gammaBar: z.number().nullable(),
   gammaBarCycle: z.number().int().nullable(),
   elapsedMs: z.number().min(0),
-  weights: z
-    .object({
-      file: z.string(),
-      specs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().positive()), trainable: z.boolean() })),
-    })
-    .nullable(),
-  /**
-   * SCAFFOLD with --model-init continue: the control variates the next cycle starts from, raw
-   * float32 in `file` (server c, then c_i of clients 0..K-1). Absent in checkpoints written
-   * before SCAFFOLD ran (they resume with zero controls) and for FedAvg/FedProx runs.
-   */
-  controls: z.object({ file: z.string(), clients: z.number().int().positive(), paramCount: z.number().int().positive() }).nullable().optional(),
+  /** Written by the old driver (global weights for --model-init continue); always null now. */
+  weights: z.unknown().nullable(),
 });
 export type Checkpoint = z.infer<typeof CheckpointSchema>;
-
-const CONTROLS_FILE = 'checkpoint-controls.bin';
 
 export class RunDir {
   readonly logPath: string;
@@ -55,7 +41,7 @@ export class RunDir {
   }
 
   clear(): void {
-    for (const f of ['log.jsonl', 'checkpoint.json', 'checkpoint-weights.bin', CONTROLS_FILE, 'summary.md', 'summary.json']) rmSync(join(this.dir, f), { force: true });
+    for (const f of ['log.jsonl', 'checkpoint.json', 'checkpoint-weights.bin', 'checkpoint-controls.bin', 'summary.md', 'summary.json']) rmSync(join(this.dir, f), { force: true });
   }
 
   /**
@@ -95,44 +81,8 @@ export class RunDir {
     return r.data;
   }
 
-  writeCheckpoint(cp: Checkpoint, weights: WeightSet | null, controls: ControlVariates | null = null): void {
-    let withWeights = cp;
-    if (controls) {
-      // Written before the checkpoint JSON names it, so a named file is always complete.
-      const n = controls.server.length;
-      const all = new Float32Array(n * (1 + controls.clients.length));
-      all.set(controls.server, 0);
-      controls.clients.forEach((c, k) => all.set(c, n * (1 + k)));
-      writeFileAtomicSync(join(this.dir, CONTROLS_FILE), new Uint8Array(all.buffer));
-      withWeights = { ...withWeights, controls: { file: CONTROLS_FILE, clients: controls.clients.length, paramCount: n } };
-    }
-    if (weights) {
-      const file = 'checkpoint-weights.bin';
-      writeFileAtomicSync(join(this.dir, file), new Uint8Array(weights.data.buffer, weights.data.byteOffset, weights.data.byteLength));
-      withWeights = { ...withWeights, weights: { file, specs: weights.specs.map((s) => ({ name: s.name, shape: [...s.shape], trainable: s.trainable })) } };
-    }
-    writeFileAtomicSync(this.checkpointPath, JSON.stringify(withWeights));
-  }
-
-  readCheckpointWeights(cp: Checkpoint): WeightSet | null {
-    if (!cp.weights) return null;
-    const buf = readFileSync(join(this.dir, cp.weights.file));
-    const data = new Float32Array(buf.byteLength / 4);
-    new Uint8Array(data.buffer).set(buf);
-    return createWeightSet(cp.weights.specs, data);
-  }
-
-  /** The checkpoint's SCAFFOLD control variates, or null when it has none (older checkpoints too). */
-  readCheckpointControls(cp: Checkpoint): ControlVariates | null {
-    if (!cp.controls) return null;
-    const { file, clients, paramCount } = cp.controls;
-    const buf = readFileSync(join(this.dir, file));
-    if (buf.byteLength !== 4 * paramCount * (1 + clients)) {
-      throw new RunFileError(`${join(this.dir, file)} holds ${buf.byteLength} bytes, the checkpoint expects ${4 * paramCount * (1 + clients)}`);
-    }
-    const all = new Float32Array(buf.byteLength / 4);
-    new Uint8Array(all.buffer).set(buf);
-    return { server: all.slice(0, paramCount), clients: Array.from({ length: clients }, (_, k) => all.slice(paramCount * (1 + k), paramCount * (2 + k))) };
+  writeCheckpoint(cp: Checkpoint): void {
+    writeFileAtomicSync(this.checkpointPath, JSON.stringify(cp));
   }
 
   writeLog(records: readonly LogRecord[]): void {

@@ -3,7 +3,7 @@
 // headless CLI all build it here, so they run identical code.
 import path from 'node:path';
 import type { ApiImpl } from '../../shared/api';
-import { CycleOrchestrator, type EvaluationSet } from './cycle/orchestrator';
+import { CycleOrchestrator, type EvaluationSet, type OrchestratorDeps } from './cycle/orchestrator';
 import { CycleStore } from './cycle/cycle-store';
 import { createCycleApi } from './api/cycle-api';
 import type { EngineAdapter } from './cycle/engine-adapter';
@@ -37,6 +37,7 @@ export interface ClientNodeOptions {
   log?: (line: string) => void;
   /** Names the node's random streams instead of its client id (simulated clinics). */
   seedKey?: string;
+  onQueryState?: OrchestratorDeps['onQueryState'];
 }
 
 export interface ClientNode {
@@ -81,6 +82,7 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     ...(o.localOnlyEpochs !== undefined ? { localOnlyEpochs: o.localOnlyEpochs } : {}),
     ...(o.log ? { log: o.log } : {}),
     ...(o.seedKey !== undefined ? { seedKey: o.seedKey } : {}),
+    ...(o.onQueryState ? { onQueryState: o.onQueryState } : {}),
     onStatus: (s) => events?.emit('cycle', 'statusChanged', s),
     onQueue: (q) => events?.emit('cycle', 'queueReady', q),
     onMetrics: (m) => events?.emit('cycle', 'metricsUpdated', m),

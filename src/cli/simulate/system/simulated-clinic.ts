@@ -6,6 +6,7 @@ import { createClientNode, type ClientNode } from '../../../main/services/client
 import { taskFromFederation } from '../../../main/services/api/federation-api';
 import type { EngineAdapter } from '../../../main/services/cycle/engine-adapter';
 import type { EvaluationSet } from '../../../main/services/cycle/orchestrator';
+import type { QueryStateEvent } from '../../../main/services/cycle/cycle-runtime';
 import { ApiEventBus } from '../../../main/services/event-bus';
 import { FileSecretStore } from '../../../main/services/federation/secret-store';
 import { webMediaUrl } from '../../../main/services/vault/media-store';
@@ -43,6 +44,7 @@ export interface ClinicOptions {
   longPollMs?: number;
   onQueue?: (q: AnsweredQueue) => void;
   onStatus?: (s: CycleStatus) => void;
+  onQueryState?: (s: QueryStateEvent) => void;
   log?: (line: string) => void;
 }
 
@@ -71,6 +73,7 @@ export class SimulatedClinic {
       ...(o.localOnlyEpochs !== undefined ? { localOnlyEpochs: o.localOnlyEpochs } : {}),
       ...(o.longPollMs !== undefined ? { longPollMs: o.longPollMs } : {}),
       ...(o.log ? { log: o.log } : {}),
+      ...(o.onQueryState ? { onQueryState: o.onQueryState } : {}),
     });
     this.finished = new Promise<void>((resolve) => (this.finishedResolve = resolve));
     this.events.listen((service, event, payload) => {
@@ -104,6 +107,15 @@ export class SimulatedClinic {
     const s = this.node.orchestrator.state();
     if (s.step === 'labeling') setImmediate(() => this.answer(this.node.orchestrator.queue()));
     if (s.step === 'finished') this.finishedResolve?.();
+  }
+
+  get index(): number {
+    return this.o.index;
+  }
+
+  /** The archive index of a sample of this clinic (-1: not from its archive). */
+  archiveIndex(sampleId: string): number {
+    return this.indexOfSample.get(sampleId) ?? -1;
   }
 
   /** The archive index of every sample of this clinic's vault. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createFederation, silentLogger, startInMemoryServer, startServer, type FederationCoordinator, type Logger } from '../../../server';
 import type { EngineAdapter } from '../../../main/services/cycle/engine-adapter';
 import type { EvaluationSet } from '../../../main/services/cycle/orchestrator';
+import type { QueryStateEvent } from '../../../main/services/cycle/cycle-runtime';
 import type { CycleStatus } from '../../../shared/api';
 import type { FederationConfigInput } from '../../../shared/wire';
 import { SimulatedClinic, type AnsweredQueue, type ClinicSpec } from './simulated-clinic';
@@ -27,6 +28,7 @@ export interface SimulatedFederationOptions {
   localOnlyEpochs?: number;
   onQueue?: (q: AnsweredQueue) => void;
   onStatus?: (clinic: number, s: CycleStatus) => void;
+  onQueryState?: (clinic: SimulatedClinic, s: QueryStateEvent) => void;
   logger?: Logger;
 }
 
@@ -105,6 +107,7 @@ export class SimulatedFederation {
             o.onQueue?.(q);
           },
           ...(o.onStatus ? { onStatus: (s: CycleStatus) => o.onStatus?.(k, s) } : {}),
+          ...(o.onQueryState ? { onQueryState: (s: QueryStateEvent) => o.onQueryState?.(this.clinicList[k] as SimulatedClinic, s) } : {}),
         }),
     );
     if (resumed) {

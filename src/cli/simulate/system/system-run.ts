@@ -14,17 +14,36 @@ import { resultAffectingConfig } from '../config';
 import { minorityClasses } from '../data';
 import type { CycleRecord, HeaderRecord } from '../log-schema';
 import { cycleFractions, perClientCount } from '../plan';
-import { buildHeader, plannedWork, ProtocolError, type RunContext, type RunOutcome } from '../protocol';
+import { buildHeader, plannedWork, ProtocolError } from '../run-header';
+import type { ProgressBar } from '../progress';
+import type { SimConfig } from '../config';
+import type { SimData, SimPartition } from '../data';
 import { readRunLog, RunDir } from '../run-files';
 import { rngFor } from '../seeds';
 import { cycleRecord } from './cycle-record';
+import { queryStateDumper } from './query-dump';
 import { clinicSpecs, federationConfigFor, initialSeed } from './federation-for-sim';
 import type { AnsweredQueue } from './simulated-clinic';
 import { SimulatedFederation } from './simulated-federation';
 
-export interface SystemRunContext extends Omit<RunContext, 'trainer'> {
+export interface SystemRunContext {
+  cfg: SimConfig;
+  data: SimData;
+  partition: SimPartition;
+  dir: string;
+  progress?: ProgressBar | null;
+  say?: (msg: string) => void;
+  /** One engine all clinics share (a worker pool). */
   engine: EngineAdapter;
   engineDescription: string;
+  /** Stop (as an interruption would) once this many cycles are logged; the run resumes later. */
+  stopAfterCycles?: number;
+}
+
+export interface RunOutcome {
+  header: HeaderRecord;
+  cycles: CycleRecord[];
+  resumedFrom: number | null;
 }
 
 const QUEUES_FILE = 'queues.jsonl';
@@ -108,7 +127,7 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
       });
     header = buildHeader(cfg, data, partition, ctx.engineDescription, initial);
     run.writeLog([header]);
-    run.writeCheckpoint({ version: 1, config: affecting, nextCycle: 0, labeled: initial, gammaBar: null, gammaBarCycle: null, elapsedMs: 0, weights: null }, null);
+    run.writeCheckpoint({ version: 1, config: affecting, nextCycle: 0, labeled: initial, gammaBar: null, gammaBarCycle: null, elapsedMs: 0, weights: null });
   }
 
   // Archive index -> simulation train index (identity unless long-tailed).
@@ -148,6 +167,9 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
     initialWeights: engineInitialWeights(config, initialSeed(cfg)),
     clinics: clinicSpecs(cfg, data, partition, header.initialLabeled),
     engine,
+    ...(cfg.dumpQueryState !== undefined
+      ? { onQueryState: queryStateDumper(cfg, { name: 'cnn4conv', height: test.height, width: test.width, channels: 3, numClasses: C, inputScaling: cfg.inputScaling }, (i) => simIndex.get(i) ?? -1, cfg.dumpQueryState) }
+      : {}),
     onQueue: (q) => {
       appendFileSync(queuesPath, JSON.stringify(q) + '\n');
       record(q);
@@ -171,7 +193,8 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
         (e: unknown) => (outcome.ended = e as Error),
       )
       .then(() => wake());
-    while (cycles.length < fractions.length) {
+    const stopAt = Math.min(fractions.length, ctx.stopAfterCycles ?? fractions.length);
+    while (cycles.length < stopAt) {
       const c = cycles.length;
       const last = c === fractions.length - 1;
       const rounds = fed.rounds();
@@ -208,7 +231,7 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
         lastGammaBar = rec.gammaBar;
         run.appendLog(rec);
         cycles.push(rec);
-        run.writeCheckpoint({ version: 1, config: affecting, nextCycle: c + 1, labeled: labeledAt(c + 1), gammaBar: rec.gammaBar, gammaBarCycle: rec.gammaBarCycle, elapsedMs: 0, weights: null }, null);
+        run.writeCheckpoint({ version: 1, config: affecting, nextCycle: c + 1, labeled: labeledAt(c + 1), gammaBar: rec.gammaBar, gammaBarCycle: rec.gammaBarCycle, elapsedMs: 0, weights: null });
         say(
           `cycle ${c + 1}/${fractions.length}: labeled ${(100 * rec.labeledFraction).toFixed(1)}%, test acc ${(100 * rec.testAccuracy).toFixed(2)}%, ` +
             `balanced ${(100 * rec.balancedAccuracy).toFixed(2)}%, minority recall ${(100 * rec.minorityRecall).toFixed(2)}% (${((Date.now() - cycleStart) / 1000).toFixed(0)}s)`,
@@ -223,7 +246,7 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
       if (final && trainedAt === null) trainedAt = Date.now();
       await new Promise<void>((resolve) => (wake = resolve));
     }
-    await fed.finished();
+    if (cycles.length === fractions.length) await fed.finished();
   } finally {
     await fed.close();
   }

@@ -3,6 +3,7 @@
 // the idle wait that labels or a cancel can cut short, and the vault's samples as a pool.
 // The drivers (federated-driver.ts, standalone-driver.ts) and the steps (cycle-steps.ts) are
 // functions of this runtime; orchestrator.ts is the public face.
+import type { QueryInput, QuerySelection } from '../../../core';
 import type { ImageSet } from '../../../engine/dataset';
 import type { CycleStatus, CycleMetrics, Queue, FederationPlan } from '../../../shared/api';
 import type { FederationLink } from '../federation/link';
@@ -38,6 +39,23 @@ export interface OrchestratorDeps {
    * sets it per simulated clinic so a run repeats whatever ids the server hands out.
    */
   seedKey?: string;
+  /** Called with every query's full state before its queue is stored (the simulator's --dump-query-state). */
+  onQueryState?: (s: QueryStateEvent) => void;
+}
+
+/** One query as the strategy saw it: pool order, both models, gamma_bar, budget and its decision. */
+export interface QueryStateEvent {
+  cycle: number;
+  sampleIds: readonly string[];
+  /** Indices into sampleIds. */
+  labeled: Int32Array;
+  unlabeled: Int32Array;
+  global: Float32Array;
+  local: Float32Array | null;
+  gammaBar: number | undefined;
+  budget: number;
+  input: QueryInput;
+  selection: QuerySelection;
 }
 
 /** Seed salts per purpose; training rounds use ROUND_SALT + round index so none collide. */

@@ -54,6 +54,9 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
       globalWeights: global, localWeights: local, gammaBar: q.gammaBar, budget, strategy, seed: rt.seed(cycle, SEED_SALT.query),
     }),
   );
+  rt.deps.onQueryState?.({
+    cycle, sampleIds: pool.ids, labeled: pool.labeled, unlabeled: pool.unlabeled, global, local, gammaBar: q.gammaBar, budget, input: result.input, selection: result.selection,
+  });
   const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: { ...result.details, ...localOnly }, items: result.items };
   const next: CycleState = { ...rt.state(), step: 'labeling', cycle, round: null, budget, modelHash, labelingCycle: q.labelingCycle, message: `${result.items.length} images to label`, updatedAt: rt.now().toISOString() };
   rt.deps.store.saveQueue(queue, result.poolPredictions.map((p) => ({ sampleId: pool.ids[p.index] as string, label: p.label, probs: p.probs })), next);

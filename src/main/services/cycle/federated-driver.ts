@@ -79,8 +79,14 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
       const s = rt.state();
       // Only a queue chosen for this labeling phase counts (not a random start set of the same cycle).
       if ((s.step === 'labeling' || s.step === 'ready') && s.cycle === task.cycle && s.labelingCycle === task.cycle && rt.deps.store.queue()?.cycle === task.cycle) {
-        if (s.step === 'ready') await link.reportReady(task.cycle);
-        await rt.idle(s.step === 'ready' ? 1000 : 60_000);
+        if (s.step === 'ready') {
+          // Once the server has it, the next /task long-polls until the next cycle starts
+          // (the short pause only throttles a server that keeps refusing the report).
+          await link.reportReady(task.cycle);
+          await rt.idle(200);
+          return;
+        }
+        await rt.idle(60_000);
         return;
       }
       // The server's exact share for this client replaces the estimate made at enrolment.

@@ -29,6 +29,9 @@ export interface QueryStepResult {
   /** Global-model prediction for every pool sample (index into sampleIds). */
   poolPredictions: { index: number; label: number; probs: number[] }[];
   gammaK: number | null;
+  /** The strategy's input and decision, for a host that records query states (bench/parity). */
+  input: QueryInput;
+  selection: QuerySelection;
 }
 
 function toMatrix(out: ModelOutputs, which: 'probs' | 'features') {
@@ -92,7 +95,7 @@ export async function runQueryStep(q: QueryStepInput): Promise<QueryStepResult> 
       quota: f.quota,
     });
   }
-  return { items, details, poolPredictions, gammaK: selection.fairfal?.gammaK ?? null };
+  return { items, details, poolPredictions, gammaK: selection.fairfal?.gammaK ?? null, input, selection };
 }
 
 function reasonOf(r: QueryReason, rank: number, strategy: string): QueueReason {

@@ -179,6 +179,21 @@ export async function encodeRaw(pixels: Uint8Array, width: number, height: numbe
   return { width, height, preview, thumbnail, tensor: new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.length) };
 }
 
+/** An archive image's pixels as a PNG, enlarged with crisp pixels like encodeRaw's preview (media built later). */
+export async function rawToPng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<Buffer> {
+  const scale = Math.max(1, Math.floor(256 / Math.max(width, height)));
+  return sharp(pixels, { raw: { width, height, channels } }).resize(width * scale, height * scale, { kernel: 'nearest' }).png().toBuffer();
+}
+
+/** The tensor of an archive image (as-is, or resized to the model's grid), without any media. */
+export async function rawTensor(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, shape: Shape): Promise<DecodedTensor> {
+  const [h, w, c] = shape;
+  if (width === w && height === h && channels === c) return { width, height, tensor: pixels.slice() };
+  const raw = { raw: { width, height, channels } } as const;
+  const t = await tensorPipeline(sharp(pixels, raw).resize(w, h, { fit: 'fill', kernel: 'lanczos3' }), c).raw().toBuffer();
+  return { width, height, tensor: new Uint8Array(t.buffer, t.byteOffset, t.length) };
+}
+
 /** Which of the imported formats the buffer starts like (magic numbers), or null. */
 export function imageFormat(b: Uint8Array): 'jpeg' | 'png' | 'webp' | 'tiff' | null {
   if (b.length < 12) return null;

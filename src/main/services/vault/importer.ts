@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { readMedMnist, type ImageSplit, type SplitName } from '../../../engine/data/npz';
 import type { ImportProgress, RejectReason } from '../../../shared/api';
-import { DecodeError, decodeForImport, encodeRaw, type DecodedImage, type DecodedTensor } from './decode';
+import { DecodeError, decodeForImport, encodeRaw, rawTensor, type DecodedImage, type DecodedTensor } from './decode';
 import { RateWindow } from './rate-window';
 import { scanRoots, type ScannedFile } from './scan';
 import type { NewSample, VaultIndex } from './vault-index';
@@ -22,6 +22,17 @@ const UNREADABLE_IMAGE_EXT = new Set(['.bmp', '.gif', '.heic', '.heif', '.jp2', 
 
 /** Files larger than this are refused before reading (no clinical photo is near it). */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** How an archive image is named in the vault (and found again in its archive). */
+export function archiveEntryName(file: string, split: SplitName, index: number): string {
+  return `${path.basename(file)}#${split}/${index}`;
+}
+
+/** The split and index of an archive entry's name, or null. */
+export function parseArchiveEntryName(name: string): { split: SplitName; index: number } | null {
+  const m = /#(train|val|test)\/(\d+)$/.exec(name);
+  return m ? { split: m[1] as SplitName, index: Number(m[2]) } : null;
+}
 
 export const ImportOptionsSchema = z.object({
   /** .npz archives: which splits to import (default all). */
@@ -49,6 +60,11 @@ export interface ImportJobDeps {
   pendingMedia: PendingMedia;
   tensors: () => TensorStore;
   concurrency: number;
+  /**
+   * Archive (.npz) images get their media later, from the archive, when asked for (a headless
+   * node shows none): the import then writes only tensors and rows. Default false (made now).
+   */
+  deferArchiveMedia?: boolean;
   now: () => Date;
   onProgress: (p: ImportProgress) => void;
 }
@@ -267,12 +283,19 @@ export class ImportJob {
     const id = createHash('sha256').update(`npz:${data.height}x${data.width}x${data.channels}\n`).update(pixels).digest('hex');
     if (await this.isDuplicate(item.key, id)) return;
     await this.guard(id, async () => {
+      const meta = {
+        name: archiveEntryName(item.path, item.split, item.index), sourceKey: item.key, sourcePath: item.path,
+        source: 'npz' as const, fileSize: null, fileMtimeMs: null, sourceLabel: data.labels[item.index] ?? null,
+      };
+      if (this.deps.deferArchiveMedia) {
+        // The archive stays the source: the media builder renders from it if the app ever asks.
+        const decoded = await rawTensor(pixels, data.width, data.height, data.channels, this.deps.tensors().shape);
+        this.commitSample(id, decoded, meta, () => this.deps.pendingMedia.add(id));
+        return;
+      }
       // Archive images are tiny and already decoded: their media cost less than staging would.
       const decoded = await encodeRaw(pixels, data.width, data.height, data.channels, this.deps.tensors().shape);
-      await this.storeWithMedia(id, decoded, {
-        name: `${path.basename(item.path)}#${item.split}/${item.index}`, sourceKey: item.key, sourcePath: item.path,
-        source: 'npz', fileSize: null, fileMtimeMs: null, sourceLabel: data.labels[item.index] ?? null,
-      });
+      await this.storeWithMedia(id, decoded, meta);
     });
   }
 

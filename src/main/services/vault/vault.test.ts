@@ -197,3 +197,31 @@ describe('vault import', () => {
     expect(vault.index.count()).toBe(p.imported);
   });
 });
+
+describe('archive images on a headless node (media deferred)', () => {
+  it('imports tensors only, builds a preview from the archive when asked, and refuses an archive whose pixels changed', async () => {
+    const dataDir = tmp('fairfal-vault-headless-');
+    const db = openNodeDb(dataDir);
+    dbs.push(db);
+    const vault = new Vault({ db, dataDir, mediaUrl: webMediaUrl, backgroundMedia: false });
+    vaults.push(vault);
+    const archive = path.join(tmp('fairfal-archive-'), 'retina.npz');
+    copyFileSync(RETINA, archive);
+    const end = await vault.startImport([archive], { npzSplits: ['train'], npzIndices: [0, 1, 2, 3, 4] }).done;
+    expect(end).toMatchObject({ state: 'finished', imported: 5 });
+    const ids = vault.index.allIds();
+    expect(vault.tensors.read(ids)).toHaveLength(5 * 28 * 28 * 3);
+    // Nothing written for display at import time.
+    expect(ids.some((id) => existsSync(vault.mediaPath('preview', id)))).toBe(false);
+    const asked = await vault.mediaFile('preview', ids[0] as string);
+    expect(asked.status.state).toBe('ready');
+    const meta = await sharp(asked.file as string).metadata();
+    expect(meta.width).toBe(252); // 28 px enlarged 9x with crisp pixels
+    // The archive replaced by another one: its pixels no longer match the sample, nothing is made up.
+    rmSync(archive);
+    writeFileSync(archive, 'PK not the archive any more');
+    const gone = await vault.mediaFile('preview', ids[1] as string);
+    expect(gone.file).toBeNull();
+    expect(gone.status.state).not.toBe('ready');
+  });
+});

@@ -2,7 +2,7 @@
 // under <dataDir>/vault. Originals are only ever read. An import makes each image's tensor and
 // stages its bytes; the MediaBuilder makes previews and thumbnails afterwards (or at once when
 // the UI asks for one).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { ensurePrivateDir } from '../../../platform/private-fs';
 import { lstat, readFile } from 'node:fs/promises';
@@ -19,8 +19,9 @@ import {
   type VaultStats,
 } from '../../../shared/api';
 import type { Db } from '../storage/node-db';
-import { decodeTensor } from './decode';
-import { ImportJob, ImportOptionsSchema, type ImportOptions } from './importer';
+import { decodeTensor, rawToPng } from './decode';
+import { readMedMnist } from '../../../engine/data/npz';
+import { ImportJob, ImportOptionsSchema, parseArchiveEntryName, type ImportOptions } from './importer';
 import { MediaBuilder, type MediaStatus } from './media-builder';
 import { MediaStore, type MediaKind, type MediaUrlFn } from './media-store';
 import { PendingMedia } from './pending-media';
@@ -97,13 +98,36 @@ export class Vault {
     const staged = await this.staged.read(id);
     if (staged) return staged;
     const row = this.index.getSamples([id])[0];
+    if (row?.source === 'npz') return this.readArchiveEntry(row.source_path, row.name, id);
     return row && row.source === 'file' ? readVerified(row.source_path, id) : null;
+  }
+
+  /** The last archive read (media of many of its images are usually asked for in a row). */
+  private archive: { key: string; data: ReturnType<typeof readMedMnist> } | null = null;
+
+  /** An archive image (media deferred at import) as PNG bytes, if the archive still holds the same pixels. */
+  private async readArchiveEntry(file: string, name: string, id: string): Promise<Buffer | null> {
+    const entry = parseArchiveEntryName(name);
+    if (!entry) return null;
+    try {
+      const st = statSync(file);
+      const key = `${file}:${st.size}:${st.mtimeMs}`;
+      if (this.archive?.key !== key) this.archive = { key, data: readMedMnist(file) };
+    } catch {
+      return null; // moved or unreadable: the media is reported as not available
+    }
+    const split = this.archive.data.splits[entry.split];
+    if (!split || entry.index >= split.count) return null;
+    const per = split.height * split.width * split.channels;
+    const pixels = split.images.subarray(entry.index * per, (entry.index + 1) * per);
+    const hash = createHash('sha256').update(`npz:${split.height}x${split.width}x${split.channels}\n`).update(pixels).digest('hex');
+    return hash === id ? rawToPng(pixels, split.width, split.height, split.channels as 1 | 3) : null;
   }
 
   private hasSourceFile(id: string): boolean {
     if (existsSync(this.staged.pathOf(id))) return true;
     const row = this.index.getSamples([id])[0];
-    return row?.source === 'file' && existsSync(row.source_path);
+    return (row?.source === 'file' || row?.source === 'npz') && existsSync(row.source_path);
   }
 
   /**
@@ -194,6 +218,7 @@ export class Vault {
       pendingMedia: this.pendingMedia,
       tensors: () => this.tensorStore,
       concurrency: this.opts.concurrency ?? 4,
+      deferArchiveMedia: this.opts.backgroundMedia === false,
       now: this.now,
       onProgress: (p) => this.opts.onProgress?.(p),
     });
