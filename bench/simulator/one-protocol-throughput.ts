@@ -6,7 +6,7 @@
  * driver), "after" this checkout. Throughput = image passes of the whole run (the log's
  * training + local-only passes) per wall second. Medians; the machine is shared, so the load
  * average is printed too. Writes bench/simulator/one-protocol-throughput.json.
- *   node --import tsx bench/simulator/one-protocol-throughput.ts [--before-ref 83d28d4] [--reps 3]
+ *   node --import tsx bench/simulator/one-protocol-throughput.ts [--before-ref 83d28d4] [--reps 3] [--target-fraction 0.10]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,8 @@ const opt = (name: string, dflt: string) => {
 const beforeRef = opt('before-ref', '83d28d4');
 const reps = Number(opt('reps', '3'));
 const root = resolve('.');
-const args = ['--config', 'bench/results/dermamnist-issue8.json', '--strategy', 'fairfal', '--seed', '1', '--workers', '1', '--target-fraction', '0.10', '--no-progress', '--fresh'];
+const target = opt('target-fraction', '0.10');
+const args = ['--config', 'bench/results/dermamnist-issue8.json', '--strategy', 'fairfal', '--seed', '1', '--workers', '1', '--target-fraction', target, '--no-progress', '--fresh'];
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'one-protocol-bench-'));
 const beforeTree = join(tmp, 'before');

@@ -2,6 +2,7 @@
 // after a crash, and run the deadline timer. The socket server and the in-memory transport
 // wrap this with their own way of carrying requests.
 import { BlobStore } from '../platform/blob-store';
+import type { Durability } from '../platform/sqlite';
 import { openDatabase } from './data/db';
 import { FederationStore } from './data/store';
 import { FederationCoordinator } from './domain/coordinator';
@@ -17,6 +18,8 @@ export interface CoordinatorHostOptions {
   /** retryAfterMs in 'wait' tasks. */
   pollIntervalMs?: number;
   fault?: FaultHook;
+  /** SQLite durability (platform/sqlite.ts); a simulation's server needs only 'process-crash'. */
+  durability?: Durability;
 }
 
 export interface CoordinatorHost {
@@ -30,7 +33,7 @@ export interface CoordinatorHost {
 export function openCoordinator(opts: CoordinatorHostOptions): CoordinatorHost {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? jsonLogger('info', clock);
-  const db = openDatabase(opts.dataDir);
+  const db = openDatabase(opts.dataDir, opts.durability);
   const store = new FederationStore(db);
   if (!store.hasFederation()) {
     db.close();

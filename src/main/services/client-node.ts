@@ -15,6 +15,7 @@ import { connectionStatus, createFederationApi } from './api/federation-api';
 import { FederationLink } from './federation/link';
 import type { SecretStore } from './federation/secret-store';
 import { openNodeDb, type Db } from './storage/node-db';
+import type { Durability } from '../../platform/sqlite';
 import type { MediaUrlFn } from './vault/media-store';
 import { Vault } from './vault/vault';
 import { createVaultApi } from './api/vault-api';
@@ -38,6 +39,8 @@ export interface ClientNodeOptions {
   /** Names the node's random streams instead of its client id (simulated clinics). */
   seedKey?: string;
   onQueryState?: OrchestratorDeps['onQueryState'];
+  /** SQLite durability of node.sqlite (platform/sqlite.ts; default: survives a power cut). */
+  durability?: Durability;
 }
 
 export interface ClientNode {
@@ -54,7 +57,7 @@ export interface ClientNode {
 }
 
 export function createClientNode(o: ClientNodeOptions): ClientNode {
-  const db = openNodeDb(o.dataDir);
+  const db = openNodeDb(o.dataDir, o.durability);
   const events = o.events;
   const vault = new Vault({
     db,

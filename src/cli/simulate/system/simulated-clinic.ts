@@ -67,6 +67,8 @@ export class SimulatedClinic {
       // One at a time: the vault's sample order (the pool's index order) then follows the archive.
       importConcurrency: 1,
       seedKey: `clinic-${o.index}`,
+      // A simulated clinic's only failure is an interrupted run: no fsync per commit.
+      durability: 'process-crash',
       ...(o.engine ? { engine: o.engine } : {}),
       ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}),
       ...(o.evaluation ? { evaluation: () => o.evaluation ?? null } : {}),

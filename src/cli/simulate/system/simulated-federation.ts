@@ -88,7 +88,8 @@ export class SimulatedFederation {
       createFederation({ dataDir: serverDir, config: { ...o.config, minClientsPerRound: o.clinics.length }, initialWeights: o.initialWeights });
     }
     const logger = o.logger ?? silentLogger;
-    this.server = o.transport === 'memory' ? startInMemoryServer({ dataDir: serverDir, logger, pollIntervalMs: 50 }) : await startServer({ dataDir: serverDir, logger, pollIntervalMs: 50 });
+    const host = { dataDir: serverDir, logger, pollIntervalMs: 50, durability: 'process-crash' as const };
+    this.server = o.transport === 'memory' ? startInMemoryServer(host) : await startServer(host);
     const fetchImpl = this.server.fetch;
     const engine = o.engine ? borrowed(o.engine) : undefined;
     this.clinicList = o.clinics.map(

@@ -6,15 +6,15 @@
 // power cut; the file is owner-only.
 import path from 'node:path';
 import type { z } from 'zod';
-import { openSqlite, type Db } from '../../../platform/sqlite';
+import { openSqlite, type Db, type Durability } from '../../../platform/sqlite';
 import { NODE_MIGRATIONS } from './migrations';
 
 export type { Db };
 
 export const NODE_DB_FILE = 'node.sqlite';
 
-export function openNodeDb(dataDir: string): Db {
-  return openSqlite(path.join(dataDir, NODE_DB_FILE), { migrations: NODE_MIGRATIONS, programName: 'this app' });
+export function openNodeDb(dataDir: string, durability: Durability = 'power-cut'): Db {
+  return openSqlite(path.join(dataDir, NODE_DB_FILE), { migrations: NODE_MIGRATIONS, programName: 'this app', durability });
 }
 
 /** A typed key/value row: JSON validated with its schema on every read (disk is a boundary). */

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { readMedMnist, type ImageSplit, type SplitName } from '../../../engine/data/npz';
+import type { ImageSplit, SplitName } from '../../../engine/data/npz';
+import { readArchive } from './archive-cache';
 import type { ImportProgress, RejectReason } from '../../../shared/api';
 import { DecodeError, decodeForImport, encodeRaw, rawTensor, type DecodedImage, type DecodedTensor } from './decode';
 import { RateWindow } from './rate-window';
@@ -208,7 +209,7 @@ export class ImportJob {
   }
 
   private npzParts(file: string): { split: SplitName; data: ImageSplit; indices: number[] }[] {
-    const ds = readMedMnist(file);
+    const ds = readArchive(file);
     const out: { split: SplitName; data: ImageSplit; indices: number[] }[] = [];
     const shard = this.options.npzShard;
     for (const split of this.options.npzSplits ?? (['train', 'val', 'test'] as const)) {

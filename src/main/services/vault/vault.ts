@@ -20,7 +20,7 @@ import {
 } from '../../../shared/api';
 import type { Db } from '../storage/node-db';
 import { decodeTensor, rawToPng } from './decode';
-import { readMedMnist } from '../../../engine/data/npz';
+import { readArchive } from './archive-cache';
 import { ImportJob, ImportOptionsSchema, parseArchiveEntryName, type ImportOptions } from './importer';
 import { MediaBuilder, type MediaStatus } from './media-builder';
 import { MediaStore, type MediaKind, type MediaUrlFn } from './media-store';
@@ -102,21 +102,17 @@ export class Vault {
     return row && row.source === 'file' ? readVerified(row.source_path, id) : null;
   }
 
-  /** The last archive read (media of many of its images are usually asked for in a row). */
-  private archive: { key: string; data: ReturnType<typeof readMedMnist> } | null = null;
-
   /** An archive image (media deferred at import) as PNG bytes, if the archive still holds the same pixels. */
   private async readArchiveEntry(file: string, name: string, id: string): Promise<Buffer | null> {
     const entry = parseArchiveEntryName(name);
     if (!entry) return null;
+    let archive: ReturnType<typeof readArchive>;
     try {
-      const st = statSync(file);
-      const key = `${file}:${st.size}:${st.mtimeMs}`;
-      if (this.archive?.key !== key) this.archive = { key, data: readMedMnist(file) };
+      archive = readArchive(file);
     } catch {
       return null; // moved or unreadable: the media is reported as not available
     }
-    const split = this.archive.data.splits[entry.split];
+    const split = archive.splits[entry.split];
     if (!split || entry.index >= split.count) return null;
     const per = split.height * split.width * split.channels;
     const pixels = split.images.subarray(entry.index * per, (entry.index + 1) * per);
