@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fairfalStrategy, normalizedEntropy } from '../../src/core';
 import { runQueryStep } from '../../src/main/services/cycle/query-step';
-import { WorkerEngine } from '../../src/main/services/cycle/worker-engine';
+import { WorkerTrainer } from '../../src/engine/worker-trainer';
 import { compareOutcomes, ourOutcome, readQueryOutcome, readQueryState, type ClientComparison, type QueryStateMeta } from '../../src/cli/simulate/query-state';
 import { readMedMnist } from '../../src/engine/data/npz';
 import { openModel } from '../../src/engine/model';
@@ -26,7 +26,7 @@ function configOf(meta: QueryStateMeta, height: number, width: number, channels:
 
 async function runOurs(dirs: string[]): Promise<void> {
   // The product's own query step (what a clinic runs), on the engine worker a clinic uses.
-  const engine = new WorkerEngine({ prefer: ['wasm', 'cpu'] });
+  const engine = new WorkerTrainer({ prefer: ['wasm', 'cpu'] });
   process.stderr.write(`engine backend: ${(await engine.backend()).active}\n`);
   const cache = new Map<string, ReturnType<typeof readMedMnist>>();
   try {

@@ -2,8 +2,10 @@
  * Runs a queue of fixed-protocol simulations in priority order, `--lanes` runs at a time, each
  * a resumable `simulate` process (its own directory under --root). Re-running this script
  * resumes unfinished runs and skips finished ones. Usage:
- *   node --import tsx bench/results/run-queue.ts [--set issue8|fidelity|ablation] [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
- * Sets: issue8 = the reproduction table (bench/results/runs); fidelity = issue 14's runs
+ *   node --import tsx bench/results/run-queue.ts [--set issue8|system|fidelity|ablation] [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
+ * Sets: issue8 = the reproduction table as first made by the old driver (bench/results/runs);
+ * system = the same table through the product's server and client nodes (bench/results/runs-system,
+ * issue 15); fidelity = issue 14's runs
  * beside the official code (bench/parity/runs); ablation = issue 14's one-setting-back runs
  * (bench/parity/ablation). All start from bench/results/dermamnist-issue8.json.
  */
@@ -34,6 +36,16 @@ const ABLATIONS: [string, string[]][] = [
 export const QUEUES: Record<string, { root: string; runs: QueuedRun[] }> = {
   issue8: {
     root: join('bench', 'results', 'runs'),
+    runs: table([
+      ['fairfal', 1], ['random', 1], ['logo', 1], ['kafal', 1], ['entropy', 1],
+      ['fairfal', 2], ['random', 2], ['logo', 2], ['kafal', 2], ['entropy', 2],
+      ['fairfal', 3], ['random', 3], ['logo', 3], ['kafal', 3], ['entropy', 3],
+      ['badge', 1], ['coreset', 1],
+    ]),
+  },
+  // Issue 15: the same table through the product (server domain + client nodes); beside the old runs.
+  system: {
+    root: join('bench', 'results', 'runs-system'),
     runs: table([
       ['fairfal', 1], ['random', 1], ['logo', 1], ['kafal', 1], ['entropy', 1],
       ['fairfal', 2], ['random', 2], ['logo', 2], ['kafal', 2], ['entropy', 2],

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, helpText, resolveConfig, type SimConfig } from './config';
 import { loadSimData, partitionSimData, type SimData, type SimPartition } from './data';
-import { WorkerEngine } from '../../main/services/cycle/worker-engine';
+import { WorkerTrainer } from '../../engine/worker-trainer';
 import { runSimulationThroughSystem } from './system/system-run';
 import { plannedWork } from './run-header';
 import { ProgressBar } from './progress';
@@ -29,7 +29,7 @@ async function runCommand(argv: string[]): Promise<number> {
 
 /** The product's own server domain and client nodes, sharing one engine worker pool. */
 async function runSystem(cfg: SimConfig, dir: string, data: SimData, partition: SimPartition, say: (m: string) => void): Promise<number> {
-  const engine = new WorkerEngine({ workers: cfg.workers, maxImageSets: cfg.clients + 2, prefer: ['wasm', 'cpu'] });
+  const engine = new WorkerTrainer({ workers: cfg.workers, maxImageSets: cfg.clients + 2, prefer: ['wasm', 'cpu'] });
   const b = await engine.backend();
   const engineDescription = `cnn4conv, tfjs ${b.active}, ${cfg.workers} worker thread${cfg.workers === 1 ? '' : 's'} shared by ${cfg.clients} client nodes (server domain + nodes over the in-memory transport)`;
   say(`engine: ${engineDescription}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from './config';
 import { loadSimData, partitionSimData } from './data';
-import { FakeEngine } from './system/fake-engine';
+import { FakeTrainer } from './system/fake-trainer';
 import { runSimulationThroughSystem } from './system/system-run';
 import { parseReportArgs, writeReport } from './report';
 import { meanStd } from './summary';
@@ -18,7 +18,7 @@ describe('report', () => {
     const data = loadSimData(resolveConfig(base));
     for (const [strategy, seed] of [['fairfal', 1], ['fairfal', 2], ['random', 1]] as const) {
       const cfg = resolveConfig([...base, '--strategy', strategy, '--seed', String(seed)]);
-      await runSimulationThroughSystem({ cfg, data, partition: partitionSimData(data, cfg), engine: new FakeEngine(), engineDescription: 'fake engine (tests)', dir: join(tmp, 'runs', `${strategy}-seed${seed}`) });
+      await runSimulationThroughSystem({ cfg, data, partition: partitionSimData(data, cfg), engine: new FakeTrainer(), engineDescription: 'fake engine (tests)', dir: join(tmp, 'runs', `${strategy}-seed${seed}`) });
     }
     const out = join(tmp, 'out');
     const r = writeReport(parseReportArgs(['--runs', join(tmp, 'runs'), '--out', out, '--title', 'test']));

@@ -6,9 +6,9 @@ import type { ApiImpl } from '../../shared/api';
 import { CycleOrchestrator, type EvaluationSet, type OrchestratorDeps } from './cycle/orchestrator';
 import { CycleStore } from './cycle/cycle-store';
 import { createCycleApi } from './api/cycle-api';
-import type { EngineAdapter } from './cycle/engine-adapter';
+import type { Trainer } from '../../engine/trainer';
 import { engineWorkerEntry } from './cycle/engine-entry';
-import { WorkerEngine } from './cycle/worker-engine';
+import { WorkerTrainer } from '../../engine/worker-trainer';
 import { ModelFiles } from './cycle/model-files';
 import type { ApiEventBus } from './event-bus';
 import { connectionStatus, createFederationApi } from './api/federation-api';
@@ -25,8 +25,8 @@ export interface ClientNodeOptions {
   secrets: SecretStore;
   mediaUrl: MediaUrlFn;
   events?: ApiEventBus;
-  /** Default: a WorkerEngine (training and inference in a worker thread). */
-  engine?: EngineAdapter;
+  /** Default: a WorkerTrainer (training and inference in a worker thread). */
+  engine?: Trainer;
   pickFolder?: () => Promise<string | null>;
   evaluation?: () => EvaluationSet | null;
   fetchImpl?: typeof fetch;
@@ -48,7 +48,7 @@ export interface ClientNode {
   vault: Vault;
   link: FederationLink;
   orchestrator: CycleOrchestrator;
-  engine: EngineAdapter;
+  engine: Trainer;
   models: ModelFiles;
   services: Pick<ApiImpl, 'vault' | 'federation' | 'cycle'>;
   /** Restores the credential and resumes the cycle where it stopped. */
@@ -122,7 +122,7 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
 }
 
 /** The engine every host uses: its own worker thread, entry resolved for sources or bundle. */
-export function createDefaultEngine(): EngineAdapter {
+export function createDefaultEngine(): Trainer {
   const entry = engineWorkerEntry();
-  return new WorkerEngine(entry ? { entry } : {});
+  return new WorkerTrainer(entry ? { entry } : {});
 }

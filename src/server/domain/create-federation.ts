@@ -17,6 +17,12 @@ export interface CreateFederationOptions {
   /** The model's initial parameters (see initial-weights.ts for where they come from). */
   initialWeights: Float32Array;
   clock?: Clock;
+  /**
+   * Start at the beginning of a later cycle instead of cycle 0, with gamma_bar already frozen:
+   * a federation rebuilt at a cycle boundary from a record of its earlier cycles (the
+   * simulator's resume from its committed log). `initialWeights` are that cycle's start model.
+   */
+  startAt?: { cycle: number; gammaBar: number | null };
 }
 
 export interface CreatedFederation {
@@ -49,11 +55,17 @@ export function createFederation(opts: CreateFederationOptions): CreatedFederati
     const now = clock();
     const paramCount = opts.initialWeights.length;
     const usesControl = engine.aggregator(config).usesControlVariate;
+    const cycle = opts.startAt?.cycle ?? 0;
+    if (!Number.isInteger(cycle) || cycle < 0 || cycle >= config.cycles) throw new BadRequestError(`start cycle ${cycle} is outside the federation's ${config.cycles} cycles`);
+    const gammaBar = opts.startAt?.gammaBar ?? null;
+    if (gammaBar !== null && !(gammaBar >= 0 && gammaBar <= 1)) throw new BadRequestError(`gamma_bar ${gammaBar} is outside [0, 1]`);
     store.transaction(() => {
       store.insertFederation({ config, adminTokenHash: hashSecret(adminToken), initialHash, paramCount, now });
       store.insertVersion({ hash: initialHash, kind: 'initial', cycle: null, round_id: null, created_at: now });
+      if (cycle > 0) store.setPhase('training', cycle, null);
+      if (gammaBar !== null) store.setGammaBar(gammaBar);
       const control = usesControl ? engine.zeroControl(paramCount, now) : null;
-      engine.openRound(store.federation(), 0, 0, initialHash, control, now);
+      engine.openRound(store.federation(), cycle, 0, initialHash, control, now);
     });
     return { adminToken, initialModelHash: initialHash, paramCount };
   } finally {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { createClientNode, type ClientNode } from '../../../main/services/client-node';
 import { taskFromFederation } from '../../../main/services/api/federation-api';
-import type { EngineAdapter } from '../../../main/services/cycle/engine-adapter';
+import type { Trainer } from '../../../engine/trainer';
 import type { EvaluationSet } from '../../../main/services/cycle/orchestrator';
 import type { QueryStateEvent } from '../../../main/services/cycle/cycle-runtime';
 import { ApiEventBus } from '../../../main/services/event-bus';
@@ -37,7 +37,7 @@ export interface ClinicOptions {
   index: number;
   dataDir: string;
   spec: ClinicSpec;
-  engine?: EngineAdapter;
+  engine?: Trainer;
   fetchImpl?: typeof fetch;
   evaluation?: EvaluationSet;
   localOnlyEpochs?: number;

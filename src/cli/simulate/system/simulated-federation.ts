@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createFederation, silentLogger, startInMemoryServer, startServer, type FederationCoordinator, type Logger } from '../../../server';
-import type { EngineAdapter } from '../../../main/services/cycle/engine-adapter';
+import type { Trainer } from '../../../engine/trainer';
 import type { EvaluationSet } from '../../../main/services/cycle/orchestrator';
 import type { QueryStateEvent } from '../../../main/services/cycle/cycle-runtime';
 import type { CycleStatus } from '../../../shared/api';
@@ -21,9 +21,11 @@ export interface SimulatedFederationOptions {
   transport: Transport;
   config: FederationConfigInput;
   initialWeights: Float32Array;
+  /** A new federation starts at this cycle with gamma_bar frozen (rebuilt at a cycle boundary). */
+  startAt?: { cycle: number; gammaBar: number | null };
   clinics: readonly ClinicSpec[];
   /** One engine all clinics share (a worker pool; the caller closes it), else each node its own. */
-  engine?: EngineAdapter;
+  engine?: Trainer;
   evaluation?: EvaluationSet;
   localOnlyEpochs?: number;
   onQueue?: (q: AnsweredQueue) => void;
@@ -53,7 +55,7 @@ interface Server {
 }
 
 /** An engine the clinics borrow: their node's close() leaves it running for the others. */
-function borrowed(engine: EngineAdapter): EngineAdapter {
+function borrowed(engine: Trainer): Trainer {
   return new Proxy(engine, { get: (t, k) => (k === 'close' ? async () => undefined : Reflect.get(t, k, t)) });
 }
 
@@ -85,7 +87,7 @@ export class SimulatedFederation {
     const resumed = SimulatedFederation.exists(o.dir);
     if (!resumed) {
       mkdirSync(serverDir, { recursive: true });
-      createFederation({ dataDir: serverDir, config: { ...o.config, minClientsPerRound: o.clinics.length }, initialWeights: o.initialWeights });
+      createFederation({ dataDir: serverDir, config: { ...o.config, minClientsPerRound: o.clinics.length }, initialWeights: o.initialWeights, ...(o.startAt ? { startAt: o.startAt } : {}) });
     }
     const logger = o.logger ?? silentLogger;
     const host = { dataDir: serverDir, logger, pollIntervalMs: 50, durability: 'process-crash' as const };

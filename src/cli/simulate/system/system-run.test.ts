@@ -10,7 +10,7 @@ import { resolveConfig, type SimConfig } from '../config';
 import { loadSimData, partitionSimData, type SimData } from '../data';
 import { logViolations } from '../invariants';
 import { readRunLog } from '../run-files';
-import { FakeEngine } from './fake-engine';
+import { FakeTrainer } from './fake-trainer';
 import { runSimulationThroughSystem } from './system-run';
 
 const RETINA = '../shared/datasets/retinamnist.npz';
@@ -33,7 +33,7 @@ function retina(cfg: SimConfig): SimData {
 function run(cfg: SimConfig, dir: string, stopAfterCycles?: number) {
   const d = retina(cfg);
   return runSimulationThroughSystem({
-    cfg, data: d, partition: partitionSimData(d, cfg), engine: new FakeEngine(), engineDescription: 'fake engine (tests)', dir,
+    cfg, data: d, partition: partitionSimData(d, cfg), engine: new FakeTrainer(), engineDescription: 'fake engine (tests)', dir,
     ...(stopAfterCycles !== undefined ? { stopAfterCycles } : {}),
   });
 }
@@ -70,6 +70,18 @@ describe('simulation bookkeeping through the system (fake engine, real RetinaMNI
     const strip = (c: (typeof whole.cycles)[number]) => ({ ...c, timings: null, finishedAt: null });
     expect(resumed.cycles.map(strip)).toEqual(whole.cycles.map(strip));
     expect(readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1 + 4);
+  }, 120_000);
+
+  it('a committed run without its federation folder is rebuilt from the log and ends as the uninterrupted one', async () => {
+    const cfg = cfgFor('fairfal');
+    const whole = readRunLog(join(tmp, 'whole', 'log.jsonl'));
+    const dir = join(tmp, 'rebuilt');
+    await run(cfg, dir, 2);
+    rmSync(join(dir, 'system'), { recursive: true, force: true }); // what a fresh clone of the repository holds
+    const resumed = await run(cfg, dir);
+    expect(resumed.resumedFrom).toBe(2);
+    const strip = (c: (typeof whole.cycles)[number]) => ({ ...c, timings: null, finishedAt: null });
+    expect(resumed.cycles.map(strip)).toEqual(whole.cycles.map(strip));
   }, 120_000);
 
   it('refuses to resume with different settings unless --fresh', async () => {

@@ -6,8 +6,9 @@
 // clinics' own databases are the checkpoint (run-dir/system/), answered queues are journaled.
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { strategyNeedsLocalModel, queryStrategyFor } from '../../../core';
-import type { EngineAdapter, EngineModel } from '../../../main/services/cycle/engine-adapter';
+import { writeFileAtomicSync } from '../../../platform/private-fs';
+import { cycleInitSeed, strategyNeedsLocalModel, queryStrategyFor } from '../../../core';
+import type { Trainer, EngineModel } from '../../../engine/trainer';
 import { decodeModelBlob, FederationConfigSchema } from '../../../shared/wire';
 import { engineInitialWeights } from '../../../server';
 import { resultAffectingConfig } from '../config';
@@ -34,7 +35,7 @@ export interface SystemRunContext {
   progress?: ProgressBar | null;
   say?: (msg: string) => void;
   /** One engine all clinics share (a worker pool). */
-  engine: EngineAdapter;
+  engine: Trainer;
   engineDescription: string;
   /** Stop (as an interruption would) once this many cycles are logged; the run resumes later. */
   stopAfterCycles?: number;
@@ -101,8 +102,13 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
   let header: HeaderRecord;
   let cycles: CycleRecord[] = [];
   let resumedFrom: number | null = null;
+  // Without system/ (a fresh checkout of committed runs) the federation is rebuilt at the first
+  // cycle the log lacks: its start labels, frozen gamma_bar and fresh init are all on record.
+  let rebuildAt: number | null = null;
   const cp = cfg.fresh ? null : run.readCheckpoint();
-  if (cp && SimulatedFederation.exists(systemDir)) {
+  const hasSystem = SimulatedFederation.exists(systemDir);
+  const logged = cp && !hasSystem && existsSync(run.logPath) ? readRunLog(run.logPath).cycles.length : 0;
+  if (cp && (hasSystem || logged > 0)) {
     if (JSON.stringify(cp.config) !== JSON.stringify(affecting)) {
       throw new ProtocolError(`${run.checkpointPath} was written with different settings; pass --fresh to start over or use another --out`);
     }
@@ -110,7 +116,12 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
     header = log.header;
     cycles = log.cycles;
     resumedFrom = cycles.length;
-    say(`resuming ${ctx.dir} at cycle ${cycles.length + 1}/${fractions.length}`);
+    if (!hasSystem) {
+      if (cfg.modelInit === 'continue') throw new ProtocolError(`${systemDir} is missing: a --model-init continue run resumes only from its federation's own state`);
+      rebuildAt = cycles.length;
+      rmSync(systemDir, { recursive: true, force: true });
+    }
+    say(`resuming ${ctx.dir} at cycle ${cycles.length + 1}/${fractions.length}${rebuildAt !== null ? ' (federation rebuilt from the log)' : ''}`);
   } else {
     run.clear();
     rmSync(systemDir, { recursive: true, force: true });
@@ -141,7 +152,11 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
     queries.get(q.cycle)?.set(q.clinic, { queue: q, queried });
   };
   if (existsSync(queuesPath)) {
-    for (const line of readFileSync(queuesPath, 'utf8').split('\n')) if (line.trim()) record(JSON.parse(line) as AnsweredQueue);
+    const journal = readFileSync(queuesPath, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as AnsweredQueue);
+    // A rebuilt federation answers again from its first cycle on: older answers of those cycles go.
+    const kept = rebuildAt === null ? journal : journal.filter((q) => q.cycle < rebuildAt);
+    if (kept.length !== journal.length) writeFileAtomicSync(queuesPath, kept.map((q) => JSON.stringify(q) + '\n').join(''));
+    kept.forEach(record);
   }
   // Labeled sets per cycle: the start sets, then each cycle's answered queries.
   const labeledAt = (cycle: number): number[][] =>
@@ -164,8 +179,9 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
     dir: systemDir,
     transport: 'memory',
     config,
-    initialWeights: engineInitialWeights(config, initialSeed(cfg)),
-    clinics: clinicSpecs(cfg, data, partition, header.initialLabeled),
+    initialWeights: engineInitialWeights(config, rebuildAt === null ? initialSeed(cfg) : cycleInitSeed(cfg.seed, rebuildAt)),
+    clinics: clinicSpecs(cfg, data, partition, rebuildAt === null ? header.initialLabeled : labeledAt(rebuildAt)),
+    ...(rebuildAt !== null ? { startAt: { cycle: rebuildAt, gammaBar: cycles.at(-1)?.gammaBar ?? null } } : {}),
     engine,
     ...(cfg.dumpQueryState !== undefined
       ? { onQueryState: queryStateDumper(cfg, { name: 'cnn4conv', height: test.height, width: test.width, channels: 3, numClasses: C, inputScaling: cfg.inputScaling }, (i) => simIndex.get(i) ?? -1, cfg.dumpQueryState) }

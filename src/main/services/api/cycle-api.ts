@@ -4,13 +4,13 @@ import { ApiError, SampleIdSchema, type ApiImpl } from '../../../shared/api';
 import { exportBinary, exportTfjs } from '../cycle/model-files';
 import type { CycleOrchestrator } from '../cycle/orchestrator';
 import { modelTask } from '../cycle/orchestrator';
-import type { EngineAdapter } from '../cycle/engine-adapter';
+import type { Trainer } from '../../../engine/trainer';
 import type { ModelFiles } from '../cycle/model-files';
 import type { Vault } from '../vault/vault';
 
 export interface CycleApiDeps {
   orchestrator: CycleOrchestrator;
-  engine: EngineAdapter;
+  engine: Trainer;
   models: ModelFiles;
   vault: Vault;
   dataDir: string;

@@ -9,7 +9,7 @@ import type { CycleStatus, CycleMetrics, Queue, FederationPlan } from '../../../
 import type { FederationLink } from '../federation/link';
 import type { Vault } from '../vault/vault';
 import { type CycleStore, initialState, type CycleState } from './cycle-store';
-import type { EngineAdapter, EngineModel } from './engine-adapter';
+import type { Trainer, EngineModel } from '../../../engine/trainer';
 import { type ModelFiles } from './model-files';
 
 export interface EvaluationSet {
@@ -20,7 +20,7 @@ export interface EvaluationSet {
 export interface OrchestratorDeps {
   store: CycleStore;
   vault: Vault;
-  engine: EngineAdapter;
+  engine: Trainer;
   link: FederationLink | null;
   models: ModelFiles;
   /** Held-out labeled data to measure the model on (the CLI's oracle test split); else the labeled set. */

@@ -5,7 +5,7 @@
 import { LOCAL_ONLY_DEFAULTS, localOnlyTraining, queryStrategyFor, strategyNeedsLocalModel } from '../../../core/protocol';
 import type { Queue, QueueItem, SampleId, FederationPlan } from '../../../shared/api';
 import type { CycleState } from './cycle-store';
-import type { EngineModel } from './engine-adapter';
+import type { EngineModel } from '../../../engine/trainer';
 import { type CycleRuntime, hashOrder, modelTask, type Pool, SEED_SALT } from './cycle-runtime';
 import { runQueryStep } from './query-step';
 

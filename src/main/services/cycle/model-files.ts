@@ -8,7 +8,7 @@ import { writeFileAtomicSync, writePrivateFileSync } from '../../../platform/pri
 import path from 'node:path';
 import { encodeWeights, type TensorSpec } from '../../../core/weights';
 import { decodeModelBlob, encodeModelBlob } from '../../../shared/wire';
-import type { EngineModel } from './engine-adapter';
+import type { EngineModel } from '../../../engine/trainer';
 
 export class ModelFiles {
   constructor(readonly dir: string) {}

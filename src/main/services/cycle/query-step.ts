@@ -4,10 +4,10 @@
 import { classBalancedMeanProbs, createRng, globalRatio, matrix, presentClasses, type QueryInput, type QueryReason, type QuerySelection, type QueryStrategy } from '../../../core';
 import type { ImageSet } from '../../../engine/dataset';
 import type { QueueItem, QueueReason, SampleId } from '../../../shared/api';
-import type { EngineAdapter, ModelOutputs, EngineModel } from './engine-adapter';
+import type { Trainer, ModelOutputs, EngineModel } from '../../../engine/trainer';
 
 export interface QueryStepInput {
-  engine: EngineAdapter;
+  engine: Trainer;
   task: EngineModel;
   data: ImageSet;
   sampleIds: readonly string[];
@@ -130,7 +130,7 @@ function clamp01(v: number): number {
 }
 
 /** gamma_k = min_c pi_g[c] / max_c pi_g[c] over the classes present in the labeled set (FAIRFAL.md step 2), via the core. */
-export async function computeGammaK(engine: EngineAdapter, task: EngineModel, globalWeights: Float32Array, data: ImageSet, labeled: Int32Array): Promise<number> {
+export async function computeGammaK(engine: Trainer, task: EngineModel, globalWeights: Float32Array, data: ImageSet, labeled: Int32Array): Promise<number> {
   const out = await engine.predict(task, globalWeights, data, labeled, false);
   const labels = Int32Array.from(labeled, (i) => data.labels[i] as number);
   const pi = classBalancedMeanProbs(toMatrix(out, 'probs'), labels);

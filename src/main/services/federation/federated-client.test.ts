@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { initWeights } from '../../../engine/model';
 import { decodeUpdate, encodeModelBlob, FederationConfigSchema, type AggregationConfig, type DecodedUpdate } from '../../../shared/wire';
 import { createClientNode, createDefaultEngine, type ClientNode } from '../client-node';
-import type { EngineAdapter } from '../cycle/engine-adapter';
+import type { Trainer } from '../../../engine/trainer';
 import { ClientControlStore } from '../cycle/scaffold-state';
 import { ApiEventBus } from '../event-bus';
 import { FileSecretStore } from './secret-store';
@@ -112,10 +112,10 @@ async function standIn(aggregation: AggregationConfig): Promise<StandIn> {
 }
 
 /** Counts the training runs of the real (worker) engine. */
-function countingEngine(): { engine: EngineAdapter; trains: () => number } {
+function countingEngine(): { engine: Trainer; trains: () => number } {
   const inner = createDefaultEngine();
   let n = 0;
-  const engine: EngineAdapter = {
+  const engine: Trainer = {
     specs: (t) => inner.specs(t),
     initialWeights: (t, s) => inner.initialWeights(t, s),
     train: (...a) => {
@@ -135,7 +135,7 @@ function countingEngine(): { engine: EngineAdapter; trains: () => number } {
   return { engine, trains: () => n };
 }
 
-function openNode(dataDir: string, engine?: EngineAdapter): ClientNode {
+function openNode(dataDir: string, engine?: Trainer): ClientNode {
   const node = createClientNode({
     dataDir, events: new ApiEventBus(), secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl, longPollMs: 50,
     ...(engine ? { engine } : {}),

@@ -1,13 +1,17 @@
-// The seam between the cycle orchestrator and the engine: flat Float32Array weights in the
-// engine's canonical order (exactly the federation's model blob), uint8 HWC images in, model
-// outputs out. The implementation (worker-engine.ts) runs every job in an engine worker
-// thread so the main process (and the UI it serves) never stalls on training.
-import type { BackendReport } from '../../../shared/api';
-import type { TrainingRecipe } from '../../../shared/wire';
-import type { ImageSet } from '../../../engine/dataset';
-import type { ModelConfig } from '../../../engine/models/types';
-import type { LocalOnlyTrainOptions } from '../../../core/protocol';
-import type { TensorSpec } from '../../../core/weights';
+// The one seam onto the engine (the Trainer): flat Float32Array weights in the engine's
+// canonical order (exactly the federation's model blob), uint8 HWC images in, model outputs
+// out. Two implementations: worker-trainer.ts runs every job on a pool of engine worker threads
+// (the app, the headless client, the simulator: the UI's thread never stalls on training);
+// in-process-trainer.ts runs them in the calling thread (benchmarks, tools). Both turn a job
+// into the engine's options with the helpers below, so they train and measure alike.
+import type { BackendReport } from '../shared/api';
+import type { TrainingRecipe } from '../shared/wire';
+import type { ImageSet } from './dataset';
+import type { ModelConfig } from './models/types';
+import type { LocalOnlyTrainOptions } from '../core/protocol';
+import type { TensorSpec, WeightSet } from '../core/weights';
+import { accuracy, balancedAccuracy, perClassRecall } from '../core/metrics';
+import type { TrainOptions } from './train/trainer';
 
 /** The model an engine job runs: architecture name, input shape, class count. */
 export interface EngineModel {
@@ -65,7 +69,7 @@ export interface EvalResult {
   count: number;
 }
 
-export interface EngineAdapter {
+export interface Trainer {
   /** Parameter layout of the task's model (names, shapes) for export and validation. */
   specs(task: EngineModel): readonly TensorSpec[];
   initialWeights(task: EngineModel, seed: number): Float32Array;
@@ -90,4 +94,46 @@ export function modelConfig(task: EngineModel): ModelConfig {
   const [height, width, channels] = task.inputShape;
   if (channels !== 1 && channels !== 3) throw new EngineTaskError(`model input must have 1 or 3 channels, got ${channels}`);
   return { name: task.model.toLowerCase(), height, width, channels, numClasses: task.numClasses, ...(task.inputScaling ? { inputScaling: task.inputScaling } : {}) };
+}
+
+/** The engine's training options for a round's job (the federation's recipe, else the defaults). */
+export function roundTrainOptions(p: TrainParams): TrainOptions {
+  return {
+    epochs: p.epochs,
+    lr: p.lr,
+    seed: p.seed,
+    hflip: p.recipe?.hflip ?? true,
+    ...(p.recipe ? { momentum: p.recipe.momentum, weightDecay: p.recipe.weightDecay, batchSize: p.recipe.batchSize } : {}),
+    ...(p.proxMu ? { proxMu: p.proxMu } : {}),
+    ...(p.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: p.earlyStopAccuracy } : {}),
+  };
+}
+
+/** The weights as a weight set of the task's layout, or an error naming the size mismatch. */
+export function checkedWeightSet(specs: WeightSet['specs'], data: Float32Array): WeightSet {
+  const expected = specs.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+  if (data.length !== expected) throw new EngineTaskError(`model has ${expected} parameters, weights hold ${data.length}`);
+  return { specs, data };
+}
+
+/**
+ * Metrics from predictions, computed here (recall of a class absent from the set is null; the
+ * worker's own 'evaluate' reply would carry NaN, which its zod protocol rejects).
+ */
+export function evaluationOf(out: ModelOutputs, data: ImageSet, indices: Int32Array): EvalResult {
+  const C = out.numClasses;
+  const yTrue = new Int32Array(indices.length);
+  const yPred = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    yTrue[i] = data.labels[indices[i] as number] as number;
+    let best = 0;
+    for (let c = 1; c < C; c++) if ((out.probs[i * C + c] as number) > (out.probs[i * C + best] as number)) best = c;
+    yPred[i] = best;
+  }
+  return {
+    accuracy: accuracy(yTrue, yPred, C),
+    balancedAccuracy: balancedAccuracy(yTrue, yPred, C),
+    perClassRecall: Array.from(perClassRecall(yTrue, yPred, C), (v) => (Number.isFinite(v) ? v : null)),
+    count: indices.length,
+  };
 }

@@ -3,10 +3,10 @@
 // and the image set is registered once per vault version.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isMainThread } from 'node:worker_threads';
-import type { ImageSet } from '../../../engine/dataset';
-import { EngineWorker } from '../../../engine/worker/host';
-import type { EngineModel } from './engine-adapter';
-import { WorkerEngine } from './worker-engine';
+import type { ImageSet } from './dataset';
+import { EngineWorker } from './worker/host';
+import type { EngineModel } from './trainer';
+import { WorkerTrainer } from './worker-trainer';
 
 // 64x64 inputs and 64-image batches: one batch takes hundreds of ms on this machine's wasm
 // backend, so an engine on the main thread would leave gaps far above the bound below.
@@ -21,9 +21,9 @@ function synthetic(): ImageSet {
 }
 
 const all = Int32Array.from({ length: N }, (_, i) => i);
-let engine: WorkerEngine;
+let engine: WorkerTrainer;
 beforeAll(() => {
-  engine = new WorkerEngine({ prefer: ['wasm', 'cpu'] });
+  engine = new WorkerTrainer({ prefer: ['wasm', 'cpu'] });
 });
 afterAll(async () => {
   await engine.close();
@@ -48,7 +48,7 @@ async function maxEventLoopGap<T>(work: () => Promise<T>): Promise<{ gap: number
   }
 }
 
-describe('WorkerEngine', () => {
+describe('WorkerTrainer', () => {
   it('reports the backend the worker picked', async () => {
     expect(isMainThread).toBe(true);
     expect((await engine.backend()).active).toBe('wasm');

@@ -1,25 +1,27 @@
-// EngineAdapter on top of engine worker threads (src/engine/worker): tfjs, the backend choice
+// Trainer on top of engine worker threads (src/engine/worker): tfjs, the backend choice
 // and every training/inference job live in a worker, so the main process's event loop (IPC,
 // the web host, the UI's events) keeps running while a model trains. The app uses one worker;
 // a simulation shares one pool of `workers` among all its clinics (jobs go to the least busy).
 // Images are copied once into shared memory per image set (the orchestrator hands the same
 // buffer while the vault is unchanged); a new label vector re-registers the same shared
 // images under a new id, which costs no copy.
-import type { LocalOnlyTrainOptions } from '../../../core/protocol';
-import { accuracy, balancedAccuracy, perClassRecall } from '../../../core/metrics';
-import type { WeightSet } from '../../../core/weights';
-import type { BackendName } from '../../../engine/backend';
-import type { ImageSet } from '../../../engine/dataset';
-import { initWeights } from '../../../engine/model';
-import { nextClientControl } from '../../../engine/train/scaffold';
-import type { TrainOptions, TrainResult } from '../../../engine/train/trainer';
-import type { EngineWorker, JobHandle } from '../../../engine/worker/host';
-import { EnginePool } from '../../../engine/worker/pool';
-import type { BackendReport } from '../../../shared/api';
+import type { LocalOnlyTrainOptions } from '../core/protocol';
+import type { WeightSet } from '../core/weights';
+import type { BackendName } from './backend';
+import type { ImageSet } from './dataset';
+import { initWeights } from './model';
+import { nextClientControl } from './train/scaffold';
+import type { TrainOptions, TrainResult } from './train/trainer';
+import type { EngineWorker, JobHandle } from './worker/host';
+import { EnginePool } from './worker/pool';
+import type { BackendReport } from '../shared/api';
 import {
+  checkedWeightSet,
   EngineTaskError,
+  evaluationOf,
   modelConfig,
-  type EngineAdapter,
+  roundTrainOptions,
+  type Trainer,
   type EvalResult,
   type LocalOnlyTrained,
   type ModelOutputs,
@@ -27,9 +29,9 @@ import {
   type ScaffoldControls,
   type ScaffoldTrained,
   type TrainParams,
-} from './engine-adapter';
+} from './trainer';
 
-export interface WorkerEngineOptions {
+export interface WorkerTrainerOptions {
   /** The worker entry: omit when running from TS sources; the bundled app passes out/main/engine-worker.js. */
   entry?: string | URL;
   prefer?: BackendName[];
@@ -54,7 +56,7 @@ function sameLabels(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
-export class WorkerEngine implements EngineAdapter {
+export class WorkerTrainer implements Trainer {
   private readonly pool: Promise<EnginePool>;
   private readonly maxImageSets: number;
   private readonly sets = new Map<Uint8Array, Registered>();
@@ -64,7 +66,7 @@ export class WorkerEngine implements EngineAdapter {
   private readonly cancelPollMs: number;
 
   /** Starts the worker now, so the backend is known before the first job. */
-  constructor(opts: WorkerEngineOptions = {}) {
+  constructor(opts: WorkerTrainerOptions = {}) {
     this.cancelPollMs = opts.cancelPollMs ?? 100;
     this.maxImageSets = opts.maxImageSets ?? 2;
     this.pool = EnginePool.start({ size: opts.workers ?? 1, ...(opts.entry ? { entry: opts.entry } : {}), ...(opts.prefer ? { prefer: opts.prefer } : {}) });
@@ -94,10 +96,7 @@ export class WorkerEngine implements EngineAdapter {
   }
 
   private weightSet(task: EngineModel, data: Float32Array): WeightSet {
-    const specs = this.specs(task);
-    const expected = specs.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
-    if (data.length !== expected) throw new EngineTaskError(`model has ${expected} parameters, weights hold ${data.length}`);
-    return { specs, data };
+    return checkedWeightSet(this.specs(task), data);
   }
 
   /** Registers the image set (once, in every worker) and these labels (when they changed); returns the dataset id. */
@@ -148,24 +147,12 @@ export class WorkerEngine implements EngineAdapter {
     return this.run(job, isCancelled);
   }
 
-  private federatedOptions(p: TrainParams): TrainOptions {
-    return {
-      epochs: p.epochs,
-      lr: p.lr,
-      seed: p.seed,
-      hflip: p.recipe?.hflip ?? true,
-      ...(p.recipe ? { momentum: p.recipe.momentum, weightDecay: p.recipe.weightDecay, batchSize: p.recipe.batchSize } : {}),
-      ...(p.proxMu ? { proxMu: p.proxMu } : {}),
-      ...(p.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: p.earlyStopAccuracy } : {}),
-    };
-  }
-
   async train(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
-    return (await this.trainWith(task, weights, data, indices, this.federatedOptions(p), onProgress, isCancelled)).weights.data;
+    return (await this.trainWith(task, weights, data, indices, roundTrainOptions(p), onProgress, isCancelled)).weights.data;
   }
 
   async trainScaffold(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, p: TrainParams, controls: ScaffoldControls, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<ScaffoldTrained> {
-    const options: TrainOptions = { ...this.federatedOptions(p), scaffold: controls };
+    const options: TrainOptions = { ...roundTrainOptions(p), scaffold: controls };
     const r = await this.trainWith(task, weights, data, indices, options, onProgress, isCancelled);
     const next = nextClientControl(this.specs(task), weights, r.weights.data, controls.server, controls.client, r.lrSum);
     return { weights: r.weights.data, control: next.control, controlDelta: next.delta };
@@ -184,27 +171,8 @@ export class WorkerEngine implements EngineAdapter {
     return { probs: r.probs, numClasses: r.numClasses, features: r.features, featureDim: r.featureDim };
   }
 
-  /**
-   * Metrics from the worker's predictions, computed here: the worker's 'evaluate' reply carries
-   * NaN recall for a class absent from the set, which its zod protocol (z.number()) rejects.
-   */
   async evaluate(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult> {
-    const out = await this.predict(task, weights, data, indices, false);
-    const C = out.numClasses;
-    const yTrue = new Int32Array(indices.length);
-    const yPred = new Int32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      yTrue[i] = data.labels[indices[i] as number] as number;
-      let best = 0;
-      for (let c = 1; c < C; c++) if ((out.probs[i * C + c] as number) > (out.probs[i * C + best] as number)) best = c;
-      yPred[i] = best;
-    }
-    return {
-      accuracy: accuracy(yTrue, yPred, C),
-      balancedAccuracy: balancedAccuracy(yTrue, yPred, C),
-      perClassRecall: Array.from(perClassRecall(yTrue, yPred, C), (v) => (Number.isFinite(v) ? v : null)),
-      count: indices.length,
-    };
+    return evaluationOf(await this.predict(task, weights, data, indices, false), data, indices);
   }
 
   private async ready(): Promise<EnginePool> {

@@ -10,7 +10,7 @@ import type { ImageSet } from '../../../engine/dataset';
 import type { LocalOnlyTrainOptions } from '../../../core/protocol';
 import {
   modelConfig,
-  type EngineAdapter,
+  type Trainer,
   type EngineModel,
   type EvalResult,
   type LocalOnlyTrained,
@@ -18,7 +18,7 @@ import {
   type ScaffoldControls,
   type ScaffoldTrained,
   type TrainParams,
-} from '../../../main/services/cycle/engine-adapter';
+} from '../../../engine/trainer';
 import type { BackendReport } from '../../../shared/api';
 
 function hash01(a: number, b: number): number {
@@ -36,7 +36,7 @@ function imageKey(data: ImageSet, i: number): number {
   return h >>> 0;
 }
 
-export class FakeEngine implements EngineAdapter {
+export class FakeTrainer implements Trainer {
   trainCalls = 0;
   /** Throw on this train() call (a simulated crash). */
   failOnTrainCall: number | null = null;
