@@ -9,7 +9,8 @@ export const LAYER_IMPORTS = {
   // Node plumbing main, server and cli share: SQLite + migrations, owner-only durable files, blobs, hashing.
   platform: ['core', 'platform'],
   server: ['core', 'shared', 'engine', 'platform', 'server'],
-  main: ['core', 'shared', 'engine', 'platform', 'main'],
+  // main hosts the server's domain for standalone mode: one clinic is a federation of one (issue 15).
+  main: ['core', 'shared', 'engine', 'platform', 'server', 'main'],
   preload: ['shared', 'preload'],
   renderer: ['core', 'shared', 'renderer'],
   cli: ['core', 'shared', 'engine', 'platform', 'server', 'main', 'cli'],

@@ -13,6 +13,7 @@ import { ModelFiles } from './cycle/model-files';
 import type { ApiEventBus } from './event-bus';
 import { connectionStatus, createFederationApi } from './api/federation-api';
 import { FederationLink } from './federation/link';
+import { LocalFederation } from './federation/local-federation';
 import type { SecretStore } from './federation/secret-store';
 import { openNodeDb, type Db } from './storage/node-db';
 import type { Durability } from '../../platform/sqlite';
@@ -72,7 +73,15 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
   const engine = o.engine ?? createDefaultEngine();
   const models = new ModelFiles(path.join(o.dataDir, 'models'));
   let emitConnection = () => {};
-  const link = new FederationLink({ db, dataDir: o.dataDir, secrets: o.secrets, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), onChange: () => emitConnection() });
+  const local = new LocalFederation(o.dataDir);
+  const link = new FederationLink({
+    db,
+    dataDir: o.dataDir,
+    secrets: o.secrets,
+    ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}),
+    localTransport: () => local.transport(),
+    onChange: () => emitConnection(),
+  });
   const store = new CycleStore(db);
   const orchestrator = new CycleOrchestrator({
     store,
@@ -90,7 +99,7 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     onQueue: (q) => events?.emit('cycle', 'queueReady', q),
     onMetrics: (m) => events?.emit('cycle', 'metricsUpdated', m),
   });
-  const fedDeps = { link, orchestrator, secretKind: o.secrets.kind };
+  const fedDeps = { link, orchestrator, secretKind: o.secrets.kind, local };
   emitConnection = () => events?.emit('federation', 'connectionChanged', connectionStatus(fedDeps));
   const services = {
     vault: createVaultApi({ vault, ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}) }),
@@ -107,18 +116,33 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     services,
     async resume() {
       const mode = orchestrator.state().mode;
-      if (mode === 'federated') await link.restore();
+      if (mode === 'standalone') await openLocalFederation(local, link, orchestrator);
+      if (mode === 'federated' || mode === 'standalone') await link.restore();
       const task = orchestrator.task();
       if (task) await vault.setTensorShape(task.inputShape);
       orchestrator.start();
     },
     async close() {
       await orchestrator.stop();
+      local.close();
       await engine.close();
       await vault.close();
       db.close();
     },
   };
+}
+
+/**
+ * Standalone mode's federation of one, reopened; a data folder from before standalone became a
+ * federation of one gets one now, starting at the cycle it was in (its labels stay).
+ */
+async function openLocalFederation(local: LocalFederation, link: FederationLink, orchestrator: CycleOrchestrator): Promise<void> {
+  if (local.exists() && link.enrolment()?.serverUrl === local.open().url) return;
+  const task = orchestrator.task();
+  if (!task) return;
+  local.create({ name: task.name, classNames: task.classNames, budgetPerCycle: task.budgetPerCycle, epochs: task.localEpochs, strategy: task.strategy }, orchestrator.state().cycle);
+  const url = local.transport()?.url;
+  if (url) await link.enrol(url, local.enrolmentCode(), task.name);
 }
 
 /** The engine every host uses: its own worker thread, entry resolved for sources or bundle. */

@@ -12,12 +12,15 @@ import {
 import type { CycleOrchestrator } from '../cycle/orchestrator';
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
+import type { LocalFederation } from '../federation/local-federation';
 import type { PublicFederation } from '../../../shared/wire';
 
 export interface FederationApiDeps {
   link: FederationLink;
   orchestrator: CycleOrchestrator;
   secretKind: string;
+  /** Standalone mode's federation of one. */
+  local: LocalFederation;
 }
 
 export function taskFromFederation(f: PublicFederation, clients: number | null = null): FederationPlan {
@@ -91,22 +94,23 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
       if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
       if ((input.preset === undefined) === (input.classNames === undefined)) throw new ApiError('invalid-input', 'give either a preset or your own classNames');
       const classNames = input.preset ? [...LABEL_SET_PRESETS[input.preset]] : (input.classNames as string[]);
-      await orchestrator.configure('standalone', {
-        name: input.name,
-        classNames,
-        model: 'cnn4conv',
-        inputShape: [28, 28, 3],
-        strategy: input.strategy,
-        cycles: 1000,
-        roundsPerCycle: 1,
-        localEpochs: input.epochs,
-        budgetPerCycle: input.budgetPerCycle,
-      });
+      const plan = { name: input.name, classNames, budgetPerCycle: input.budgetPerCycle, epochs: input.epochs, strategy: input.strategy };
+      // A federation of one in this data folder, followed like any federation (issue 15).
+      try {
+        deps.local.create(plan);
+      } catch (err) {
+        throw new ApiError('invalid-input', `cannot start standalone: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const local = deps.local.transport();
+      if (!local) throw new Error('the standalone federation did not open');
+      const e = await link.enrol(local.url, deps.local.enrolmentCode(), input.name);
+      await orchestrator.configure('standalone', taskFromFederation(e.federation, 1));
       return connectionStatus(deps);
     },
     async leave() {
       await orchestrator.reset();
       await link.leave();
+      deps.local.remove();
       return connectionStatus(deps);
     },
     async flushOutbox() {

@@ -1,7 +1,7 @@
 // What every step of the cycle shares: the dependencies, the persisted state and its status
 // events, the busy/progress/cancel flags of the one piece of local work that runs at a time,
 // the idle wait that labels or a cancel can cut short, and the vault's samples as a pool.
-// The drivers (federated-driver.ts, standalone-driver.ts) and the steps (cycle-steps.ts) are
+// The driver (federated-driver.ts, which standalone mode's federation of one runs too) and the steps (cycle-steps.ts) are
 // functions of this runtime; orchestrator.ts is the public face.
 import type { QueryInput, QuerySelection } from '../../../core';
 import type { ImageSet } from '../../../engine/dataset';
@@ -59,7 +59,7 @@ export interface QueryStateEvent {
 }
 
 /** Seed salts per purpose; training rounds use ROUND_SALT + round index so none collide. */
-export const SEED_SALT = { standaloneInit: 0, standaloneTrain: 1, firstQueue: 3, localOnlyInit: 7, localOnlyTrain: 8, query: 9, round: 1000 } as const;
+export const SEED_SALT = { firstQueue: 3, localOnlyInit: 7, localOnlyTrain: 8, query: 9, round: 1000 } as const;
 
 export class CycleCancelledError extends Error {
   override readonly name = 'CycleCancelledError';

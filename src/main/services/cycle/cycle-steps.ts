@@ -17,8 +17,6 @@ export interface QueryRequest {
   budget: number;
   strategy: string;
   params: Record<string, string | number | boolean>;
-  /** Standalone has no separate global model, so no local-only model either. */
-  standalone: boolean;
   /** Federated: the server's labeling cycle this queue answers (null otherwise). */
   labelingCycle: number | null;
 }
@@ -34,7 +32,7 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
   let localOnly: Record<string, number> = {};
   // The federation's strategy with its parameters, built once here (an invalid config fails now).
   const strategy = queryStrategyFor(q.strategy, q.params ?? {});
-  if (!q.standalone && pool.labeled.length > 0 && strategyNeedsLocalModel(strategy)) {
+  if (pool.labeled.length > 0 && strategyNeedsLocalModel(strategy)) {
     const init = rt.deps.engine.initialWeights(mt, rt.seed(cycle, SEED_SALT.localOnlyInit));
     // The federation's local-only settings and round recipe; a host may cap the epochs (tests, headless runs).
     const settings = info.localOnly;

@@ -95,7 +95,7 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
       const global = await link.model(task.modelHash);
       await runQuery(rt, {
         cycle: task.cycle, info, global, gammaBar: task.gammaBar, budget: task.budget, strategy: task.strategy.name, params: task.strategy.params,
-        standalone: false, labelingCycle: task.cycle,
+        labelingCycle: task.cycle,
       });
       return;
     }

@@ -4,14 +4,13 @@
 // before the work of the next step begins, so after a restart the machine resumes where it
 // stopped: a queue that was computed is shown again (never recomputed), an update already in
 // the outbox is not retrained, and an interrupted training or query step simply runs again.
-// Federated, the server's task says what comes next (federated-driver.ts); standalone, the
-// client drives itself (standalone-driver.ts). This class is the public face: it starts and
-// stops the drivers and takes the annotator's labels.
+// The server's task says what comes next (federated-driver.ts), in standalone mode too: there
+// the server is this node's own federation of one (federation/local-federation.ts). This class
+// is the public face: it starts and stops the driver and takes the annotator's labels.
 import type { CycleMetrics, CycleStatus, Queue, FederationPlan } from '../../../shared/api';
 import { initialState, type CycleState } from './cycle-store';
 import { CycleRuntime, type OrchestratorDeps } from './cycle-runtime';
 import { runFederated } from './federated-driver';
-import { runStandalone } from './standalone-driver';
 
 export { CycleCancelledError, modelTask, type EvaluationSet, type OrchestratorDeps } from './cycle-runtime';
 
@@ -66,28 +65,32 @@ export class CycleOrchestrator {
     this.rt.emitStatus(true);
   }
 
-  /** Starts following the server (federated) or resumes an interrupted local step (standalone). */
+  /**
+   * Starts following the federation: the server (federated) or this node's federation of one
+   * (standalone, once the clinician has started it: until then nothing runs on its own).
+   */
   start(): void {
     const s = this.state();
     if (s.mode === 'none' || this.running) return;
+    if (s.mode === 'standalone' && s.step === 'joined' && s.round === null && !this.deps.store.queue()) return; // not started yet
     this.rt.stopped = false;
     this.rt.cancelled = false;
-    if (s.mode === 'federated') this.launch(runFederated);
-    else if (s.step === 'training' || s.step === 'query' || s.step === 'error') this.launch(runStandalone);
+    this.launch(runFederated);
   }
 
-  /** Standalone: train + query now. Federated: (re)start following the server. */
+  /** Standalone: the labels so far are what this cycle trains on: go. Federated: (re)start following the server. */
   startLocalWork(): void {
     const s = this.state();
     if (s.mode === 'none') return;
-    if (s.mode === 'standalone' && !this.running) {
-      if (s.step === 'labeling' || s.step === 'joined' || s.step === 'ready' || s.step === 'error') this.rt.update({ step: 'training', message: 'Training' });
+    if (s.mode === 'standalone') {
+      if (s.step === 'labeling') this.finishLabeling(s);
+      else if (s.step === 'joined' || s.step === 'error') this.rt.update({ step: 'ready', message: 'Starting' });
       this.rt.stopped = false;
       this.rt.cancelled = false;
-      this.launch(runStandalone);
-      return;
+      if (!this.running) this.launch(runFederated);
+    } else {
+      this.start();
     }
-    this.start();
     this.rt.poke();
   }
 
@@ -110,22 +113,25 @@ export class CycleOrchestrator {
     this.deps.store.setLabels(labels);
     const s = this.state();
     if (final && s.step === 'labeling') {
-      if (s.mode === 'federated' && s.labelingCycle !== s.cycle) {
-        // A random start set, labeled while the federation trains: the server is not in its
-        // labeling phase, so there is nothing to report; the labels go into the next round.
-        this.rt.update({ step: 'ready', message: 'Labels done: training with them in the next round' });
-        this.rt.poke();
-      } else if (s.mode === 'federated') {
-        this.rt.update({ step: 'ready', message: 'Labels done: waiting for the other clinics' });
-        void this.deps.link?.reportReady(s.cycle).catch((err: unknown) => this.deps.log?.(`ready report deferred: ${String(err)}`));
-        this.rt.poke();
-      } else {
-        this.rt.update({ step: 'ready', cycle: s.cycle + 1, message: 'Labels done: training the next model' });
-        this.startLocalWork();
-      }
+      this.finishLabeling(s);
+      if (s.mode === 'standalone' && !this.running) this.start();
+      this.rt.poke();
     } else {
       this.rt.emitStatus(true);
     }
+  }
+
+  /** Labeling is over for this cycle: the federation (of one, standalone) hears so and moves on. */
+  private finishLabeling(s: CycleState): void {
+    const alone = s.mode === 'standalone';
+    if (s.labelingCycle !== s.cycle) {
+      // A random start set, labeled while the federation trains: the server is not in its
+      // labeling phase, so there is nothing to report; the labels go into the next round.
+      this.rt.update({ step: 'ready', message: alone ? 'Labels done: training the model' : 'Labels done: training with them in the next round' });
+      return;
+    }
+    this.rt.update({ step: 'ready', message: alone ? 'Labels done: training the next model' : 'Labels done: waiting for the other clinics' });
+    void this.deps.link?.reportReady(s.cycle).catch((err: unknown) => this.deps.log?.(`ready report deferred: ${String(err)}`));
   }
 
   /** Runs a driver as the one piece of background work; `running` clears when it ends. */

@@ -60,6 +60,8 @@ export interface LinkDeps {
   fetchImpl?: typeof fetch;
   clock?: () => number;
   onChange?: () => void;
+  /** Standalone mode's federation of one: requests to its `url` go through its in-memory `fetch`. */
+  localTransport?: () => { url: string; fetch: typeof fetch } | null;
 }
 
 export class FederationLink {
@@ -115,7 +117,7 @@ export class FederationLink {
     this.setState('connecting', null);
     const res = await this.call(() =>
       requestJson(
-        { baseUrl: serverUrl, ...this.fetchOpt(certificatePin) },
+        { baseUrl: serverUrl, ...this.fetchOpt(certificatePin, serverUrl) },
         {
           method: 'POST',
           path: `${API_PREFIX.slice(1)}/enrol`,
@@ -218,10 +220,12 @@ export class FederationLink {
   private http(): HttpOptions {
     const e = this.enrolment();
     if (!e || !this.credential) throw new NotEnrolledError();
-    return { baseUrl: e.serverUrl, credential: this.credential, ...this.fetchOpt(e.certificatePin) };
+    return { baseUrl: e.serverUrl, credential: this.credential, ...this.fetchOpt(e.certificatePin, e.serverUrl) };
   }
 
-  private fetchOpt(pin: string | null = null): { fetchImpl?: typeof fetch } {
+  private fetchOpt(pin: string | null, serverUrl: string): { fetchImpl?: typeof fetch } {
+    const local = this.deps.localTransport?.();
+    if (local && serverUrl === local.url) return { fetchImpl: local.fetch };
     if (this.deps.fetchImpl) return { fetchImpl: this.deps.fetchImpl };
     if (!pin) return {};
     // One pinned agent per pin: its keep-alive connections were checked when they opened.

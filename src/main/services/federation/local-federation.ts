@@ -1,0 +1,97 @@
+// Standalone mode is a federation of one (issue 15): the node hosts the federation server's
+// domain in its own data folder (`standalone-federation/`) and follows it through the
+// in-memory transport, so one clinic trains, measures and queries exactly as a federated
+// clinic does, through the same driver, steps and protocol rules. Nothing listens on a port.
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { randomInt } from 'node:crypto';
+import { cycleInitSeed } from '../../../core/protocol';
+import { createFederation, engineInitialWeights, silentLogger, startInMemoryServer, type InMemoryServer } from '../../../server';
+import { FederationConfigSchema, type FederationConfig } from '../../../shared/wire';
+
+export interface StandalonePlan {
+  name: string;
+  classNames: readonly string[];
+  budgetPerCycle: number;
+  epochs: number;
+  strategy: string;
+}
+
+/** Long enough that no phase of one clinic ever closes by a deadline. */
+const NEVER_SECONDS = 100 * 365 * 24 * 3600;
+
+export function standaloneConfig(plan: StandalonePlan, seed: number): FederationConfig {
+  return FederationConfigSchema.parse({
+    name: plan.name,
+    classNames: [...plan.classNames],
+    model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
+    cycles: 1000,
+    // One round per cycle: a clinic alone trains one model on all its labels, E epochs.
+    roundsPerCycle: 1,
+    localEpochs: plan.epochs,
+    reinitializeEachCycle: true,
+    freshInitSeed: seed,
+    labelingBudgetPerCycle: plan.budgetPerCycle,
+    strategy: { name: plan.strategy, params: {} },
+    minClientsPerRound: 1,
+    roundDeadlineSeconds: NEVER_SECONDS,
+    queryDeadlineSeconds: NEVER_SECONDS,
+    labelingDeadlineSeconds: NEVER_SECONDS,
+  });
+}
+
+export class LocalFederation {
+  private server: InMemoryServer | null = null;
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'standalone-federation');
+  }
+
+  exists(): boolean {
+    return existsSync(path.join(this.dir, 'federation.sqlite'));
+  }
+
+  /** Creates the federation of one (at `startCycle` for a clinic that was standalone before) and opens it. */
+  create(plan: StandalonePlan, startCycle = 0): InMemoryServer {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+    const seed = randomInt(0, 2 ** 31 - 1);
+    const config = standaloneConfig(plan, seed);
+    createFederation({
+      dataDir: this.dir,
+      config,
+      initialWeights: engineInitialWeights(config, cycleInitSeed(seed, startCycle)),
+      ...(startCycle > 0 ? { startAt: { cycle: startCycle, gammaBar: null } } : {}),
+    });
+    return this.open();
+  }
+
+  open(): InMemoryServer {
+    this.server ??= startInMemoryServer({ dataDir: this.dir, logger: silentLogger, pollIntervalMs: 200, name: 'standalone' });
+    return this.server;
+  }
+
+  /** The transport while open: the link sends requests for `url` through `fetch`. */
+  transport(): { url: string; fetch: typeof fetch } | null {
+    return this.server ? { url: this.server.url, fetch: this.server.fetch } : null;
+  }
+
+  /** A one-time enrolment code for this node (the admin side of the federation of one). */
+  enrolmentCode(): string {
+    const code = this.open().coordinator.createEnrolmentCodes(1, 1).codes[0];
+    if (!code) throw new Error('the standalone federation gave no enrolment code');
+    return code;
+  }
+
+  close(): void {
+    void this.server?.stop();
+    this.server = null;
+  }
+
+  /** Leaving standalone mode: the federation of one goes; the vault and labels stay. */
+  remove(): void {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
