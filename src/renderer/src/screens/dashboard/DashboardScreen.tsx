@@ -52,7 +52,7 @@ export function DashboardScreen() {
           <h2 id="link-title" className="card-title">Connection</h2>
           <dl className="facts compact" data-testid="dash-connection">
             <dt>State</dt><dd><span className={`conn conn-${conn?.state ?? 'none'}`}><span className="dot" aria-hidden /> {describeConnection(conn?.state, conn?.serverUrl ?? null)}</span></dd>
-            {conn?.lastContactAt && (<><dt>Last contact</dt><dd>{new Date(conn.lastContactAt).toLocaleString()}</dd></>)}
+            {conn?.lastContactAt && conn.mode === 'federated' && (<><dt>Last contact</dt><dd>{new Date(conn.lastContactAt).toLocaleString()}</dd></>)}
             {conn?.mode === 'federated' && (<><dt>Reports waiting for the server</dt><dd data-testid="outbox-main">{conn.outboxPending}</dd></>)}
             <dt>Label changes not yet saved for training</dt><dd data-testid="outbox-renderer">{unsynced ?? '—'}</dd>
             {conn?.lastError && (<><dt>Last error</dt><dd className="warn">{conn.lastError}</dd></>)}
