@@ -28,7 +28,7 @@ function until(events: ApiEventBus, pred: (service: string, event: string, paylo
   });
 }
 
-describe('cycle orchestrator (standalone)', () => {
+describe('cycle orchestrator (standalone: a federation of one)', () => {
   it('resumes an interrupted training step after a restart and keeps a computed queue across restarts', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-cycle-'));
     dirs.push(dataDir);
@@ -58,6 +58,9 @@ describe('cycle orchestrator (standalone)', () => {
     expect(queue.items[0]!.reason).toMatchObject({ strategy: 'fairfal', rank: 0 });
     expect((await node.services.cycle.getStatus(undefined)).step).toBe('labeling');
     expect((await node.services.cycle.getMetrics(undefined))[0]).toMatchObject({ cycle: 0, labeledCount: 15 });
+    // A federation of one: the federated query step ran, local-only model and gamma_k included.
+    expect(queue.details).toMatchObject({ strategy: 'fairfal', queryModel: expect.stringMatching(/^(global|local)$/), gammaK: expect.any(Number), localOnlyEpochs: expect.any(Number) });
+    expect(node.link.enrolment()?.serverUrl).toBe('http://standalone.in-memory.invalid');
     const queuedIds = new Set(queue.items.map((i) => i.sampleId));
     expect((await node.services.vault.listSamples({ offset: 0, limit: 1000, queued: true })).items.every((s) => queuedIds.has(s.id))).toBe(true);
     await node.close();
