@@ -189,6 +189,7 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
     onQueue: (q) => {
       appendFileSync(queuesPath, JSON.stringify(q) + '\n');
       record(q);
+      progress?.addWork((Number(q.details.localOnlyEpochs) || 0) * (labeledAt(q.cycle)[q.clinic]?.length ?? 0));
       progress?.clientDone();
       wake();
     },
@@ -200,6 +201,7 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
   let trainedAt: number | null = null;
   try {
     await fed.start();
+    progress?.setPhase(cycles.length, `round 1/${cfg.rounds}`, K);
     fed.coordinator.engine.events.on('changed', () => wake());
     const outcome: { ended: Error | 'finished' | null } = { ended: null };
     void fed
@@ -217,7 +219,9 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
       for (; roundsSeen < rounds.length; roundsSeen++) {
         const r = rounds[roundsSeen];
         if (!r || r.cycle < c) continue;
-        progress?.setPhase(r.cycle, `round ${r.roundIndex + 1}/${cfg.rounds}`, K);
+        // Round r is done: the bar moves on to the next round, or to the clinics' queries.
+        const next = r.roundIndex + 1 < cfg.rounds ? `round ${r.roundIndex + 2}/${cfg.rounds}` : r.cycle === fractions.length - 1 ? 'evaluation' : 'query (local-only models, selection)';
+        progress?.setPhase(r.cycle, next, K);
         progress?.addWork((totals[r.cycle] ?? 0) * cfg.localEpochs);
       }
       const final = rounds.find((r) => r.cycle === c && r.roundIndex === cfg.rounds - 1);
