@@ -1,6 +1,7 @@
 // Class balance of this client's labeled set and the equal per-class quota the budget aims
 // at once this cycle's budget is spent.
 import type { AnnotatorDb } from '../../db/database';
+import { labeledThisRound } from '../../db/round-count';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
 
 export interface Balance {
@@ -17,7 +18,8 @@ export async function computeBalance(db: AnnotatorDb, classCount: number, cycle:
     if (l.classIndex < classCount) counts[l.classIndex]! += 1;
   });
   const total = counts.reduce((a, b) => a + b, 0);
-  const labeledThisCycle = cycle === null ? 0 : await db.queue.where('cycle').equals(cycle).filter((q) => q.state === 'labeled').count();
+  // Labels given anywhere since this round's queue arrived (db/round-count.ts).
+  const labeledThisCycle = cycle === null ? 0 : await labeledThisRound(db, cycle);
   const target = total + Math.max(0, budget - labeledThisCycle);
   return { counts, total, labeledThisCycle, quota: classCount ? Math.ceil(target / classCount) : 0 };
 }

@@ -67,14 +67,16 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
   }
 
   const allDecided = decided === state.items.length;
+  // Labels given anywhere this round (gallery too); the queue's own count until that is known.
+  const labeledThisCycle = balance?.labeledThisCycle ?? labeled;
   return (
     <div className="screen queue-screen" data-testid="queue-screen">
       <div className="queue-top">
         <div className="queue-progress">
           <span className="queue-count" data-testid="queue-progress">
-            <strong>{labeled}</strong> / {budget} labeled this cycle
+            <strong>{labeledThisCycle}</strong> / {budget} labeled this cycle
           </span>
-          <ProgressBar value={budget ? labeled / budget : 0} label="Labeled this cycle" />
+          <ProgressBar value={budget ? Math.min(1, labeledThisCycle / budget) : 0} label="Labeled this cycle" />
           <SaveState saving={ctl.saving} failed={ctl.writeError !== null} />
         </div>
         <CycleControl allDecided={allDecided} compact />
