@@ -97,7 +97,12 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.getByTestId('nav-queue').click();
   await expect(page.getByTestId('queue-progress')).toContainText('9 / 12 labeled');
   await expect(page.getByTestId('current-file')).toHaveText(undone.file);
-  // Label it again (now 10) and check the labels reached the client node.
+  // A note on this image (typing digits in it labels nothing), then label it again (now 10)
+  // and check the labels reached the client node.
+  await page.getByTestId('note-input').fill('lesion partly out of frame 2');
+  await page.getByTestId('note-input').press('Escape');
+  await expect(page.getByTestId('note-state')).toHaveAttribute('data-state', 'saved');
+  await expect(page.getByTestId('current-label')).toHaveText('Not labeled');
   await page.keyboard.press(String(CLASSES.indexOf(undone.dx) + 1));
   labeled.push(undone);
   await expect(page.getByTestId('queue-progress')).toContainText('10 / 12 labeled');
@@ -124,7 +129,7 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.getByTestId('nav-settings').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r\n/);
-  expect(csv[0]).toBe('sample_id,file_name,class_index,class_code,class_name,annotator,labeled_at,cycle,revision');
+  expect(csv[0]).toBe('sample_id,file_name,class_index,class_code,class_name,annotator,labeled_at,cycle,revision,note');
   expect(csv).toHaveLength(11);
   const rows = new Map(csv.slice(1).map((l) => l.split(',')).map((c) => [c[1]!, c]));
   for (const l of labeled) {
@@ -137,6 +142,9 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   }
   // Labeled, undone, labeled again: the second revision of its label.
   expect(rows.get(undone.file)![8]).toBe('2');
+  // The note travels with its image's label; images without one have an empty cell.
+  expect(rows.get(undone.file)![9]).toBe('lesion partly out of frame 2');
+  expect(rows.get(labeled[0]!.file)![9]).toBe('');
   await page.screenshot({ path: screenshotPath('ui-settings.png') });
 
   // ---- Dark theme on the queue.

@@ -54,6 +54,13 @@ export const MIGRATIONS: readonly Migration[] = [
       });
     },
   },
+  {
+    version: 4,
+    why: 'notes per image (issue 17): what the clinician wants to remember about an image, exported with the labels',
+    stores: {
+      notes: 'sampleId, updatedAt',
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

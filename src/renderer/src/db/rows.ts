@@ -94,3 +94,11 @@ export interface SettingRow {
   key: string;
   value: unknown;
 }
+
+/** A clinician's free-text note on an image (one per image; the latest text wins). */
+export interface NoteRow {
+  sampleId: string;
+  text: string;
+  annotator: string;
+  updatedAt: string;
+}

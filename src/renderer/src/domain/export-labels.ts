@@ -11,6 +11,8 @@ export interface ExportLabel {
   /** 0-based as stored; exports write the number the screens show (cycle + 1). */
   cycle: number;
   revision: number;
+  /** The clinician's note on the image ('' when none). */
+  note: string;
 }
 
 export interface ExportHistory {
@@ -22,7 +24,7 @@ export interface ExportHistory {
   at: string;
 }
 
-export const CSV_COLUMNS = ['sample_id', 'file_name', 'class_index', 'class_code', 'class_name', 'annotator', 'labeled_at', 'cycle', 'revision'] as const;
+export const CSV_COLUMNS = ['sample_id', 'file_name', 'class_index', 'class_code', 'class_name', 'annotator', 'labeled_at', 'cycle', 'revision', 'note'] as const;
 
 function csvCell(v: string | number): string {
   const s = String(v);
@@ -35,7 +37,7 @@ export function labelsToCsv(labels: readonly ExportLabel[], classes: readonly Cl
   const lines = [CSV_COLUMNS.join(',')];
   for (const l of labels) {
     const c = classes[l.classIndex];
-    lines.push([l.sampleId, l.fileName, l.classIndex, c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle + 1, l.revision].map(csvCell).join(','));
+    lines.push([l.sampleId, l.fileName, l.classIndex, c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle + 1, l.revision, l.note].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }

@@ -5,6 +5,7 @@ import type { SampleRow } from '../../db/rows';
 import { writeLabel } from '../../db/label-writes';
 import type { LabelHistoryValue } from '../../db/rows';
 import { Kbd } from '../../components/ui';
+import { NoteField } from '../../components/NoteField';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
 import { useWorkspace } from '../../workspace/WorkspaceContext';
 
@@ -17,6 +18,9 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // Typing a note is not labeling: keys 1-9 belong to the text field then.
+      const el = e.target as HTMLElement | null;
+      if (el && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT')) return;
       if (e.key === 'Escape') onClose();
       else if (/^[1-9]$/.test(e.key) && Number(e.key) <= ws.classes.length) set({ kind: 'class', classIndex: Number(e.key) - 1 });
     };
@@ -43,6 +47,7 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
         </button>
         <button type="button" className="btn ghost" onClick={() => set(null)} disabled={sample.status !== 'labeled' && sample.status !== 'unsure'}>Clear label</button>
       </div>
+      <NoteField key={sample.id} sampleId={sample.id} />
       <h3 className="panel-title">History</h3>
       {history && history.length > 0 ? (
         <ol className="history">

@@ -32,7 +32,7 @@ beforeEach(async () => {
   db = new AnnotatorDb(`queue-screen-${n++}`);
   await db.samples.bulkAdd([1, 2, 3, 4].map(sample));
   await db.queue.bulkAdd([1, 2, 3, 4].map((i) => ({
-    cycle: 0, sampleId: id(i), rank: i - 1, state: 'pending' as const, addedAt: 't',
+    cycle: 0, sampleId: id(i), rank: i - 1, state: 'pending' as const, addedAt: '2026-01-01T00:00:00.000Z',
     reason: { strategy: 'fairfal', rank: i - 1, pseudoLabel: 4, prototypeProb: 0.55, normalizedEntropy: 0.8, queryModel: 'global' as const, kcenterDistance: 1.25, classRank: 0, score: null },
     prediction: { label: 5, probs: [0.05, 0.05, 0.05, 0.05, 0.15, 0.6, 0.05] },
   })));
@@ -141,7 +141,7 @@ describe('QueueScreen keyboard', () => {
     await waitFor(async () => expect(await label(id(1))).toBe(0));
     await db.samples.bulkAdd([5, 6].map(sample));
     await db.queue.bulkAdd([5, 6].map((i) => ({
-      cycle: 1, sampleId: id(i), rank: i - 5, state: 'pending' as const, addedAt: 't', prediction: null,
+      cycle: 1, sampleId: id(i), rank: i - 5, state: 'pending' as const, addedAt: '2026-01-01T00:00:00.000Z', prediction: null,
       reason: { strategy: 'fairfal', rank: i - 5, pseudoLabel: 0, prototypeProb: 0.5, normalizedEntropy: 0.5, queryModel: 'local' as const, kcenterDistance: null, classRank: 0, score: null },
     })));
     view.nextCycle({ ...status, cycle: 1 });

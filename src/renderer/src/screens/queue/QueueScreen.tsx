@@ -10,6 +10,7 @@ import { currentItem, type LabelValue } from '../../domain/queue-machine';
 import { useWorkspace } from '../../workspace/WorkspaceContext';
 import { ClassBar } from './ClassBar';
 import { ReasonPanel } from './ReasonPanel';
+import { NoteField } from '../../components/NoteField';
 import { useQueueController } from './useQueueController';
 import { useQueueData } from './useQueueData';
 
@@ -111,7 +112,11 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
             </EmptyState>
           )}
         </div>
-        {entry && <ReasonPanel row={entry.row} classes={ws.classes} queueSize={entries.length} {...(balance ? { labeledCounts: balance.counts } : {})} />}
+        {entry && (
+          <ReasonPanel row={entry.row} classes={ws.classes} queueSize={entries.length} {...(balance ? { labeledCounts: balance.counts } : {})}>
+            <NoteField key={entry.sample.id} sampleId={entry.sample.id} />
+          </ReasonPanel>
+        )}
       </div>
       <Filmstrip entries={entries} index={state.index} onPick={(i) => send({ type: 'goto', index: i })} labels={state.items} />
     </div>

@@ -1,4 +1,6 @@
-// Beside the image: why the strategy chose this sample and what the model currently thinks.
+// Beside the image: why the strategy chose this sample and what the model currently thinks
+// (and, below, whatever the screen adds: the image's note).
+import type { ReactNode } from 'react';
 import type { QueueRow } from '../../db/rows';
 import type { ClassInfo } from '../../domain/classes';
 import { ClassSwatch } from '../../components/ui';
@@ -8,7 +10,7 @@ function pct(v: number | null | undefined, digits = 0): string {
   return v === null || v === undefined ? '—' : `${(v * 100).toFixed(digits)}%`;
 }
 
-export function ReasonPanel({ row, classes, queueSize, labeledCounts }: { row: QueueRow; classes: ClassInfo[]; queueSize: number; labeledCounts?: readonly number[] }) {
+export function ReasonPanel({ row, classes, queueSize, labeledCounts, children }: { row: QueueRow; classes: ClassInfo[]; queueSize: number; labeledCounts?: readonly number[]; children?: ReactNode }) {
   const r = row.reason;
   const pseudo = r.pseudoLabel === null ? null : classes[r.pseudoLabel];
   const pred = row.prediction;
@@ -82,6 +84,7 @@ export function ReasonPanel({ row, classes, queueSize, labeledCounts }: { row: Q
           <p className="muted">No model prediction yet — the first cycle is chosen before any model has been trained.</p>
         )}
       </section>
+      {children}
     </aside>
   );
 }

@@ -8,7 +8,8 @@ import { labelsToCsv, labelsToJson, type ExportLabel } from '../../domain/export
 export async function collectLabels(db: AnnotatorDb): Promise<ExportLabel[]> {
   const labels = await db.labels.orderBy('labeledAt').toArray();
   const samples = await db.samples.bulkGet(labels.map((l) => l.sampleId));
-  return labels.map((l, i) => ({ ...l, fileName: samples[i]?.fileName ?? '' }));
+  const notes = await db.notes.bulkGet(labels.map((l) => l.sampleId));
+  return labels.map((l, i) => ({ ...l, fileName: samples[i]?.fileName ?? '', note: notes[i]?.text ?? '' }));
 }
 
 export async function buildExport(db: AnnotatorDb, format: 'csv' | 'json', classes: ClassInfo[], meta: { exportedBy: string; task: string | null }): Promise<{ text: string; fileName: string; mime: string }> {
