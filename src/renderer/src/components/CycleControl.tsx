@@ -38,7 +38,9 @@ export function CycleControl({ allDecided, compact = false }: { allDecided: bool
   };
 
   if (!status) return <div className="cycle-control muted">{cycle.error ? `Cycle status unavailable: ${cycle.error}` : 'Loading cycle status…'}</div>;
-  const canStart = standalone && !status.busy && ['joined', 'ready', 'error'].includes(status.step);
+  // Standalone is a federation of one: once started it moves on by itself (labels done ->
+  // training -> query); a click is needed only to begin, and to retry after an error.
+  const canStart = standalone && !status.busy && ((status.step === 'joined' && status.round === null) || status.step === 'error');
   const canFinish = status.step === 'labeling' && allDecided && !status.busy;
   return (
     <div className={`cycle-control ${compact ? 'compact' : ''}`} data-testid="cycle-control" data-step={status.step}>
@@ -58,7 +60,7 @@ export function CycleControl({ allDecided, compact = false }: { allDecided: bool
         )}
         {canStart && (
           <button type="button" className="btn primary" disabled={busy} onClick={() => void run(() => api.cycle.startLocalWork(undefined))} data-testid="start-cycle">
-            {status.step === 'joined' ? 'Start first cycle' : status.step === 'error' ? 'Retry' : 'Start next cycle'}
+            {status.step === 'error' ? 'Retry' : 'Start first cycle'}
           </button>
         )}
         {status.busy && (
