@@ -74,4 +74,28 @@ describe('cycle orchestrator (standalone: a federation of one)', () => {
     expect(exported.files[0]).toMatch(/model\.ffw$/);
     await node.close();
   });
+
+  it('a standalone data folder from before the federation of one gets one at its cycle and goes on from there', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-cycle-old-'));
+    dirs.push(dataDir);
+    let node = createClientNode({ dataDir, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl, localOnlyEpochs: 2 });
+    await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 20 } }).done;
+    // What the old standalone driver left: mode standalone at cycle 2, labels, no federation of one.
+    await node.orchestrator.configure('standalone', { name: 'old', classNames: ['0', '1', '2', '3', '4'], model: 'cnn4conv', inputShape: [28, 28, 3], strategy: 'fairfal', cycles: 1000, roundsPerCycle: 1, localEpochs: 1, budgetPerCycle: 5 });
+    const page = await node.services.vault.listSamples({ offset: 0, limit: 1000 });
+    node.orchestrator.submitLabels(page.items.slice(0, 12).map((x) => ({ sampleId: x.id, label: x.sourceLabel! })), false);
+    node.db.prepare("UPDATE kv SET value = json_set(value, '$.cycle', 2, '$.step', 'ready') WHERE key = 'cycle.state'").run();
+    await node.close();
+
+    const events = new ApiEventBus();
+    node = createClientNode({ dataDir, events, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl, localOnlyEpochs: 2 });
+    const queued = new Promise<{ cycle: number; items: unknown[] }>((resolve) => events.listen((sv, e, p) => sv === 'cycle' && e === 'queueReady' && resolve(p as { cycle: number; items: unknown[] })));
+    await node.resume();
+    expect(node.link.enrolment()?.serverUrl).toBe('http://standalone.in-memory.invalid');
+    expect(node.orchestrator.labels().size).toBe(12);
+    const q = await queued;
+    expect(q.cycle).toBe(2);
+    expect(q.items).toHaveLength(5);
+    await node.close();
+  }, 300_000);
 });
