@@ -145,6 +145,7 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   // The note travels with its image's label; images without one have an empty cell.
   expect(rows.get(undone.file)![9]).toBe('lesion partly out of frame 2');
   expect(rows.get(labeled[0]!.file)![9]).toBe('');
+  await expect(page.getByTestId('what-leaves')).toContainText('Nothing. In standalone mode');
   await page.screenshot({ path: screenshotPath('ui-settings.png') });
 
   // ---- Dark theme on the queue.

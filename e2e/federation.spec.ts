@@ -124,6 +124,12 @@ test('federated: the UI client joins, labels its queues and the federation compl
     await page.getByTestId('nav-dashboard').click();
     await expect(page.getByTestId('dash-connection')).toContainText('Online');
     await page.screenshot({ path: screenshotPath('ui-federated-dashboard.png') });
+    // Settings says, in plain words, what this workstation sent the server.
+    await page.getByTestId('nav-settings').click();
+    await expect(page.getByTestId('what-leaves')).toContainText('never leave this workstation');
+    await expect(page.getByTestId('what-leaves')).toContainText('Model update');
+    await page.getByTestId('what-leaves').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('ui-federated-settings.png') });
     const status = server.status() as { clients?: unknown[] };
     expect(JSON.stringify(status)).toContain('finished');
   } catch (err) {

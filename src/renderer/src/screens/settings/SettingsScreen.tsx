@@ -8,6 +8,7 @@ import { SystemPanel } from '../../components/SystemPanel';
 import { useWorkspace } from '../../workspace/WorkspaceContext';
 import { buildExport, download } from './exportLabels';
 import { KeymapEditor } from './KeymapEditor';
+import { WhatLeavesPanel } from './WhatLeavesPanel';
 
 export function SettingsScreen() {
   const api = useApi();
@@ -108,6 +109,7 @@ export function SettingsScreen() {
           </div>
           {modelResult && <Notice tone={modelResult.tone}>{modelResult.text}</Notice>}
         </section>
+        <WhatLeavesPanel conn={conn ?? null} />
         <SystemPanel />
       </div>
     </div>
