@@ -123,11 +123,14 @@ function main(): void {
   const strategy = opt('strategy', 'fairfal');
   const seeds = opt('seeds', '1,2,3').split(',').map(Number);
   const base = join('bench', 'parity');
+  // --ours DIR: our runs from elsewhere, e.g. bench/results/runs-system (the table's re-run through the product).
+  const oursRoot = opt('ours', join(base, 'runs'));
+  const tag = opt('tag', '');
   const runs: Run[] = [];
   for (const s of seeds) {
     const off = join(base, 'official', `${strategy}-seed${s}.json`);
     if (existsSync(off)) runs.push(readOfficial(off, s));
-    const ours = join(base, 'runs', `${strategy}-seed${s}`);
+    const ours = join(oursRoot, `${strategy}-seed${s}`);
     if (existsSync(join(ours, 'log.jsonl'))) runs.push(readOurs(ours, s));
   }
   const complete = runs.filter((r) => r.cycles.length === 5);
@@ -173,8 +176,9 @@ function main(): void {
   lines.push(...meanPerCycle(complete, 'official'), ...meanPerCycle(complete, 'ours'));
   lines.push('', '## Per cycle, per seed (unfinished runs included)', '', perCycleTable(runs));
   const md = lines.join('\n') + '\n';
-  writeFileSync(join(base, `report-${strategy}.md`), md);
-  writeFileSync(join(base, `report-${strategy}.json`), JSON.stringify({ summaries, runs }, null, 1));
+  const name = `report-${strategy}${tag ? `-${tag}` : ''}`;
+  writeFileSync(join(base, `${name}.md`), md.replace(/^# .*$/m, (h) => `${h}${tag ? ` (ours: ${oursRoot})` : ''}`));
+  writeFileSync(join(base, `${name}.json`), JSON.stringify({ summaries, runs }, null, 1));
   process.stdout.write(md);
 }
 
