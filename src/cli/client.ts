@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readMedMnist, type SplitName } from '../engine/data/npz';
+import { readMedMnist, splitAsRgb, type SplitName } from '../engine/data/npz';
 import { createClientNode, type ClientNode } from '../main/services/client-node';
 import { ApiEventBus } from '../main/services/event-bus';
 import { FileSecretStore } from '../main/services/federation/secret-store';
@@ -251,12 +251,7 @@ function loadEvaluation(): EvaluationSet | null {
   const split = values['eval-split'] as SplitName;
   const s = readMedMnist(file).splits[split];
   if (!s) throw new UsageError(`${file} has no '${split}' split`);
-  let images = s.images;
-  if (s.channels === 1) {
-    // The models see RGB; grey archives are expanded the way the vault does.
-    images = new Uint8Array(s.count * s.height * s.width * 3);
-    for (let i = 0; i < s.images.length; i++) images.fill(s.images[i] as number, i * 3, i * 3 + 3);
-  }
+  const images = splitAsRgb(s);
   return { describe: `${path.basename(file)} ${split} split (${s.count} images)`, data: { images, labels: s.labels, count: s.count, height: s.height, width: s.width, channels: 3 } };
 }
 

@@ -89,3 +89,11 @@ function toSplit(images: NpyArray, labels: NpyArray, label: string): ImageSplit 
   }
   return { images: images.data, labels: ys, count: n, height: h, width: w, channels: c as 1 | 3 };
 }
+
+/** A split's images as the models see them: RGB, grey archives expanded the way the vault does. */
+export function splitAsRgb(split: ImageSplit): Uint8Array {
+  if (split.channels === 3) return split.images;
+  const out = new Uint8Array(split.images.length * 3);
+  for (let i = 0; i < split.images.length; i++) out.fill(split.images[i] as number, i * 3, i * 3 + 3);
+  return out;
+}

@@ -10,6 +10,7 @@ import { writeFileAtomicSync } from '../../../platform/private-fs';
 import { cycleInitSeed, strategyNeedsLocalModel, queryStrategyFor } from '../../../core';
 import type { Trainer, EngineModel } from '../../../engine/trainer';
 import { decodeModelBlob, FederationConfigSchema } from '../../../shared/wire';
+import { splitAsRgb } from '../../../engine/data/npz';
 import { engineInitialWeights } from '../../../server';
 import { resultAffectingConfig } from '../config';
 import { minorityClasses } from '../data';
@@ -57,14 +58,6 @@ function argmaxRows(probs: Float32Array, C: number): Int32Array {
     for (let j = 1; j < C; j++) if ((probs[i * C + j] as number) > (probs[i * C + best] as number)) best = j;
     out[i] = best;
   }
-  return out;
-}
-
-/** The test split as the clinics' models see it: RGB (grey archives expanded as the vault does). */
-function rgb(images: Uint8Array, channels: number): Uint8Array {
-  if (channels === 3) return images;
-  const out = new Uint8Array(images.length * 3);
-  for (let i = 0; i < images.length; i++) out.fill(images[i] as number, i * 3, i * 3 + 3);
   return out;
 }
 
@@ -168,7 +161,7 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
 
   const config = FederationConfigSchema.parse(federationConfigFor(cfg, data));
   const model: EngineModel = { model: config.model.name, inputShape: config.model.inputShape, numClasses: C, inputScaling: config.model.inputScaling };
-  const test = { images: rgb(data.test.images, data.test.channels), labels: data.test.labels, count: data.test.count, height: data.test.height, width: data.test.width, channels: 3 };
+  const test = { images: splitAsRgb(data.test), labels: data.test.labels, count: data.test.count, height: data.test.height, width: data.test.width, channels: 3 };
   const testIds = Int32Array.from({ length: test.count }, (_, i) => i);
   const minority = minorityClasses(data.trainClassCounts);
   const withLocal = strategyNeedsLocalModel(queryStrategyFor(config.strategy.name, config.strategy.params));

@@ -29,6 +29,11 @@ export function archiveEntryName(file: string, split: SplitName, index: number):
   return `${path.basename(file)}#${split}/${index}`;
 }
 
+/** An archive image's sample id: sha256 over its shape and raw pixels (what the vault de-duplicates by). */
+export function archiveSampleId(pixels: Uint8Array, height: number, width: number, channels: number): string {
+  return createHash('sha256').update(`npz:${height}x${width}x${channels}\n`).update(pixels).digest('hex');
+}
+
 /** The split and index of an archive entry's name, or null. */
 export function parseArchiveEntryName(name: string): { split: SplitName; index: number } | null {
   const m = /#(train|val|test)\/(\d+)$/.exec(name);
@@ -281,7 +286,7 @@ export class ImportJob {
     const { data } = item;
     const per = data.height * data.width * data.channels;
     const pixels = data.images.subarray(item.index * per, (item.index + 1) * per);
-    const id = createHash('sha256').update(`npz:${data.height}x${data.width}x${data.channels}\n`).update(pixels).digest('hex');
+    const id = archiveSampleId(pixels, data.height, data.width, data.channels);
     if (await this.isDuplicate(item.key, id)) return;
     await this.guard(id, async () => {
       const meta = {

@@ -2,7 +2,7 @@
 // under <dataDir>/vault. Originals are only ever read. An import makes each image's tensor and
 // stages its bytes; the MediaBuilder makes previews and thumbnails afterwards (or at once when
 // the UI asks for one).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { ensurePrivateDir } from '../../../platform/private-fs';
 import { lstat, readFile } from 'node:fs/promises';
@@ -21,7 +21,7 @@ import {
 import type { Db } from '../storage/node-db';
 import { decodeTensor, rawToPng } from './decode';
 import { readArchive } from './archive-cache';
-import { ImportJob, ImportOptionsSchema, parseArchiveEntryName, type ImportOptions } from './importer';
+import { archiveSampleId, ImportJob, ImportOptionsSchema, parseArchiveEntryName, type ImportOptions } from './importer';
 import { MediaBuilder, type MediaStatus } from './media-builder';
 import { MediaStore, type MediaKind, type MediaUrlFn } from './media-store';
 import { PendingMedia } from './pending-media';
@@ -116,8 +116,7 @@ export class Vault {
     if (!split || entry.index >= split.count) return null;
     const per = split.height * split.width * split.channels;
     const pixels = split.images.subarray(entry.index * per, (entry.index + 1) * per);
-    const hash = createHash('sha256').update(`npz:${split.height}x${split.width}x${split.channels}\n`).update(pixels).digest('hex');
-    return hash === id ? rawToPng(pixels, split.width, split.height, split.channels as 1 | 3) : null;
+    return archiveSampleId(pixels, split.height, split.width, split.channels) === id ? rawToPng(pixels, split.width, split.height, split.channels as 1 | 3) : null;
   }
 
   private hasSourceFile(id: string): boolean {
