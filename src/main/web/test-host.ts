@@ -13,8 +13,11 @@ export interface TestWebHost {
   close(): Promise<void>;
 }
 
-/** `files`: the built renderer stand-in (name -> contents); index.html is required by the SPA fallback. */
-export async function startTestWebHost(files: Record<string, string>): Promise<TestWebHost> {
+/**
+ * `files`: the built renderer stand-in (name -> contents); index.html is required by the SPA
+ * fallback. `start`: another implementation of the host (issue 18's framework evaluation).
+ */
+export async function startTestWebHost(files: Record<string, string>, start: typeof startWebHost = startWebHost): Promise<TestWebHost> {
   const dir = mkdtempSync(join(tmpdir(), 'webhost-test-'));
   const rendererDir = join(dir, 'renderer');
   mkdirSync(rendererDir);
@@ -25,7 +28,7 @@ export async function startTestWebHost(files: Record<string, string>): Promise<T
     appVersion: '9.9.9',
     backend: Promise.resolve({ active: 'cpu', attempts: [{ name: 'cpu', ok: true }], threads: 1 }),
   });
-  const host = await startWebHost({ services, rendererDir, port: 0 });
+  const host = await start({ services, rendererDir, port: 0 });
   return {
     dir,
     rendererDir,

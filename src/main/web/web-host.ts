@@ -24,7 +24,7 @@ import { openMediaNoFollow, parseMediaPath } from '../services/vault/media-store
 /** Vault previews and thumbnails: GET /media/<preview|thumb>/<sha256>.webp (same token cookie as everything else). */
 const MEDIA_PREFIX = '/media/';
 
-async function serveMedia(services: AppServices, tail: string, res: ServerResponse): Promise<void> {
+export async function serveMedia(services: AppServices, tail: string, res: ServerResponse): Promise<void> {
   const m = parseMediaPath(tail);
   if (!m) return void textReply(res, 404, 'not found');
   // A preview still waiting in the background backlog is built now: the UI asked for it.
@@ -42,7 +42,7 @@ async function serveMedia(services: AppServices, tail: string, res: ServerRespon
   stream.pipe(res);
 }
 
-function textReply(res: ServerResponse, status: number, text: string): void {
+export function textReply(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(text);
 }
@@ -73,7 +73,6 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   // Named by port once listening; requests only arrive after that.
   let cookieName = '';
   let boundPort = -1;
-  const dispatch = createDispatcher(opts.services.impl, (err, where) => log(`internal error in ${where}: ${String(err)}`));
 
   // Node's own parser answers malformed request lines and oversized headers here; the
   // default handler would only drop the socket without a word.
@@ -133,29 +132,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  wss.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data, isBinary) => {
-      void handleMessage(ws, isBinary ? null : data.toString());
-    });
-  });
-
-  async function handleMessage(ws: WebSocket, text: string | null): Promise<void> {
-    let json: unknown;
-    try {
-      if (text === null) throw new Error('binary frames are not part of the API');
-      json = JSON.parse(text);
-    } catch (err) {
-      return send(ws, { type: 'error', message: `malformed message: ${(err as Error).message}` });
-    }
-    const msg = WsClientMessageSchema.safeParse(json);
-    if (!msg.success) return send(ws, { type: 'error', message: 'malformed message: expected {type:"call", id, service, method, input}' });
-    const result = await dispatch(msg.data.service, msg.data.method, msg.data.input);
-    send(ws, { type: 'result', id: msg.data.id, result });
-  }
-
-  const unlisten = opts.services.events.listen((service, event, payload) => {
-    for (const ws of wss.clients) send(ws, { type: 'event', service, event, payload });
-  });
+  const unlisten = serveApi(wss, opts.services, log);
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -191,7 +168,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   };
 }
 
-function upgradeAllowed(req: IncomingMessage, token: string, cookieName: string, port: number): boolean {
+export function upgradeAllowed(req: IncomingMessage, token: string, cookieName: string, port: number): boolean {
   if (!hostAllowed(req.headers.host, port)) return false;
   const url = parseTarget(req.url);
   if (!url || url.pathname !== WS_API_PATH) return false;
@@ -201,11 +178,37 @@ function upgradeAllowed(req: IncomingMessage, token: string, cookieName: string,
   return tokensEqual(token, tokenFromCookie(req, cookieName)) || tokensEqual(token, url.searchParams.get('token'));
 }
 
+/** The typed API over a WebSocket server's connections, and events pushed to all; returns unlisten. */
+export function serveApi(wss: WebSocketServer, services: AppServices, log: (line: string) => void): () => void {
+  const dispatch = createDispatcher(services.impl, (err, where) => log(`internal error in ${where}: ${String(err)}`));
+  async function handleMessage(ws: WebSocket, text: string | null): Promise<void> {
+    let json: unknown;
+    try {
+      if (text === null) throw new Error('binary frames are not part of the API');
+      json = JSON.parse(text);
+    } catch (err) {
+      return send(ws, { type: 'error', message: `malformed message: ${(err as Error).message}` });
+    }
+    const msg = WsClientMessageSchema.safeParse(json);
+    if (!msg.success) return send(ws, { type: 'error', message: 'malformed message: expected {type:"call", id, service, method, input}' });
+    const result = await dispatch(msg.data.service, msg.data.method, msg.data.input);
+    send(ws, { type: 'result', id: msg.data.id, result });
+  }
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data, isBinary) => {
+      void handleMessage(ws, isBinary ? null : data.toString());
+    });
+  });
+  return services.events.listen((service, event, payload) => {
+    for (const ws of wss.clients) send(ws, { type: 'event', service, event, payload });
+  });
+}
+
 function send(ws: WebSocket, msg: WsServerMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
 }
 
-function refuse(res: ServerResponse): void {
+export function refuse(res: ServerResponse): void {
   res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
   res.end('FairFAL Annotator: this address needs the launch token. Open the URL printed by `npm start`.');
 }

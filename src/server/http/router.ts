@@ -43,6 +43,11 @@ export class Router {
     return this;
   }
 
+  /** Every route in registration order (for transports that route by themselves). */
+  list(): readonly Route[] {
+    return this.routes.map((r) => r.route);
+  }
+
   match(method: string, pathname: string): { route: Route; params: Record<string, string> } {
     const parts = pathname.split('/').filter(Boolean);
     let pathMatched = false;

@@ -75,12 +75,14 @@ export async function createHarness(opts: {
   logger?: Logger;
   fault?: FaultHook;
   dataDir?: string;
+  /** Another transport for the same server (issue 18's framework evaluation). */
+  start?: typeof startServer;
 } = {}): Promise<Harness> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const clock = new FakeClock();
   const initial = Float32Array.from({ length: opts.paramCount ?? 64 }, (_, i) => Math.sin(i));
   const created = createFederation({ dataDir, config: testConfig(opts.config), initialWeights: initial, clock: clock.now });
-  const server = await startServer({
+  const server = await (opts.start ?? startServer)({
     dataDir,
     clock: clock.now,
     logger: opts.logger ?? (process.env.FF_TEST_LOG ? jsonLogger('debug') : silentLogger),
