@@ -1,10 +1,11 @@
-// Issue 18's framework evaluation, speed half: the hand-written node:http server against the
-// fastify prototype, same routes and domain, alternated in one run (this machine is noisy).
+// Issue 18's framework evaluation, speed half: the shipped fastify server against the
+// hand-written node:http layer it replaced (hand-written-server.ts), same routes and domain,
+// alternated in one run (this machine is noisy).
 //   node --import tsx bench/http-framework/compare.ts [reps=5]
 // Per rep and transport, a fresh server process with 100 enrolled clients:
 //   task:   3,000 GET /v1/task at 32 in flight (routing, auth, query, JSON reply) -> requests/s
 //   upload: 100 CNN4Conv-size updates (456 KB each) at 16 in flight -> ms until all are stored
-// Prints medians and fastify/node ratios; writes results.json next to this file.
+// Prints medians and fastify / hand-written ratios; writes results.json next to this file.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ const HERE = import.meta.dirname;
 const REPS = Number(process.argv[2] ?? 5);
 const CLIENTS = 100;
 const TASK_REQUESTS = 3000;
-type Impl = 'node' | 'fastify';
+type Impl = 'hand-written' | 'fastify';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -78,9 +79,9 @@ async function measure(impl: Impl) {
   }
 }
 
-const results: Record<Impl, { taskRps: number; uploadMs: number }[]> = { node: [], fastify: [] };
+const results: Record<Impl, { taskRps: number; uploadMs: number }[]> = { 'hand-written': [], fastify: [] };
 for (let rep = 0; rep < REPS; rep++) {
-  const order: Impl[] = rep % 2 ? ['fastify', 'node'] : ['node', 'fastify'];
+  const order: Impl[] = rep % 2 ? ['fastify', 'hand-written'] : ['hand-written', 'fastify'];
   for (const impl of order) {
     const r = await measure(impl);
     results[impl].push(r);
@@ -88,10 +89,10 @@ for (let rep = 0; rep < REPS; rep++) {
   }
 }
 const med = (impl: Impl, k: 'taskRps' | 'uploadMs') => median(results[impl].map((r) => r[k]));
-const taskRatio = med('fastify', 'taskRps') / med('node', 'taskRps');
-const uploadRatio = med('node', 'uploadMs') / med('fastify', 'uploadMs');
-console.log(`\n| metric (median of ${REPS}) | node:http (hand-written) | fastify prototype | fastify speed / node |`);
+const taskRatio = med('fastify', 'taskRps') / med('hand-written', 'taskRps');
+const uploadRatio = med('hand-written', 'uploadMs') / med('fastify', 'uploadMs');
+console.log(`\n| metric (median of ${REPS}) | hand-written node:http | fastify | fastify speed / hand-written |`);
 console.log('|---|---|---|---|');
-console.log(`| GET /v1/task, requests/s | ${med('node', 'taskRps').toFixed(0)} | ${med('fastify', 'taskRps').toFixed(0)} | ${taskRatio.toFixed(3)} |`);
-console.log(`| 100 uploads of 456 KB, ms | ${med('node', 'uploadMs').toFixed(0)} | ${med('fastify', 'uploadMs').toFixed(0)} | ${uploadRatio.toFixed(3)} |`);
+console.log(`| GET /v1/task, requests/s | ${med('hand-written', 'taskRps').toFixed(0)} | ${med('fastify', 'taskRps').toFixed(0)} | ${taskRatio.toFixed(3)} |`);
+console.log(`| 100 uploads of 456 KB, ms | ${med('hand-written', 'uploadMs').toFixed(0)} | ${med('fastify', 'uploadMs').toFixed(0)} | ${uploadRatio.toFixed(3)} |`);
 writeFileSync(path.join(HERE, 'results.json'), JSON.stringify({ date: new Date().toISOString(), reps: REPS, results, taskRatio, uploadRatio }, null, 2) + '\n');

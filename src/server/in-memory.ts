@@ -1,14 +1,12 @@
-// The federation server without sockets: a `fetch` that hands each request to the same
-// dispatch (routes, auth, body limits, validation, error mapping) as the HTTP server, so a
-// simulated federation runs the product's client-server contract (shared/wire) byte for byte.
+// The federation server without sockets: a `fetch` that injects each request into the same
+// fastify application (parsing, routing, auth, body limits, validation, error mapping) as the
+// socket server, so a simulated federation runs the product's client-server contract
+// (shared/wire) byte for byte.
 // Clients get it as their FederationLink's fetchImpl and `url` as their server address.
 import { setMaxListeners } from 'node:events';
-import type { IncomingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
 import type { FederationCoordinator } from './domain/coordinator';
 import { openCoordinator, type CoordinatorHostOptions } from './coordinator-host';
-import { createDispatch } from './http/dispatch';
-import type { RequestBody } from './http/router';
+import { buildFederationApp } from './http/app';
 
 export interface InMemoryServer {
   /** The address clients enrol with; only this server's `fetch` answers it. */
@@ -24,8 +22,8 @@ function unreachable(code: string, message: string): TypeError {
   return new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
 }
 
-function headerRecord(init: HeadersInit | undefined): IncomingHttpHeaders {
-  const out: IncomingHttpHeaders = {};
+function headerRecord(init: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
   new Headers(init).forEach((value, key) => (out[key] = value));
   return out;
 }
@@ -40,25 +38,24 @@ function bodyBytes(body: BodyInit | null | undefined): Buffer {
 
 export function startInMemoryServer(opts: CoordinatorHostOptions & { name?: string }): InMemoryServer {
   const host = openCoordinator(opts);
-  const dispatch = createDispatch(host.coordinator, host.log);
   const origin = `http://${opts.name ?? 'federation'}.in-memory.invalid`;
   const lifetime = new AbortController();
   setMaxListeners(0, lifetime.signal);
+  const app = buildFederationApp({ coordinator: host.coordinator, log: host.log, lifetime: lifetime.signal });
   let stopped = false;
 
   const memoryFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     if (url.origin !== origin) throw unreachable('ENOTFOUND', `${url.origin} is not this in-memory federation (${origin})`);
     if (stopped) throw unreachable('ECONNREFUSED', `${origin} has stopped`);
+    const method = (init.method ?? 'GET').toUpperCase() as 'GET' | 'POST';
     const bytes = bodyBytes(init.body);
-    const headers = headerRecord(init.headers);
-    headers['content-length'] = String(bytes.length);
-    const body: RequestBody = Object.assign(Readable.from(bytes.length > 0 ? [bytes] : []), { headers });
     const signal = init.signal ? AbortSignal.any([init.signal, lifetime.signal]) : lifetime.signal;
-    const reply = await dispatch({ method: (init.method ?? 'GET').toUpperCase(), url: url.pathname + url.search, body, remoteAddress: 'in-memory', signal });
+    const res = await app.inject({ method, url: url.pathname + url.search, headers: headerRecord(init.headers), remoteAddress: 'in-memory', signal, ...(bytes.length > 0 || method === 'POST' ? { payload: bytes } : {}) });
     if (init.signal?.aborted) throw init.signal.reason;
-    if ('bytes' in reply) return new Response(Buffer.from(reply.bytes), { status: reply.status, headers: reply.headers });
-    return new Response(JSON.stringify(reply.json), { status: reply.status, headers: { 'content-type': 'application/json; charset=utf-8', ...reply.headers } });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : String(v));
+    return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : new Uint8Array(res.rawPayload), { status: res.statusCode, headers });
   };
 
   return {
@@ -70,6 +67,7 @@ export function startInMemoryServer(opts: CoordinatorHostOptions & { name?: stri
       if (stopped) return;
       stopped = true;
       lifetime.abort();
+      await app.close();
       host.close();
     },
   };

@@ -1,9 +1,7 @@
 // The web host's per-launch token: random, compared in constant time, carried by the URL the
 // user opens once and then by a SameSite=Strict, HttpOnly cookie.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { TOKEN_COOKIE } from '../../shared/api/ws-protocol';
-import { safeDecode } from './request-guard';
 
 export function newLaunchToken(): string {
   return randomBytes(24).toString('base64url');
@@ -19,16 +17,6 @@ export function tokensEqual(expected: string, given: string | null | undefined):
 /** Cookies are shared by every port of a host, so each web host names its cookie by port. */
 export function tokenCookieName(port: number): string {
   return `${TOKEN_COOKIE}_${port}`;
-}
-
-export function tokenFromCookie(req: IncomingMessage, name: string): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return safeDecode(v.join('='));
-  }
-  return null;
 }
 
 export function tokenCookie(token: string, name: string): string {

@@ -1,25 +1,6 @@
-// Parsing of everything a request to the web host carries, in functions that never throw:
-// any page the user opens can make the browser send requests to loopback, so bad input must
-// end in a 4xx answer, not in an exception that stops the host.
-
-/** The request target as a URL, or null when it is not a plain origin-form path ("/..."). */
-export function parseTarget(raw: string | undefined): URL | null {
-  if (!raw || !raw.startsWith('/')) return null;
-  try {
-    // Prefixing (not resolving against a base) keeps "//x" a path instead of a host.
-    return new URL(`http://localhost${raw}`);
-  } catch {
-    return null;
-  }
-}
-
-export function safeDecode(s: string): string | null {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return null;
-  }
-}
+// The web host's own checks on what a request carries, in functions that never throw: any page
+// the user opens can make the browser send requests to loopback. (Request lines, URLs,
+// percent-encoding and cookies are parsed by fastify.)
 
 /**
  * DNS rebinding: a page on evil.example whose name later resolves to 127.0.0.1 reaches this

@@ -1,51 +1,28 @@
 // The web host: serves the built renderer and the typed API over a WebSocket on loopback, so
 // the real UI runs in a browser where Electron cannot start (and in the e2e tests).
-// Every request must carry the per-launch token (URL once, then a cookie).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { createDispatcher } from '../../shared/api/dispatch';
-import {
-  WS_API_PATH,
-  WS_MAX_PAYLOAD_BYTES,
-  WsClientMessageSchema,
-  type WsServerMessage,
-} from '../../shared/api/ws-protocol';
+// fastify parses requests, cookies (@fastify/cookie), static files (@fastify/static) and the
+// WebSocket upgrade (@fastify/websocket over `ws`); the policy is ours: every request carries the
+// per-launch token (URL once, then a cookie), comes from a loopback Host, and upgrades only from
+// this host's own page.
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { WS_API_PATH, WS_MAX_PAYLOAD_BYTES } from '../../shared/api/ws-protocol';
+import { contentSecurityPolicy } from '../../shared/csp';
 import type { AppServices } from '../services/app-services';
-import { newLaunchToken, tokenCookie, tokenCookieName, tokenFromCookie, tokensEqual } from './auth';
-import { hostAllowed, originAllowed, parseTarget } from './request-guard';
-import { serveStatic } from './static-files';
+import { newLaunchToken, tokenCookie, tokenCookieName, tokensEqual } from './auth';
+import { serveMedia } from './media-route';
+import { hostAllowed, originAllowed } from './request-guard';
+import { serveApi } from './web-api';
 
 /** Node's default is 16 KiB; the UI sends a few hundred bytes. */
 const MAX_HEADER_BYTES = 8 * 1024;
-import { unavailableReply } from '../services/vault/media-builder';
-import { openMediaNoFollow, parseMediaPath } from '../services/vault/media-store';
-
-/** Vault previews and thumbnails: GET /media/<preview|thumb>/<sha256>.webp (same token cookie as everything else). */
-const MEDIA_PREFIX = '/media/';
-
-export async function serveMedia(services: AppServices, tail: string, res: ServerResponse): Promise<void> {
-  const m = parseMediaPath(tail);
-  if (!m) return void textReply(res, 404, 'not found');
-  // A preview still waiting in the background backlog is built now: the UI asked for it.
-  const { file, status } = await services.node.vault.mediaFile(m.kind, m.hash);
-  if (!file) {
-    const reply = unavailableReply(m.kind, status);
-    return void textReply(res, reply.httpStatus, reply.text);
-  }
-  const handle = await openMediaNoFollow(file).catch(() => null);
-  if (!handle) return void textReply(res, 404, 'not found');
-  const stream = handle.createReadStream();
-  // Content addressed: a hash's bytes never change, so the browser may keep them.
-  res.writeHead(200, { 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
-  stream.once('error', () => res.destroy());
-  stream.pipe(res);
-}
-
-export function textReply(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(text);
-}
+const NEEDS_TOKEN = 'FairFAL Annotator: this address needs the launch token. Open the URL printed by `npm start`.';
 
 export interface WebHostOptions {
   services: AppServices;
@@ -66,6 +43,10 @@ export interface WebHost {
   stop(): Promise<void>;
 }
 
+function text(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(body);
+}
+
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? newLaunchToken();
@@ -73,142 +54,113 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   // Named by port once listening; requests only arrive after that.
   let cookieName = '';
   let boundPort = -1;
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    routerOptions: { maxParamLength: 500 },
+    serverFactory: (handler) => http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
 
-  // Node's own parser answers malformed request lines and oversized headers here; the
-  // default handler would only drop the socket without a word.
-  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
-    try {
-      handleRequest(req, res);
-    } catch (err) {
-      // Last resort: a bug in a handler costs one request, never the host.
-      log(`request failed: ${String(err)}`);
-      if (!res.headersSent) textReply(res, 500, 'internal error');
-      else res.destroy();
+  // Host, token, method and (for upgrades) Origin, before any route runs.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hostAllowed(request.headers.host, boundPort)) return text(reply, 421, 'This host name is not served here (use 127.0.0.1 or localhost).');
+    const query = request.query as Record<string, unknown>;
+    const queryToken = typeof query.token === 'string' ? query.token : null;
+    if (request.ws) {
+      // Browsers send Origin on WebSocket upgrades; a page from another site (or a sandboxed
+      // frame, Origin: null) must not connect.
+      const ok = originAllowed(request.headers.origin, request.headers.host) && (tokensEqual(token, request.cookies[cookieName]) || tokensEqual(token, queryToken));
+      return ok ? undefined : text(reply.header('connection', 'close'), 401, NEEDS_TOKEN);
     }
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return void socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
-
-  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (!hostAllowed(req.headers.host, boundPort)) return textReply(res, 421, 'This host name is not served here (use 127.0.0.1 or localhost).');
-    const url = parseTarget(req.url);
-    if (!url) return textReply(res, 400, 'bad request target');
-    const queryToken = url.searchParams.get('token');
     if (queryToken !== null) {
-      if (!tokensEqual(token, queryToken)) return refuse(res);
+      if (!tokensEqual(token, queryToken)) return text(reply, 401, NEEDS_TOKEN);
       // Trade the URL token for a cookie and drop it from the address bar.
-      url.searchParams.delete('token');
-      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(token, cookieName) });
-      res.end();
-      return;
+      return reply.code(303).header('location', withoutToken(request)).header('set-cookie', tokenCookie(token, cookieName)).send();
     }
-    if (!tokensEqual(token, tokenFromCookie(req, cookieName))) return refuse(res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET' });
-      res.end();
-      return;
-    }
-    if (url.pathname.startsWith(MEDIA_PREFIX)) {
-      serveMedia(opts.services, url.pathname.slice(MEDIA_PREFIX.length - 1), res).catch((err: unknown) => {
-        log(`media request failed: ${String(err)}`);
-        if (!res.headersSent) textReply(res, 500, 'internal error');
-      });
-      return;
-    }
-    serveStatic(opts.rendererDir, url.pathname, res);
-  }
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
-  server.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
-    if (!upgradeAllowed(req, token, cookieName, boundPort)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (!tokensEqual(token, request.cookies[cookieName])) return text(reply, 401, NEEDS_TOKEN);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply.code(405).header('allow', 'GET').send();
+    return undefined;
   });
 
-  const unlisten = serveApi(wss, opts.services, log);
+  await app.register(fastifyStatic, {
+    root: opts.rendererDir,
+    index: 'index.html',
+    serve: existsSync(opts.rendererDir),
+    setHeaders: (res, file) => {
+      res.setHeader('Content-Security-Policy', contentSecurityPolicy());
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.setHeader('Cache-Control', file.endsWith('.html') ? 'no-store' : 'private, max-age=3600');
+    },
+  });
+  app.get('/media/:kind/:file', (request, reply) => {
+    const { kind, file } = request.params as { kind: string; file: string };
+    reply.hijack();
+    serveMedia(opts.services, `/${kind}/${file}`, reply.raw).catch((err: unknown) => {
+      log(`media request failed: ${String(err)}`);
+      if (!reply.raw.headersSent) reply.raw.writeHead(500).end('internal error');
+    });
+  });
+  app.get(WS_API_PATH, { websocket: true }, () => {});
+
+  // Single-page app: unknown paths without an extension get index.html.
+  const index = join(opts.rendererDir, 'index.html');
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (/\.[a-z0-9]+$/i.test(path)) return text(reply, 404, 'Not found');
+    if (!existsSync(index)) return text(reply, 404, 'The renderer is not built. Run `npm run build` first.');
+    return reply.sendFile('index.html');
+  });
+  app.setErrorHandler((err: { statusCode?: unknown; message?: string }, _request, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) log(`request failed: ${String(err)}`);
+    return text(reply, status, status === 500 ? 'internal error' : `bad request: ${String(err.message)}`);
+  });
+
+  // Upgraded sockets are outside node's connection tracking: without this, close() can wait
+  // forever on a half-handled hostile upgrade.
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, host, () => resolve());
-    });
+    await app.listen({ port: opts.port ?? 0, host });
   } catch (err) {
-    // e.g. EADDRINUSE: leave nothing subscribed so the caller can retry on another port.
-    unlisten();
-    wss.close();
+    // e.g. EADDRINUSE: leave nothing open so the caller can retry on another port.
+    await app.close();
     throw err;
   }
-  const port = (server.address() as AddressInfo).port;
-  boundPort = port;
-  cookieName = tokenCookieName(port);
-  const base = `http://${host === '::1' ? '[::1]' : host}:${port}`;
+  const address = app.server.address();
+  boundPort = typeof address === 'object' && address ? address.port : -1;
+  cookieName = tokenCookieName(boundPort);
+  const unlisten = serveApi(app.websocketServer, opts.services, log);
+  const base = `http://${host === '::1' ? '[::1]' : host}:${boundPort}`;
   // No URL here: the only address to open is the one with the token, printed by the caller.
-  log(`web host listening on ${host} port ${port}`);
+  log(`web host listening on ${host} port ${boundPort}`);
   return {
     url: base + '/',
     openUrl: `${base}/?token=${token}`,
-    port,
+    port: boundPort,
     token,
     stop: async () => {
       unlisten();
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      // close() waits for every connection to end; a browser's keep-alive ones never would.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      for (const ws of app.websocketServer.clients) ws.terminate();
+      const closing = app.close();
+      for (const socket of sockets) socket.destroy();
+      await closing;
     },
   };
 }
 
-export function upgradeAllowed(req: IncomingMessage, token: string, cookieName: string, port: number): boolean {
-  if (!hostAllowed(req.headers.host, port)) return false;
-  const url = parseTarget(req.url);
-  if (!url || url.pathname !== WS_API_PATH) return false;
-  // Browsers send Origin on WebSocket upgrades; a page from another site (or a sandboxed
-  // frame, Origin: null) must not connect.
-  if (!originAllowed(req.headers.origin, req.headers.host)) return false;
-  return tokensEqual(token, tokenFromCookie(req, cookieName)) || tokensEqual(token, url.searchParams.get('token'));
-}
-
-/** The typed API over a WebSocket server's connections, and events pushed to all; returns unlisten. */
-export function serveApi(wss: WebSocketServer, services: AppServices, log: (line: string) => void): () => void {
-  const dispatch = createDispatcher(services.impl, (err, where) => log(`internal error in ${where}: ${String(err)}`));
-  async function handleMessage(ws: WebSocket, text: string | null): Promise<void> {
-    let json: unknown;
-    try {
-      if (text === null) throw new Error('binary frames are not part of the API');
-      json = JSON.parse(text);
-    } catch (err) {
-      return send(ws, { type: 'error', message: `malformed message: ${(err as Error).message}` });
-    }
-    const msg = WsClientMessageSchema.safeParse(json);
-    if (!msg.success) return send(ws, { type: 'error', message: 'malformed message: expected {type:"call", id, service, method, input}' });
-    const result = await dispatch(msg.data.service, msg.data.method, msg.data.input);
-    send(ws, { type: 'result', id: msg.data.id, result });
-  }
-  wss.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data, isBinary) => {
-      void handleMessage(ws, isBinary ? null : data.toString());
-    });
-  });
-  return services.events.listen((service, event, payload) => {
-    for (const ws of wss.clients) send(ws, { type: 'event', service, event, payload });
-  });
-}
-
-function send(ws: WebSocket, msg: WsServerMessage): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-}
-
-export function refuse(res: ServerResponse): void {
-  res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end('FairFAL Annotator: this address needs the launch token. Open the URL printed by `npm start`.');
+/** The request's path and query without the token parameter. */
+function withoutToken(request: FastifyRequest): string {
+  const [path, search = ''] = request.url.split('?', 2) as [string, string?];
+  const params = new URLSearchParams(search);
+  params.delete('token');
+  const rest = params.toString();
+  return rest ? `${path}?${rest}` : path;
 }

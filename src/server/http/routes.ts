@@ -15,8 +15,8 @@ import {
 } from '../../shared/wire';
 import { z } from 'zod';
 import type { FederationCoordinator } from '../domain/coordinator';
-import { intParam, parseParam, readBody, readJson } from './body';
-import { Router, type RequestContext } from './router';
+import { intParam, parseJson, parseParam } from './body';
+import type { RequestContext, Route } from './route';
 
 const MAX_LONG_POLL_MS = 60_000;
 
@@ -25,8 +25,10 @@ function client(ctx: RequestContext) {
   return ctx.clientId;
 }
 
-export function buildRouter(coordinator: FederationCoordinator): Router {
-  const r = new Router();
+/** Every endpoint of the federation server, in one list (app.ts registers them). */
+export function serverRoutes(coordinator: FederationCoordinator): Route[] {
+  const routes: Route[] = [];
+  const r = { add: (route: Route) => routes.push(route) };
   const p = API_PREFIX;
 
   r.add({ method: 'GET', pattern: '/healthz', auth: 'none', handler: () => ({ status: 200, json: { ok: true } }) });
@@ -36,8 +38,8 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     method: 'POST',
     pattern: `${p}/enrol`,
     auth: 'none',
-    handler: async (ctx) => {
-      const body = await readJson(ctx.req, EnrolRequestSchema);
+    handler: (ctx) => {
+      const body = parseJson(ctx.body, EnrolRequestSchema);
       const { clientId, credential } = coordinator.enrol(body.code, body.displayName, ctx.remoteAddress);
       const json: EnrolResponse = EnrolResponseSchema.parse({ clientId, credential, federation: coordinator.publicFederation() });
       return { status: 201, json };
@@ -88,10 +90,10 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     method: 'POST',
     pattern: `${p}/rounds/:roundId/update`,
     auth: 'client',
+    bodyLimit: coordinator.maxUpdateBytes(),
     handler: async (ctx) => {
       const roundId = parseParam('round id', intParam('round id', ctx.params.roundId), RoundIdSchema);
-      const body = await readBody(ctx.req, coordinator.maxUpdateBytes());
-      const { duplicate } = await coordinator.submitUpdate(client(ctx), roundId, body);
+      const { duplicate } = await coordinator.submitUpdate(client(ctx), roundId, ctx.body);
       const json: UpdateAccepted = { accepted: true, duplicate, roundId };
       return { status: duplicate ? 200 : 201, json };
     },
@@ -101,9 +103,9 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     method: 'POST',
     pattern: `${p}/rounds/:roundId/metrics`,
     auth: 'client',
-    handler: async (ctx) => {
+    handler: (ctx) => {
       const roundId = intParam('round id', ctx.params.roundId);
-      const body = await readJson(ctx.req, RoundMetricsReportSchema);
+      const body = parseJson(ctx.body, RoundMetricsReportSchema);
       coordinator.reportMetrics(client(ctx), roundId, body.localTestAccuracy);
       return { status: 200, json: { ok: true } };
     },
@@ -113,9 +115,9 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     method: 'POST',
     pattern: `${p}/cycles/:cycle/gamma`,
     auth: 'client',
-    handler: async (ctx) => {
+    handler: (ctx) => {
       const cycle = intParam('cycle', ctx.params.cycle);
-      const body = await readJson(ctx.req, GammaReportSchema);
+      const body = parseJson(ctx.body, GammaReportSchema);
       coordinator.submitGamma(client(ctx), cycle, body.gamma);
       return { status: 200, json: { ok: true } };
     },
@@ -125,9 +127,9 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     method: 'POST',
     pattern: `${p}/cycles/:cycle/ready`,
     auth: 'client',
-    handler: async (ctx) => {
+    handler: (ctx) => {
       const cycle = intParam('cycle', ctx.params.cycle);
-      await readJson(ctx.req, ReadyReportSchema);
+      parseJson(ctx.body, ReadyReportSchema);
       coordinator.reportReady(client(ctx), cycle);
       return { status: 200, json: { ok: true } };
     },
@@ -142,8 +144,8 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     method: 'POST',
     pattern: `${p}/admin/enrolment-codes`,
     auth: 'admin',
-    handler: async ({ req }) => {
-      const body = await readJson(req, CreateEnrolmentCodesRequestSchema);
+    handler: ({ body: raw }) => {
+      const body = parseJson(raw, CreateEnrolmentCodesRequestSchema);
       return { status: 201, json: coordinator.createEnrolmentCodes(body.count, body.ttlHours) };
     },
   });
@@ -159,13 +161,13 @@ export function buildRouter(coordinator: FederationCoordinator): Router {
     method: 'POST',
     pattern: `${p}/admin/clients/:clientId/revoke`,
     auth: 'admin',
-    handler: async ({ req, params }) => {
+    handler: ({ body, params }) => {
       const clientId = parseParam('client id', params.clientId, ClientIdSchema);
-      await readJson(req, z.strictObject({}));
+      parseJson(body, z.strictObject({}));
       coordinator.revoke(clientId);
       return { status: 200, json: { ok: true } };
     },
   });
 
-  return r;
+  return routes;
 }

@@ -2,7 +2,7 @@
 // oversized and control-character headers, lying bodies, credentials in every case), and a
 // raw-socket client that reports the status or how the connection ended.
 import { connect } from 'node:net';
-import type { Rng } from '../../src/core/rng';
+import type { Rng } from '../../core/rng';
 
 export type RawOutcome = number | 'closed' | 'timeout';
 
