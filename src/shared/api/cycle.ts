@@ -118,9 +118,27 @@ export const NodeLabelSchema = LabelEntrySchema.extend({
 });
 export type NodeLabel = z.infer<typeof NodeLabelSchema>;
 
+/** Why an image was taken out of the study (issue 17). */
+export const EXCLUSION_REASONS = ['wrong-modality', 'not-assessable', 'poor-quality', 'duplicate', 'other'] as const;
+export const ExclusionReasonSchema = z.enum(EXCLUSION_REASONS);
+export type ExclusionReason = z.infer<typeof ExclusionReasonSchema>;
+
+export const ExclusionEntrySchema = z.object({
+  sampleId: SampleIdSchema,
+  reason: ExclusionReasonSchema,
+  /** Free text, e.g. which image it duplicates or what "other" means. */
+  detail: z.string().max(500).optional(),
+});
+export type ExclusionEntry = z.infer<typeof ExclusionEntrySchema>;
+
 export const SubmitLabelsInputSchema = z.object({
   /** The WHOLE current labeled set (latest label per sample); replaces what main had. */
   labels: z.array(LabelEntrySchema).max(1_000_000),
+  /**
+   * The WHOLE current set of images excluded from the study; replaces what main had (omitted:
+   * unchanged). An excluded image is never queried, trained on or counted, even when labeled.
+   */
+  excluded: z.array(ExclusionEntrySchema).max(1_000_000).optional(),
   /** true = this cycle's labeling is done: report ready (federated) / allow the next cycle. */
   final: z.boolean().default(false),
 });
@@ -155,6 +173,8 @@ export const cycleService = defineService(
      * and recovers its labels from here.
      */
     getLabels: method(z.undefined(), z.array(NodeLabelSchema)),
+    /** The images excluded from the study that the client node holds (recovery, like getLabels). */
+    getExclusions: method(z.undefined(), z.array(ExclusionEntrySchema)),
     /** Standalone: train + query now. Federated: resume following the server (e.g. after an error). */
     startLocalWork: method(z.undefined(), CycleStatusSchema),
     /** Cancels the running training/query; the state machine stays at its step. */

@@ -36,7 +36,10 @@ export function createCycleApi(deps: CycleApiDeps): ApiImpl['cycle'] {
         return id.success ? [{ sampleId: id.data, label }] : [];
       });
     },
-    async submitLabels({ labels, final }) {
+    async getExclusions() {
+      return orch.exclusions().flatMap((e) => (SampleIdSchema.safeParse(e.sampleId).success ? [e] : []));
+    },
+    async submitLabels({ labels, final, excluded }) {
       const task = orch.task();
       if (!task) throw new ApiError('conflict', 'join a federation or start standalone before labeling');
       const known = new Set(deps.vault.index.getSamples(labels.map((l) => l.sampleId)).map((r) => r.id));
@@ -47,7 +50,13 @@ export function createCycleApi(deps: CycleApiDeps): ApiImpl['cycle'] {
         else return true;
         return false;
       });
-      orch.submitLabels(accepted, final);
+      const knownExcluded = new Set(deps.vault.index.getSamples((excluded ?? []).map((e) => e.sampleId)).map((r) => r.id));
+      const keptExcluded = excluded?.filter((e) => {
+        if (knownExcluded.has(e.sampleId)) return true;
+        ignored.push({ sampleId: e.sampleId, reason: 'excluded image not in the vault' });
+        return false;
+      });
+      orch.submitLabels(accepted, final, keptExcluded);
       return { accepted: accepted.length, ignored: ignored.slice(0, 1000), status: orch.status() };
     },
     async startLocalWork() {

@@ -182,7 +182,9 @@ export class CycleRuntime {
   }
 
   pool(): Pool {
-    const ids = this.deps.vault.index.allIds();
+    // Images excluded from the study are in neither set: never queried, trained on or counted.
+    const excluded = this.deps.store.exclusions();
+    const ids = this.deps.vault.index.allIds().filter((id) => !excluded.has(id));
     const labels = this.deps.store.labels();
     const C = this.requireTask().classNames.length;
     const y = new Int32Array(ids.length);

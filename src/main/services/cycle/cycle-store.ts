@@ -12,6 +12,7 @@ import {
   type Queue,
   type QueueItem,
   type FederationPlan,
+  type ExclusionEntry,
 } from '../../../shared/api';
 import { KvCell, type Db } from '../storage/node-db';
 import { ClientControlStore } from './scaffold-state';
@@ -73,13 +74,24 @@ export class CycleStore {
     return this.taskCell.get();
   }
 
-  /** Replaces the labeled set (the renderer sends it whole). */
-  setLabels(labels: readonly { sampleId: string; label: number }[]): void {
+  /** Replaces the labeled set and, when given, the excluded set (the renderer sends both whole). */
+  setLabels(labels: readonly { sampleId: string; label: number }[], excluded?: readonly ExclusionEntry[]): void {
     const insert = this.db.prepare('INSERT OR REPLACE INTO labels (sample_id, label) VALUES (?, ?)');
+    const exclude = this.db.prepare('INSERT OR REPLACE INTO exclusions (sample_id, reason, detail) VALUES (?, ?, ?)');
     this.transaction(() => {
       this.db.prepare('DELETE FROM labels').run();
       for (const l of labels) insert.run(l.sampleId, l.label);
+      if (excluded) {
+        this.db.prepare('DELETE FROM exclusions').run();
+        for (const e of excluded) exclude.run(e.sampleId, e.reason, e.detail ?? null);
+      }
     });
+  }
+
+  /** Images out of the study, with the clinician's reason. */
+  exclusions(): Map<string, Omit<ExclusionEntry, 'sampleId'>> {
+    const rows = this.db.prepare('SELECT sample_id, reason, detail FROM exclusions').all() as { sample_id: string; reason: ExclusionEntry['reason']; detail: string | null }[];
+    return new Map(rows.map((r) => [r.sample_id, r.detail === null ? { reason: r.reason } : { reason: r.reason, detail: r.detail }]));
   }
 
   labels(): Map<string, number> {
@@ -87,12 +99,14 @@ export class CycleStore {
     return new Map(rows.map((r) => [r.sample_id, r.label]));
   }
 
+  /** Labels of images still in the study. */
   labelCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM labels').get() as { n: number }).n;
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM labels WHERE sample_id NOT IN (SELECT sample_id FROM exclusions)').get() as { n: number }).n;
   }
 
+  /** Queued images the annotator has dealt with: labeled, or taken out of the study. */
   queuedLabeledCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM queue_items q JOIN labels l ON l.sample_id = q.sample_id').get() as { n: number }).n;
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM queue_items q WHERE q.sample_id IN (SELECT sample_id FROM labels) OR q.sample_id IN (SELECT sample_id FROM exclusions)').get() as { n: number }).n;
   }
 
   /** Stores a new queue (replacing the last one) together with the pool predictions and the new state. */

@@ -7,7 +7,7 @@
 // The server's task says what comes next (federated-driver.ts), in standalone mode too: there
 // the server is this node's own federation of one (federation/local-federation.ts). This class
 // is the public face: it starts and stops the driver and takes the annotator's labels.
-import type { CycleMetrics, CycleStatus, Queue, FederationPlan } from '../../../shared/api';
+import type { CycleMetrics, CycleStatus, ExclusionEntry, Queue, FederationPlan } from '../../../shared/api';
 import { initialState, type CycleState } from './cycle-store';
 import { CycleRuntime, type OrchestratorDeps } from './cycle-runtime';
 import { runFederated } from './federated-driver';
@@ -42,6 +42,11 @@ export class CycleOrchestrator {
   /** The labeled set main last received (sample id -> class). */
   labels(): Map<string, number> {
     return this.deps.store.labels();
+  }
+
+  /** The images out of the study main last received, with their reasons. */
+  exclusions(): ExclusionEntry[] {
+    return [...this.deps.store.exclusions()].map(([sampleId, e]) => ({ sampleId: sampleId as ExclusionEntry['sampleId'], ...e }));
   }
 
   metrics(): CycleMetrics[] {
@@ -109,8 +114,9 @@ export class CycleOrchestrator {
   }
 
   /** The renderer's whole labeled set; `final` ends this cycle's labeling. */
-  submitLabels(labels: readonly { sampleId: string; label: number }[], final: boolean): void {
-    this.deps.store.setLabels(labels);
+  /** `excluded`, when given, replaces the set of images out of the study (omitted: unchanged). */
+  submitLabels(labels: readonly { sampleId: string; label: number }[], final: boolean, excluded?: readonly ExclusionEntry[]): void {
+    this.deps.store.setLabels(labels, excluded);
     const s = this.state();
     if (final && s.step === 'labeling') {
       this.finishLabeling(s);

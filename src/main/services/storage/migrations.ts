@@ -101,4 +101,17 @@ export const NODE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'images excluded from the study (issue 17)',
+    // Out of the study with the clinician's reason: never queried, never trained on, never
+    // counted; the renderer sends the whole set with the labels, so a restore deletes the row.
+    sql: `
+      CREATE TABLE exclusions (
+        sample_id TEXT PRIMARY KEY,
+        reason TEXT NOT NULL CHECK (reason IN ('wrong-modality', 'not-assessable', 'poor-quality', 'duplicate', 'other')),
+        detail TEXT
+      );
+    `,
+  },
 ];
