@@ -125,12 +125,39 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.screenshot({ path: screenshotPath('ui-gallery.png') });
   await page.keyboard.press('Escape');
 
+  // ---- Exclude an image from the study in the gallery, restore it, exclude it again.
+  const excludeFirstUnlabeled = async (reason: string, detail: string): Promise<string> => {
+    await page.getByTestId('filter-unlabeled').click();
+    await page.getByTestId('gallery-tile').first().click();
+    const file = (await page.getByTestId('sample-drawer').locator('.drawer-head .mono').textContent())!.trim();
+    await page.getByTestId('btn-exclude').click();
+    await page.getByTestId(`exclude-reason-${reason}`).check();
+    await page.getByTestId('exclude-detail').fill(detail);
+    await page.screenshot({ path: screenshotPath('ui-gallery-exclude.png') });
+    await page.getByTestId('confirm-exclude').click();
+    return file;
+  };
+  const excludedFile = await excludeFirstUnlabeled('wrong-modality', 'fundus photograph not dermoscopy');
+  await page.getByTestId('filter-excluded').click();
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(1);
+  await page.getByTestId('gallery-tile').first().click();
+  await expect(page.getByTestId('excluded-notice')).toContainText('Wrong kind of image for this study (fundus photograph not dermoscopy)');
+  await page.screenshot({ path: screenshotPath('ui-gallery-excluded.png') });
+  await page.getByTestId('btn-restore').click();
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(0);
+  await page.getByTestId('filter-unlabeled').click();
+  await expect(page.getByTestId('gallery-tile').filter({ hasText: excludedFile })).toHaveCount(1); // back in the pool
+  expect(await excludeFirstUnlabeled('wrong-modality', 'fundus photograph not dermoscopy')).toBe(excludedFile);
+  await page.getByTestId('filter-excluded').click();
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(1);
+
   // ---- Settings: export CSV and check its rows.
   await page.getByTestId('nav-settings').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r\n/);
-  expect(csv[0]).toBe('sample_id,file_name,class_index,class_code,class_name,annotator,labeled_at,cycle,revision,note');
-  expect(csv).toHaveLength(11);
+  expect(csv[0]).toBe('sample_id,file_name,class_index,class_code,class_name,annotator,labeled_at,cycle,revision,note,excluded_reason,excluded_detail');
+  // 10 labels, and the excluded image with its reason (it has no label).
+  expect(csv).toHaveLength(12);
   const rows = new Map(csv.slice(1).map((l) => l.split(',')).map((c) => [c[1]!, c]));
   for (const l of labeled) {
     const row = rows.get(l.file);
@@ -145,6 +172,8 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   // The note travels with its image's label; images without one have an empty cell.
   expect(rows.get(undone.file)![9]).toBe('lesion partly out of frame 2');
   expect(rows.get(labeled[0]!.file)![9]).toBe('');
+  expect(rows.get(excludedFile)!.slice(2, 4)).toEqual(['', '']);
+  expect(rows.get(excludedFile)!.slice(10)).toEqual(['wrong-modality', 'fundus photograph not dermoscopy']);
   await expect(page.getByTestId('what-leaves')).toContainText('Nothing. In standalone mode');
   await page.screenshot({ path: screenshotPath('ui-settings.png') });
 
@@ -173,6 +202,18 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
   await expect(page.getByTestId('queue-image').locator('img')).toHaveJSProperty('complete', true);
   await page.screenshot({ path: screenshotPath('ui-queue-fairfal.png') });
+  // The image excluded in the gallery was never offered again.
+  await expect(page.locator(`.filmstrip button[title="${excludedFile}"]`)).toHaveCount(0);
+  // Exclude one from the queue: it leaves the queue, nothing counts as labeled.
+  const poor = (await page.getByTestId('current-file').textContent())!.trim();
+  await page.getByTestId('btn-exclude').click();
+  await page.getByTestId('exclude-reason-poor-quality').check();
+  await page.screenshot({ path: screenshotPath('ui-queue-exclude.png') });
+  await page.getByTestId('confirm-exclude').click();
+  await expect(page.getByTestId('current-file')).not.toHaveText(poor);
+  await expect(page.locator('.viewer-head')).toContainText('of 11');
+  await expect(page.locator(`.filmstrip button[title="${poor}"]`)).toHaveCount(0);
+  await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
 
   // ---- The dashboard now shows the first measurements.
   await page.getByTestId('nav-dashboard').click();

@@ -30,7 +30,7 @@ describe('exclusions on the client node', () => {
     const excluded = [
       { sampleId: items[0]!.id, reason: 'poor-quality' as const },
       { sampleId: items[10]!.id, reason: 'wrong-modality' as const },
-      { sampleId: items[11]!.id, reason: 'duplicate' as const, detail: `same lesion as ${items[12]!.fileName}` },
+      { sampleId: items[11]!.id, reason: 'duplicate' as const, detail: `same lesion as ${items[12]!.name}` },
       { sampleId: items[13]!.id, reason: 'not-assessable' as const },
     ];
     const res = await node.services.cycle.submitLabels({ labels, excluded, final: false });

@@ -23,11 +23,19 @@ export class UnknownSampleError extends Error {
   }
 }
 
+export class ExcludedSampleError extends Error {
+  override readonly name = 'ExcludedSampleError';
+  constructor(readonly sampleId: string) {
+    super('this image is excluded from the study: restore it (gallery, Excluded) before labeling it');
+  }
+}
+
 export async function writeLabel(db: AnnotatorDb, change: LabelChange): Promise<void> {
   const at = (change.now ?? new Date()).toISOString();
   await db.transaction('rw', [db.samples, db.labels, db.labelHistory, db.queue, db.outbox, db.sessions], async () => {
     const sample = await db.samples.get(change.sampleId);
     if (!sample) throw new UnknownSampleError(change.sampleId);
+    if (sample.status === 'excluded') throw new ExcludedSampleError(change.sampleId);
     const current = await db.labels.get(change.sampleId);
     const previous: LabelHistoryValue = current
       ? { kind: 'class', classIndex: current.classIndex }

@@ -61,6 +61,13 @@ export const MIGRATIONS: readonly Migration[] = [
       notes: 'sampleId, updatedAt',
     },
   },
+  {
+    version: 5,
+    why: 'images excluded from the study with a reason (issue 17): they leave the pool, can be restored, and are exported',
+    stores: {
+      exclusions: 'sampleId, at, reason',
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,10 +1,11 @@
 // Row types of the annotator's IndexedDB (Dexie). Sample ids are the vault's content hashes,
 // so a sample keeps its identity across re-imports and between renderer and main.
-import type { Prediction, QueueReason } from '../../../shared/api';
+import type { ExclusionReason, Prediction, QueueReason } from '../../../shared/api';
 
 export type { QueueReason };
 
-export type SampleStatus = 'unlabeled' | 'queued' | 'labeled' | 'unsure';
+/** 'excluded': taken out of the study (never queried, trained on or counted) until restored. */
+export type SampleStatus = 'unlabeled' | 'queued' | 'labeled' | 'unsure' | 'excluded';
 
 export interface SampleRow {
   id: string;
@@ -73,7 +74,7 @@ export interface SessionRow {
   decisions: number;
 }
 
-export type OutboxKind = 'label' | 'unsure' | 'clear';
+export type OutboxKind = 'label' | 'unsure' | 'clear' | 'exclude' | 'restore';
 export type OutboxState = 'pending' | 'sent' | 'failed';
 
 export interface OutboxRow {
@@ -101,4 +102,16 @@ export interface NoteRow {
   text: string;
   annotator: string;
   updatedAt: string;
+}
+
+/** An image taken out of the study, with the clinician's reason (issue 17). */
+export interface ExclusionRow {
+  sampleId: string;
+  reason: ExclusionReason;
+  /** Free text: which image it duplicates, what "other" means. */
+  detail: string | null;
+  annotator: string;
+  at: string;
+  /** The sample's status before, so a restore puts it back exactly. */
+  previousStatus: Exclude<SampleStatus, 'excluded'>;
 }

@@ -1,11 +1,12 @@
-// Label exports: CSV (one row per labeled sample) and JSON (the same plus each sample's
-// history). Pure functions over rows, so the format is tested without a browser.
+// Label exports: CSV (one row per labeled or excluded sample) and JSON (the same plus each
+// sample's history). Pure functions over rows, so the format is tested without a browser.
 import type { ClassInfo } from './classes';
 
 export interface ExportLabel {
   sampleId: string;
   fileName: string;
-  classIndex: number;
+  /** null: never labeled (an image excluded from the study before anyone labeled it). */
+  classIndex: number | null;
   annotator: string;
   labeledAt: string;
   /** 0-based as stored; exports write the number the screens show (cycle + 1). */
@@ -13,6 +14,10 @@ export interface ExportLabel {
   revision: number;
   /** The clinician's note on the image ('' when none). */
   note: string;
+  /** Excluded from the study: the reason code ('' when the image is in the study). */
+  excludedReason: string;
+  /** The exclusion's free text ('' when none). */
+  excludedDetail: string;
 }
 
 export interface ExportHistory {
@@ -24,7 +29,7 @@ export interface ExportHistory {
   at: string;
 }
 
-export const CSV_COLUMNS = ['sample_id', 'file_name', 'class_index', 'class_code', 'class_name', 'annotator', 'labeled_at', 'cycle', 'revision', 'note'] as const;
+export const CSV_COLUMNS = ['sample_id', 'file_name', 'class_index', 'class_code', 'class_name', 'annotator', 'labeled_at', 'cycle', 'revision', 'note', 'excluded_reason', 'excluded_detail'] as const;
 
 function csvCell(v: string | number): string {
   const s = String(v);
@@ -36,8 +41,8 @@ function csvCell(v: string | number): string {
 export function labelsToCsv(labels: readonly ExportLabel[], classes: readonly ClassInfo[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const l of labels) {
-    const c = classes[l.classIndex];
-    lines.push([l.sampleId, l.fileName, l.classIndex, c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle + 1, l.revision, l.note].map(csvCell).join(','));
+    const c = l.classIndex === null ? undefined : classes[l.classIndex];
+    lines.push([l.sampleId, l.fileName, l.classIndex ?? '', c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle + 1, l.revision, l.note, l.excludedReason, l.excludedDetail].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }
@@ -50,7 +55,7 @@ export function labelsToJson(labels: readonly ExportLabel[], history: readonly E
       format: 'fairfal-labels/1',
       ...meta,
       classes: classes.map((c) => ({ index: c.index, code: c.code, name: c.name })),
-      labels: labels.map((l) => ({ ...l, cycle: l.cycle + 1, classCode: classes[l.classIndex]?.code ?? null, history: byId.get(l.sampleId) ?? [] })),
+      labels: labels.map((l) => ({ ...l, cycle: l.cycle + 1, classCode: l.classIndex === null ? null : (classes[l.classIndex]?.code ?? null), history: byId.get(l.sampleId) ?? [] })),
     },
     null,
     2,

@@ -4,10 +4,11 @@
 // workspace (new origin, cleared profile) takes back the node's labels, local history winning.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, type ApiImpl, type Queue, type Sample } from '../../../shared/api';
+import { ApiError, type ApiImpl, type ExclusionReason, type Queue, type Sample } from '../../../shared/api';
 import { createApiClient } from '../../../shared/api/client';
 import { createDispatcher } from '../../../shared/api/dispatch';
 import { AnnotatorDb } from '../db/database';
+import { excludeSample, restoreSample } from '../db/exclusions';
 import { writeLabel } from '../db/label-writes';
 import { NodeSync } from './node-sync';
 
@@ -21,11 +22,12 @@ const reason = { strategy: 'fairfal', rank: 0, pseudoLabel: 1, prototypeProb: 0.
 
 let db: AnnotatorDb;
 let n = 0;
-let submitted: { labels: { sampleId: string; label: number }[]; final: boolean }[];
+let submitted: { labels: { sampleId: string; label: number }[]; excluded?: { sampleId: string; reason: string; detail?: string }[]; final: boolean }[];
 let failSubmit: boolean;
 let vault: Sample[];
 let queue: Queue;
 let nodeLabels: { sampleId: string; label: number }[];
+let nodeExclusions: { sampleId: string; reason: ExclusionReason; detail?: string }[];
 
 function client() {
   const impl = {
@@ -38,7 +40,8 @@ function client() {
     cycle: {
       getQueue: async () => queue,
       getLabels: async () => nodeLabels,
-      submitLabels: async (input: { labels: { sampleId: string; label: number }[]; final: boolean }) => {
+      getExclusions: async () => nodeExclusions,
+      submitLabels: async (input: { labels: { sampleId: string; label: number }[]; excluded?: { sampleId: string; reason: string }[]; final: boolean }) => {
         if (failSubmit) throw new ApiError('unavailable', 'client node restarting');
         submitted.push(input);
         return { accepted: input.labels.length, ignored: [], status: { step: 'labeling', cycle: 0, round: null, roundsPerCycle: null, busy: false, progress: null, message: '', budget: 2, labeledThisCycle: 0, labeledTotal: input.labels.length, poolSize: 3, updatedAt: new Date(0).toISOString() } };
@@ -54,6 +57,7 @@ beforeEach(() => {
   submitted = [];
   failSubmit = false;
   nodeLabels = [];
+  nodeExclusions = [];
   vault = [sample(1), sample(2, true), sample(3, true)];
   queue = { cycle: 0, createdAt: new Date(0).toISOString(), budget: 2, details: {}, items: [
     { sampleId: id(3) as Sample['id'], reason: { ...reason, rank: 0 }, prediction: { label: 2, probs: [0.1, 0.2, 0.7] } },
@@ -91,7 +95,7 @@ describe('NodeSync', () => {
   nodeLabels = [];
     await writeLabel(db, { sampleId: id(3), value: { kind: 'class', classIndex: 0 }, annotator: 'a', cycle: 0, sessionId: null });
     await sync.drain();
-    expect(submitted).toEqual([{ labels: expect.arrayContaining([{ sampleId: id(2), label: 1 }, { sampleId: id(3), label: 0 }]), final: false }]);
+    expect(submitted).toEqual([{ labels: expect.arrayContaining([{ sampleId: id(2), label: 1 }, { sampleId: id(3), label: 0 }]), excluded: [], final: false }]);
     expect(await db.outbox.where('state').anyOf('pending', 'failed').count()).toBe(0);
     expect(sync.snapshot()).toMatchObject({ lastError: null });
 
@@ -154,5 +158,42 @@ describe('NodeSync', () => {
     expect(submitted).toHaveLength(1);
     expect(submitted[0]!.labels).toEqual(expect.arrayContaining([{ sampleId: id(1), label: 2 }, { sampleId: id(3), label: 0 }]));
     expect(submitted[0]!.labels).toHaveLength(2);
+  });
+
+  it('hands exclusions over with the labels, takes back the node\'s into an empty workspace, and a local restore wins', async () => {
+    const sync = new NodeSync(client(), db);
+    await sync.pullSamples();
+    await sync.pullQueue();
+    await writeLabel(db, { sampleId: id(2), value: { kind: 'class', classIndex: 1 }, annotator: 'a', cycle: 0, sessionId: null });
+    await excludeSample(db, { sampleId: id(2), reason: 'poor-quality', annotator: 'a', cycle: 0 });
+    await excludeSample(db, { sampleId: id(3), reason: 'duplicate', detail: 'same lesion as 1', annotator: 'a', cycle: 0 });
+    await expect(writeLabel(db, { sampleId: id(3), value: { kind: 'class', classIndex: 0 }, annotator: 'a', cycle: 0, sessionId: null })).rejects.toThrow(/excluded from the study/);
+    await sync.drain();
+    expect(submitted.at(-1)!.excluded).toEqual([{ sampleId: id(2), reason: 'poor-quality' }, { sampleId: id(3), reason: 'duplicate', detail: 'same lesion as 1' }]);
+    // The label stays under the exclusion: a restore brings the image back labeled.
+    await restoreSample(db, { sampleId: id(2), annotator: 'a', cycle: 0 });
+    expect(await db.samples.get(id(2))).toMatchObject({ status: 'labeled', labelClass: 1 });
+    await restoreSample(db, { sampleId: id(3), annotator: 'a', cycle: 0 });
+    expect(await db.samples.get(id(3))).toMatchObject({ status: 'queued' });
+
+    // A fresh workspace takes the node's exclusions, except where it restored the image itself.
+    const fresh = new AnnotatorDb(`sync-fresh-${n++}`);
+    nodeExclusions = [{ sampleId: id(1), reason: 'wrong-modality' }, { sampleId: id(3), reason: 'duplicate' }];
+    const other = new NodeSync(client(), fresh);
+    await other.pullSamples();
+    await restoreSample(fresh, { sampleId: id(3), annotator: 'b', cycle: 0 }); // no row: nothing to do
+    await other.recoverLabels();
+    expect(await fresh.samples.get(id(1))).toMatchObject({ status: 'excluded' });
+    expect(await fresh.exclusions.get(id(1))).toMatchObject({ reason: 'wrong-modality' });
+    expect(await fresh.samples.get(id(3))).toMatchObject({ status: 'excluded' });
+    await fresh.delete();
+    const third = new AnnotatorDb(`sync-third-${n++}`);
+    const sync3 = new NodeSync(client(), third);
+    await sync3.pullSamples();
+    await excludeSample(third, { sampleId: id(3), reason: 'duplicate', annotator: 'c', cycle: 0 });
+    await restoreSample(third, { sampleId: id(3), annotator: 'c', cycle: 0 });
+    await sync3.recoverLabels();
+    expect(await third.samples.get(id(3))).not.toMatchObject({ status: 'excluded' });
+    await third.delete();
   });
 });

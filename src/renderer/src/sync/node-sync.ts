@@ -6,7 +6,8 @@
 // history wins), otherwise handing over its few labels would replace the node's whole set.
 import { ApiError, SampleIdSchema, type ApiClient, type ImportId, type Queue } from '../../../shared/api';
 import type { AnnotatorDb } from '../db/database';
-import { applyQueue, missingSamples, nextSeq, restoreNodeLabels, upsertSamples } from '../db/ingest';
+import { restoreNodeExclusions } from '../db/exclusions';
+import { applyQueue, missingSamples, nextSeq, RECOVERED_ANNOTATOR, restoreNodeLabels, upsertSamples } from '../db/ingest';
 
 export interface SyncState {
   syncing: boolean;
@@ -103,7 +104,6 @@ export class NodeSync {
 
   private async doRecover(): Promise<void> {
     const labels = await this.api.cycle.getLabels(undefined);
-    if (labels.length === 0) return;
     const missing = await missingSamples(this.db, labels.map((l) => l.sampleId));
     for (let i = 0; i < missing.length; i += PAGE) {
       const ids = missing.slice(i, i + PAGE).map((id) => SampleIdSchema.parse(id));
@@ -111,6 +111,8 @@ export class NodeSync {
       await upsertSamples(this.db, page.items, await nextSeq(this.db));
     }
     await restoreNodeLabels(this.db, labels);
+    const excluded = await this.api.cycle.getExclusions(undefined);
+    if (excluded.length > 0) await restoreNodeExclusions(this.db, excluded, RECOVERED_ANNOTATOR);
   }
 
   /** Hands main the whole labeled set if anything is waiting (or always when `final`). */
@@ -132,7 +134,11 @@ export class NodeSync {
         const id = SampleIdSchema.safeParse(l.sampleId);
         return id.success ? [{ sampleId: id.data, label: l.classIndex }] : [];
       });
-      const res = await this.api.cycle.submitLabels({ labels, final });
+      const excluded = (await this.db.exclusions.toArray()).flatMap((e) => {
+        const id = SampleIdSchema.safeParse(e.sampleId);
+        return id.success ? [{ sampleId: id.data, reason: e.reason, ...(e.detail ? { detail: e.detail } : {}) }] : [];
+      });
+      const res = await this.api.cycle.submitLabels({ labels, excluded, final });
       const sentAt = new Date().toISOString();
       await this.db.outbox.where('seq').belowOrEqual(upTo).filter((o) => o.state !== 'sent').modify({ state: 'sent', sentAt, lastError: null });
       this.set({ syncing: false, lastSyncAt: sentAt, lastError: null, ignored: res.ignored });

@@ -8,7 +8,7 @@ import { useWorkspace } from '../../workspace/WorkspaceContext';
 import { SampleDrawer } from './SampleDrawer';
 import { NO_FILTER, useGallery, useStatusCounts, type GalleryFilter } from './useGallery';
 
-const STATUSES: (SampleStatus | 'all')[] = ['all', 'queued', 'labeled', 'unlabeled', 'unsure'];
+const STATUSES: (SampleStatus | 'all')[] = ['all', 'queued', 'labeled', 'unlabeled', 'unsure', 'excluded'];
 
 export function GalleryScreen() {
   const ws = useWorkspace();

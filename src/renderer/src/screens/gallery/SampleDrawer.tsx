@@ -6,6 +6,7 @@ import { writeLabel } from '../../db/label-writes';
 import type { LabelHistoryValue } from '../../db/rows';
 import { Kbd } from '../../components/ui';
 import { NoteField } from '../../components/NoteField';
+import { ExcludeControl, ExcludedNotice } from '../../components/ExcludeControl';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
 import { useWorkspace } from '../../workspace/WorkspaceContext';
 
@@ -13,6 +14,7 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
   const ws = useWorkspace();
   const history = useLiveQuery(() => ws.db.labelHistory.where('sampleId').equals(sample.id).reverse().sortBy('id'), [ws.db, sample.id]);
   const cycle = ws.cycle.value?.cycle ?? 0;
+  const excluded = sample.status === 'excluded';
   const set = (value: LabelHistoryValue) =>
     void writeLabel(ws.db, { sampleId: sample.id, value, annotator: ws.annotatorName, cycle, sessionId: ws.sessionId });
 
@@ -22,7 +24,7 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
       const el = e.target as HTMLElement | null;
       if (el && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT')) return;
       if (e.key === 'Escape') onClose();
-      else if (/^[1-9]$/.test(e.key) && Number(e.key) <= ws.classes.length) set({ kind: 'class', classIndex: Number(e.key) - 1 });
+      else if (/^[1-9]$/.test(e.key) && Number(e.key) <= ws.classes.length && !excluded) set({ kind: 'class', classIndex: Number(e.key) - 1 });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -36,7 +38,8 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
         <button type="button" className="btn ghost" onClick={onClose} aria-label="Close"><Kbd k="Esc" /></button>
       </div>
       {sample.previewUrl && <img className="drawer-img" src={sample.previewUrl} alt={sample.fileName} />}
-      <div className="drawer-classes">
+      {excluded ? <ExcludedNotice sampleId={sample.id} /> : null}
+      <fieldset className="drawer-classes" disabled={excluded}>
         {ws.classes.map((c) => (
           <button key={c.code} type="button" className={`class-btn small ${sample.labelClass === c.index ? 'active' : ''}`} style={{ ['--class-color' as string]: c.color }} onClick={() => set({ kind: 'class', classIndex: c.index })} data-testid={`relabel-${c.code}`}>
             {c.key && <Kbd k={c.key} />} <span className="class-name" title={c.name}>{c.short}</span>
@@ -46,7 +49,8 @@ export function SampleDrawer({ sample, onClose }: { sample: SampleRow; onClose()
           <span className="class-name">Unsure</span>
         </button>
         <button type="button" className="btn ghost" onClick={() => set(null)} disabled={sample.status !== 'labeled' && sample.status !== 'unsure'}>Clear label</button>
-      </div>
+      </fieldset>
+      {!excluded && <ExcludeControl key={`x-${sample.id}`} sampleId={sample.id} />}
       <NoteField key={sample.id} sampleId={sample.id} />
       <h3 className="panel-title">History</h3>
       {history && history.length > 0 ? (

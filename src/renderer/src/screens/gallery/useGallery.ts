@@ -33,10 +33,10 @@ export function useGallery(db: AnnotatorDb, f: GalleryFilter): SampleRow[] | und
 
 export function useStatusCounts(db: AnnotatorDb): Record<SampleStatus | 'all', number> | undefined {
   return useLiveQuery(async () => {
-    const [all, labeled, queued, unlabeled, unsure] = await Promise.all([
+    const [all, labeled, queued, unlabeled, unsure, excluded] = await Promise.all([
       db.samples.count(),
-      ...(['labeled', 'queued', 'unlabeled', 'unsure'] as const).map((s) => db.samples.where('status').equals(s).count()),
+      ...(['labeled', 'queued', 'unlabeled', 'unsure', 'excluded'] as const).map((s) => db.samples.where('status').equals(s).count()),
     ]);
-    return { all: all!, labeled: labeled!, queued: queued!, unlabeled: unlabeled!, unsure: unsure! };
+    return { all: all!, labeled: labeled!, queued: queued!, unlabeled: unlabeled!, unsure: unsure!, excluded: excluded! };
   }, [db]);
 }

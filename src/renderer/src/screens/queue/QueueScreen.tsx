@@ -11,6 +11,7 @@ import { useWorkspace } from '../../workspace/WorkspaceContext';
 import { ClassBar } from './ClassBar';
 import { ReasonPanel } from './ReasonPanel';
 import { NoteField } from '../../components/NoteField';
+import { ExcludeControl } from '../../components/ExcludeControl';
 import { useQueueController } from './useQueueController';
 import { useQueueData } from './useQueueData';
 
@@ -115,6 +116,7 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
         {entry && (
           <ReasonPanel row={entry.row} classes={ws.classes} queueSize={entries.length} {...(balance ? { labeledCounts: balance.counts } : {})}>
             <NoteField key={entry.sample.id} sampleId={entry.sample.id} />
+            <ExcludeControl key={`x-${entry.sample.id}`} sampleId={entry.sample.id} />
           </ReasonPanel>
         )}
       </div>

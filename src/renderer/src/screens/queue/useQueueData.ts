@@ -27,7 +27,8 @@ export async function loadQueue(db: AnnotatorDb, preferredCycle: number | null):
   const entries: QueueEntry[] = [];
   rows.forEach((row, i) => {
     const sample = samples[i];
-    if (!sample) return;
+    // Excluded from the study: out of the queue too (restored from the gallery, it comes back).
+    if (!sample || sample.status === 'excluded') return;
     const l = labels[i];
     const label: LabelValue = l ? { kind: 'class', classIndex: l.classIndex } : sample.status === 'unsure' ? { kind: 'unsure' } : null;
     entries.push({ row, sample, label });

@@ -5,11 +5,22 @@ import type { LabelHistoryValue } from '../../db/rows';
 import type { ClassInfo } from '../../domain/classes';
 import { labelsToCsv, labelsToJson, type ExportLabel } from '../../domain/export-labels';
 
+/** Every labeled sample, then every excluded one that has no label, with notes and reasons. */
 export async function collectLabels(db: AnnotatorDb): Promise<ExportLabel[]> {
   const labels = await db.labels.orderBy('labeledAt').toArray();
-  const samples = await db.samples.bulkGet(labels.map((l) => l.sampleId));
-  const notes = await db.notes.bulkGet(labels.map((l) => l.sampleId));
-  return labels.map((l, i) => ({ ...l, fileName: samples[i]?.fileName ?? '', note: notes[i]?.text ?? '' }));
+  const exclusions = new Map((await db.exclusions.toArray()).map((e) => [e.sampleId, e]));
+  const labeled = new Set(labels.map((l) => l.sampleId));
+  const unlabeledExcluded = [...exclusions.values()].filter((e) => !labeled.has(e.sampleId)).sort((a, b) => a.at.localeCompare(b.at));
+  const rows = [
+    ...labels,
+    ...unlabeledExcluded.map((e) => ({ sampleId: e.sampleId, classIndex: null, annotator: e.annotator, labeledAt: '', cycle: 0, revision: 0 })),
+  ];
+  const samples = await db.samples.bulkGet(rows.map((l) => l.sampleId));
+  const notes = await db.notes.bulkGet(rows.map((l) => l.sampleId));
+  return rows.map((l, i) => {
+    const ex = exclusions.get(l.sampleId);
+    return { sampleId: l.sampleId, fileName: samples[i]?.fileName ?? '', classIndex: l.classIndex, annotator: l.annotator, labeledAt: l.labeledAt, cycle: l.cycle, revision: l.revision, note: notes[i]?.text ?? '', excludedReason: ex?.reason ?? '', excludedDetail: ex?.detail ?? '' };
+  });
 }
 
 export async function buildExport(db: AnnotatorDb, format: 'csv' | 'json', classes: ClassInfo[], meta: { exportedBy: string; task: string | null }): Promise<{ text: string; fileName: string; mime: string }> {
