@@ -138,6 +138,19 @@ async function main(): Promise<number> {
       const job = node.vault.startImport(values.import, { ...(splits.length ? { npzSplits: splits } : {}), ...(shard ? { npzShard: shard } : {}) });
       const end = await job.done;
       say({ event: 'import', state: end.state, imported: end.imported, duplicates: end.duplicates, rejected: end.rejected, total: node.vault.index.count() });
+      // Flag and report, never hold back: nobody is there to confirm.
+      const review = await node.services.vault.getImportReview({ importId: end.importId });
+      if (review.modality.unlike.length > 0 || review.nearDuplicates.length > 0) {
+        const name = new Map(node.vault.index.getSamples([...review.modality.unlike.map((u) => u.sampleId), ...review.nearDuplicates.flatMap((d) => [d.sampleId, d.matchId])]).map((r) => [r.id, r.name]));
+        say({
+          event: 'import-review',
+          unlikeWorkspace: review.modality.unlike.slice(0, 100).map((u) => ({ image: name.get(u.sampleId), distance: Math.round(u.distance * 100) / 100 })),
+          unlikeCount: review.modality.unlike.length,
+          comparedWith: review.modality.comparedWith,
+          nearDuplicates: review.nearDuplicates.slice(0, 100).map((d) => ({ image: name.get(d.sampleId), looksLike: name.get(d.matchId), bits: d.distance })),
+          nearDuplicateCount: review.nearDuplicates.length,
+        });
+      }
     }
     // 2. Taking part.
     const mode = node.orchestrator.state().mode;

@@ -40,6 +40,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     mediaUrl: opts.host === 'electron' ? electronMediaUrl : webMediaUrl,
     ...(opts.pickFolder ? { pickFolder: opts.pickFolder } : {}),
     log: (line) => console.error(`[client-node] ${line}`),
+    // A clinician is there to decide: images unlike the workspace wait for confirmation.
+    reviewPolicy: 'hold',
   });
   const backend = opts.backend ?? node.engine.backend();
   const impl: ApiImpl = {

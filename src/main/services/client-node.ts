@@ -18,6 +18,7 @@ import type { SecretStore } from './federation/secret-store';
 import { openNodeDb, type Db } from './storage/node-db';
 import type { Durability } from '../../platform/sqlite';
 import type { MediaUrlFn } from './vault/media-store';
+import type { ReviewPolicy } from './vault/import-review';
 import { Vault } from './vault/vault';
 import { createVaultApi } from './api/vault-api';
 
@@ -42,6 +43,8 @@ export interface ClientNodeOptions {
   onQueryState?: OrchestratorDeps['onQueryState'];
   /** SQLite durability of node.sqlite (platform/sqlite.ts; default: survives a power cut). */
   durability?: Durability;
+  /** Import checks: 'hold' images unlike the workspace for the clinician (the app), or only 'report' them (default). */
+  reviewPolicy?: ReviewPolicy;
 }
 
 export interface ClientNode {
@@ -68,6 +71,8 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     ...(o.backgroundMedia === false ? { backgroundMedia: false } : {}),
     onProgress: (p) => events?.emit('vault', 'importProgress', p),
     onFinished: (s) => events?.emit('vault', 'importFinished', s),
+    ...(o.reviewPolicy ? { reviewPolicy: o.reviewPolicy } : {}),
+    ...(o.log ? { onReviewError: (m: string) => o.log?.(`import check failed: ${m}`) } : {}),
     onMediaProgress: (p) => events?.emit('vault', 'mediaProgress', p),
   });
   const engine = o.engine ?? createDefaultEngine();

@@ -73,6 +73,24 @@ export const ImportSummarySchema = ImportProgressSchema.extend({
 });
 export type ImportSummary = z.infer<typeof ImportSummarySchema>;
 
+/** How an import's checks treat what they find: the app holds unlike images back; headless only reports. */
+export const ReviewPolicySchema = z.enum(['hold', 'report']);
+
+export const ImportReviewSchema = z.object({
+  importId: ImportIdSchema,
+  policy: ReviewPolicySchema,
+  modality: z.object({
+    /** Images of the workspace the new ones were compared with (none: too few to compare). */
+    comparedWith: z.number().int().nonnegative(),
+    threshold: z.number(),
+    /** New images whose colours and frame are unlike the workspace's. */
+    unlike: z.array(z.object({ sampleId: SampleIdSchema, distance: z.number(), state: z.enum(['held', 'kept', 'excluded', 'reported']) })),
+  }),
+  /** New images within a few bits of another image's perceptual hash: reported, never merged. */
+  nearDuplicates: z.array(z.object({ sampleId: SampleIdSchema, matchId: SampleIdSchema, distance: z.number().int().nonnegative() })),
+});
+export type ImportReview = z.infer<typeof ImportReviewSchema>;
+
 export const SampleSourceSchema = z.enum(['file', 'npz']);
 
 export const SampleSchema = z.object({
@@ -177,6 +195,10 @@ export const vaultService = defineService(
     resumeImport: method(z.object({ importId: ImportIdSchema }), z.object({ importId: ImportIdSchema })),
     /** Progress and the duplicate/rejected lists of an import (running or done). */
     getImport: method(z.object({ importId: ImportIdSchema }), ImportSummarySchema),
+    /** What the import's checks found (modality guard, near-duplicates). */
+    getImportReview: method(z.object({ importId: ImportIdSchema }), ImportReviewSchema),
+    /** The clinician's decision on images held back by the modality guard: keep them in the study or not. */
+    resolveHeld: method(z.object({ sampleIds: z.array(SampleIdSchema).min(1).max(10_000), keep: z.boolean() }), z.object({ resolved: z.number().int().nonnegative() })),
     /** Recent imports, newest first. */
     listImports: method(z.undefined(), z.array(ImportProgressSchema)),
     listSamples: method(ListSamplesInputSchema, SamplePageSchema),

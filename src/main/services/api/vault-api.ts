@@ -33,6 +33,13 @@ export function createVaultApi(deps: VaultApiDeps): ApiImpl['vault'] {
     async getImport({ importId }) {
       return vault.summary(importId);
     },
+    async getImportReview({ importId }) {
+      if (!vault.index.getImport(importId)) throw new ApiError('not-found', `no import ${importId}`);
+      return { importId, ...vault.review.get(importId) };
+    },
+    async resolveHeld({ sampleIds, keep }) {
+      return { resolved: vault.review.resolve(sampleIds, keep) };
+    },
     async listImports() {
       return vault.listImports();
     },

@@ -183,8 +183,10 @@ export class CycleRuntime {
 
   pool(): Pool {
     // Images excluded from the study are in neither set: never queried, trained on or counted.
+    // So are images the modality guard holds back until the clinician decides.
     const excluded = this.deps.store.exclusions();
-    const ids = this.deps.vault.index.allIds().filter((id) => !excluded.has(id));
+    const held = this.deps.vault.review.heldIds();
+    const ids = this.deps.vault.index.allIds().filter((id) => !excluded.has(id) && !held.has(id));
     const labels = this.deps.store.labels();
     const C = this.requireTask().classNames.length;
     const y = new Int32Array(ids.length);

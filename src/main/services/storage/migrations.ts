@@ -114,4 +114,22 @@ export const NODE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'import review: modality guard and near-duplicates (issue 17)',
+    // One row per finding of an import's check. A 'held' modality finding keeps the image out of
+    // the pool until the clinician keeps it or excludes it; 'reported' findings change nothing.
+    sql: `
+      CREATE TABLE import_review (
+        import_id TEXT NOT NULL,
+        sample_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('modality', 'near-duplicate')),
+        distance REAL NOT NULL,
+        match_id TEXT,
+        state TEXT NOT NULL CHECK (state IN ('held', 'kept', 'excluded', 'reported')),
+        PRIMARY KEY (import_id, sample_id, kind)
+      );
+      CREATE INDEX import_review_state ON import_review(state);
+    `,
+  },
 ];

@@ -188,6 +188,11 @@ export class VaultIndex {
   }
 
   /** All sample ids in import order (the engine's pool order). */
+  /** The samples an import added, in order. */
+  idsOfImport(importId: string): string[] {
+    return (this.db.prepare('SELECT id FROM samples WHERE import_id = ? ORDER BY seq').all(importId) as { id: string }[]).map((r) => r.id);
+  }
+
   allIds(): string[] {
     return (this.db.prepare('SELECT id FROM samples ORDER BY seq').all() as { id: string }[]).map((r) => r.id);
   }

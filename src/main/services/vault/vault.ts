@@ -26,6 +26,7 @@ import { MediaBuilder, type MediaStatus } from './media-builder';
 import { MediaStore, type MediaKind, type MediaUrlFn } from './media-store';
 import { PendingMedia } from './pending-media';
 import { readVerified, StagedSources } from './staged-sources';
+import { ImportReviewStore, type ReviewPolicy } from './import-review';
 import { TensorStore, shapeKey, type Shape } from './tensor-store';
 import { VaultIndex, type SampleFilter } from './vault-index';
 
@@ -40,6 +41,10 @@ export interface VaultOptions {
   now?: () => Date;
   onProgress?: (p: ImportProgress) => void;
   onFinished?: (s: ImportSummary) => void;
+  /** How an import's checks treat unlike images: 'hold' (the app) or 'report' (default: headless, simulator). */
+  reviewPolicy?: ReviewPolicy;
+  /** A failed import check (it never fails the import). */
+  onReviewError?: (message: string) => void;
   onMediaProgress?: (p: MediaProgress) => void;
   /**
    * false: previews and thumbnails are built only when asked for (the headless client shows no
@@ -60,6 +65,8 @@ export class Vault {
   readonly pendingMedia: PendingMedia;
   readonly mediaBuilder: MediaBuilder;
   private tensorStore: TensorStore;
+  /** What each import's checks found (modality guard, near-duplicates). */
+  readonly review: ImportReviewStore;
   private readonly jobs = new Map<string, ImportJob>();
   private readonly now: () => Date;
   private readonly interrupted: string[];
@@ -73,6 +80,7 @@ export class Vault {
     this.index.beforeCommit = () => this.tensorStore.flush();
     this.media = new MediaStore(path.join(this.dir, 'media'));
     this.tensorStore = new TensorStore(opts.db, this.dir, opts.tensorShape ?? DEFAULT_TENSOR_SHAPE);
+    this.review = new ImportReviewStore(opts.db, () => this.tensorStore);
     this.now = opts.now ?? (() => new Date());
     this.interrupted = this.index.markInterrupted();
     this.staged = new StagedSources(path.join(this.dir, 'staged'));
@@ -224,6 +232,14 @@ export class Vault {
       this.mediaBuilder.setImporting(false);
       const i = this.interrupted.indexOf(id);
       if (i >= 0) this.interrupted.splice(i, 1);
+      if (!this.closed) {
+        try {
+          this.review.review(id, this.index.idsOfImport(id), this.index.allIds(), this.opts.reviewPolicy ?? 'report');
+        } catch (err) {
+          // The checks are advice: an import is never lost to them.
+          this.opts.onReviewError?.(err instanceof Error ? err.message : String(err));
+        }
+      }
       this.opts.onFinished?.(this.summary(id));
     });
     return job;
