@@ -2,6 +2,7 @@
 // standalone setup, import, keyboard labeling with undo, reload durability, dashboard
 // balance, gallery, CSV export — with a screenshot of every screen for a person to check.
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Page } from '@playwright/test';
 import { datasetImages, expect, hamLabels, screenshotPath, test } from './fixtures';
 
@@ -227,15 +228,38 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.getByTestId('export-model-tfjs').click();
   await expect(page.getByRole('status').filter({ hasText: /Saved \d+ files?/ })).toContainText('model.json');
 
-  // ---- A second import with larger images: their previews are built after the import, and the
-  // import screen follows that to the end (the 200x150 images above were finished at import).
+  // ---- A second, mixed import: the parent folder holds the 42 dermoscopy images again (skipped
+  // as duplicates), 5 larger dermoscopy images and 56 fundus photographs. The fundus photographs are
+  // held back for confirmation; no dermoscopy image is. Their previews are built after the import
+  // (the 200x150 images above were finished at import), and the import screen follows that.
   await page.getByTestId('nav-import').click();
-  await page.getByTestId('import-path').fill(datasetImages('ham10000-dermoscopy-600x450'));
+  await page.getByTestId('import-path').fill(dirname(datasetImages('ham10000-dermoscopy')));
   await page.getByTestId('import-start').click();
-  await expect(page.getByTestId('summary-imported')).toHaveText('5', { timeout: 120_000 });
+  await expect(page.getByTestId('summary-imported')).toHaveText('61', { timeout: 120_000 });
+  await expect(page.getByTestId('summary-duplicates')).toHaveText('42');
+  await expect(page.getByTestId('held-count')).toHaveText('56');
+  for (const tile of await page.getByTestId('held-tile').all()) expect(await tile.getAttribute('title')).not.toMatch(/^ISIC_/);
+  // The same lesion at 600x450 beside its 200x150 original: reported, not merged.
+  await expect(page.getByTestId('near-duplicate-count')).toHaveText('1');
+  await expect(page.getByTestId('near-duplicate')).toContainText('ISIC_0024311.jpg (new) looks like ISIC_0024311.jpg');
   await expect(page.getByTestId('media-progress')).toContainText('Previews and thumbnails ready', { timeout: 120_000 });
   await expect(page.getByTestId('media-pending')).toHaveText('0');
-  await expect(page.getByTestId('media-built')).toHaveText('5');
+  await expect(page.getByTestId('media-built')).toHaveText('61');
+  await page.getByTestId('import-review').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('ui-import-held.png') });
+  await page.getByTestId('import-review').screenshot({ path: screenshotPath('ui-import-review-card.png') });
+  // Keep two (a clinician's call), exclude the rest as the wrong kind of image.
+  const tiles = page.getByTestId('held-tile');
+  for (let i = 2; i < 56; i++) await tiles.nth(i).locator('input').uncheck();
+  await page.getByTestId('held-keep').click();
+  await expect(page.getByTestId('held-count')).toHaveText('54');
+  await page.getByTestId('held-exclude').click();
+  await expect(page.getByTestId('held-count')).toHaveCount(0);
+  await page.getByTestId('nav-gallery').click();
+  await page.getByTestId('filter-excluded').click();
+  // 54 fundus photographs, the dermoscopy image excluded in the gallery, the one from the queue.
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(56);
+  await page.getByTestId('nav-import').click();
   await page.screenshot({ path: screenshotPath('ui-import-previews.png') });
 });
 

@@ -7,7 +7,7 @@
 //     with the matching image, never merged (different images of one lesion look alike too).
 import type { ImportReview } from '../../../shared/api';
 import { MODALITY_SIZE, MODALITY_THRESHOLD, modalityDistance, modalityFeatures, modalityProfile } from '../../../core/modality/modality';
-import { differenceHash, hammingDistance, NEAR_DUPLICATE_BITS } from '../../../core/modality/near-duplicate';
+import { differenceHash, greyThumbnail, hammingDistance, NEAR_DUPLICATE_BITS, NEAR_DUPLICATE_GREY, thumbnailDistance } from '../../../core/modality/near-duplicate';
 import { boxResize } from '../../../core/modality/resize';
 import type { Db } from '../storage/node-db';
 import type { TensorStore } from './tensor-store';
@@ -66,24 +66,32 @@ export class ImportReviewStore {
     }
     this.db.prepare("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)").run(`review.${importId}`, JSON.stringify({ policy, comparedWith: earlier.length >= MIN_PROFILE_IMAGES ? earlier.length : 0 }));
 
-    // Hashes of everything (earlier images read in chunks), each new image against all others.
+    // Hashes of everything (earlier images read in chunks); each new image against all others,
+    // candidates by hash confirmed on the grey thumbnails.
     const hashes = new Map<string, [number, number]>();
-    newIds.forEach((id, i) => hashes.set(id, differenceHash(pixelsOf(newPixels, i), h, w, c)));
+    const newThumbs = new Map<string, Float32Array>();
+    newIds.forEach((id, i) => {
+      hashes.set(id, differenceHash(pixelsOf(newPixels, i), h, w, c));
+      newThumbs.set(id, greyThumbnail(pixelsOf(newPixels, i), h, w, c));
+    });
     for (let k = 0; k < earlier.length; k += 1000) {
       const chunk = earlier.slice(k, k + 1000);
       const buf = store.read(chunk);
       chunk.forEach((id, i) => hashes.set(id, differenceHash(pixelsOf(buf, i), h, w, c)));
     }
     const all = [...hashes];
+    const thumbOf = (id: string) => newThumbs.get(id) ?? greyThumbnail(store.read([id]), h, w, c);
     for (const id of newIds) {
       const mine = hashes.get(id)!;
-      let best: { id: string; d: number } | null = null;
+      let best: { id: string; bits: number; grey: number } | null = null;
       for (const [other, hash] of all) {
         if (other === id) continue;
-        const d = hammingDistance(mine, hash);
-        if (d <= NEAR_DUPLICATE_BITS && (!best || d < best.d)) best = { id: other, d };
+        const bits = hammingDistance(mine, hash);
+        if (bits > NEAR_DUPLICATE_BITS) continue;
+        const grey = thumbnailDistance(newThumbs.get(id)!, thumbOf(other));
+        if (grey <= NEAR_DUPLICATE_GREY && (!best || grey < best.grey)) best = { id: other, bits, grey };
       }
-      if (best) rows.push([importId, id, 'near-duplicate', best.d, best.id, 'reported']);
+      if (best) rows.push([importId, id, 'near-duplicate', best.bits, best.id, 'reported']);
     }
     this.db.transaction(() => {
       for (const r of rows) insert.run(...r);

@@ -6,6 +6,7 @@ import type { ImportProgress, ImportSummary, RejectReason, VaultStats } from '..
 import { useApi, useConnection } from '../../api/ApiContext';
 import { CycleControl } from '../../components/CycleControl';
 import { Notice, ProgressBar, ScreenHeader } from '../../components/ui';
+import { ImportReviewCard, useImportReviews } from './ImportReviewCard';
 import { MediaCard } from './MediaCard';
 import { formatEta, useImport } from './useImport';
 
@@ -23,6 +24,7 @@ export function ImportScreen({ onNavigate }: { onNavigate(to: string): void }) {
   const api = useApi();
   const { host } = useConnection();
   const run = useImport();
+  const review = useImportReviews(run.summary?.importId ?? null);
   const [path, setPath] = useState('');
   const [stats, setStats] = useState<VaultStats | null>(null);
   const [pickError, setPickError] = useState<string | null>(null);
@@ -72,6 +74,7 @@ export function ImportScreen({ onNavigate }: { onNavigate(to: string): void }) {
       </form>
       {run.progress && <ProgressCard progress={run.progress} onCancel={running ? () => void run.cancel() : undefined} />}
       {run.summary && <SummaryCard summary={run.summary} onNavigate={onNavigate} />}
+      {review.reviews.map((r) => <ImportReviewCard key={r.importId} review={r} onChanged={review.refresh} />)}
       <MediaCard />
     </div>
   );
