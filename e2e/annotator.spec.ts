@@ -2,7 +2,7 @@
 // standalone setup, import, keyboard labeling with undo, reload durability, dashboard
 // balance, gallery, CSV export — with a screenshot of every screen for a person to check.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { datasetImages, expect, hamLabels, screenshotPath, test } from './fixtures';
 
@@ -261,6 +261,26 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('gallery-tile')).toHaveCount(56);
   await page.getByTestId('nav-import').click();
   await page.screenshot({ path: screenshotPath('ui-import-previews.png') });
+
+  // ---- Labels the clinic already has, from HAM10000's labels.csv: the columns are guessed, the
+  // preview says what will happen, and imported labels do not count as this cycle's work.
+  await page.getByTestId('label-csv-file').setInputFiles(join(datasetImages('ham10000-dermoscopy'), 'labels.csv'));
+  await expect(page.getByTestId('csv-image-column').locator('option:checked')).toHaveText('image_id');
+  await expect(page.getByTestId('csv-class-column').locator('option:checked')).toHaveText('dx');
+  // 42 rows name 43 images (ISIC_0024311 twice): 12 labeled already with the same class, 2 excluded, 29 to write.
+  await expect(page.getByTestId('csv-new')).toHaveText('29');
+  await expect(page.getByTestId('csv-unchanged')).toHaveText('12');
+  await expect(page.getByTestId('csv-conflicts')).toHaveText('0');
+  await expect(page.getByTestId('csv-excluded')).toHaveText('2');
+  await expect(page.getByTestId('csv-unmatched')).toHaveText('0');
+  await page.getByTestId('label-csv').scrollIntoViewIfNeeded();
+  await page.getByTestId('label-csv').screenshot({ path: screenshotPath('ui-import-labels-csv.png') });
+  await page.getByTestId('csv-import').click();
+  await expect(page.getByTestId('label-csv')).toContainText('29 labels imported from labels.csv');
+  await page.getByTestId('nav-dashboard').click();
+  await expect(page.getByTestId('balance-total')).toContainText('41 labeled');
+  await page.getByTestId('nav-queue').click();
+  await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
 });
 
 /** The image as painted (object-fit: contain) lies inside the stage, and fills one of its sides. */

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnnotatorDb } from './database';
 import { writeLabel } from './label-writes';
-import { labeledThisRound } from './round-count';
+import { labelImportAnnotator, labeledThisRound } from './round-count';
 import type { SampleRow } from './rows';
 
 let db: AnnotatorDb;
@@ -38,6 +38,9 @@ describe('labels given anywhere count toward the labeling round', () => {
     await label('a', 4, 8); // relabel of an older label: not new work
     expect(await labeledThisRound(db, 0)).toBe(2);
     await label('b', 0, 9); // changing a label given this round does not count it twice
+    expect(await labeledThisRound(db, 0)).toBe(2);
+    // Labels imported from a file are taken over, not this round's work.
+    await writeLabel(db, { annotator: labelImportAnnotator('Dr Ada', 'labels.csv'), cycle: 0, sessionId: null, sampleId: 'c', value: { kind: 'class', classIndex: 1 }, now: T(10) });
     expect(await labeledThisRound(db, 0)).toBe(2);
   });
 

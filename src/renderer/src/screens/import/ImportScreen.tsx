@@ -7,6 +7,7 @@ import { useApi, useConnection } from '../../api/ApiContext';
 import { CycleControl } from '../../components/CycleControl';
 import { Notice, ProgressBar, ScreenHeader } from '../../components/ui';
 import { ImportReviewCard, useImportReviews } from './ImportReviewCard';
+import { LabelCsvCard } from './LabelCsvCard';
 import { MediaCard } from './MediaCard';
 import { formatEta, useImport } from './useImport';
 
@@ -76,6 +77,7 @@ export function ImportScreen({ onNavigate }: { onNavigate(to: string): void }) {
       {run.summary && <SummaryCard summary={run.summary} onNavigate={onNavigate} />}
       {review.reviews.map((r) => <ImportReviewCard key={r.importId} review={r} onChanged={review.refresh} />)}
       <MediaCard />
+      <LabelCsvCard />
     </div>
   );
 }
