@@ -203,6 +203,14 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
   await expect(page.getByTestId('queue-image').locator('img')).toHaveJSProperty('complete', true);
   await page.screenshot({ path: screenshotPath('ui-queue-fairfal.png') });
+  // Similar labeled images, per class, from the model that chose this query.
+  await page.getByTestId('similar-labeled').locator('summary').click();
+  await expect(page.getByTestId('similar-row').first()).toBeVisible({ timeout: 60_000 });
+  const similarImages = await page.getByTestId('similar-labeled').locator('img').count();
+  expect(similarImages).toBeGreaterThan(0);
+  expect(similarImages).toBeLessThanOrEqual(12);
+  await page.getByTestId('similar-labeled').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('ui-queue-similar.png') });
   // The image excluded in the gallery was never offered again.
   await expect(page.locator(`.filmstrip button[title="${excludedFile}"]`)).toHaveCount(0);
   // Exclude one from the queue: it leaves the queue, nothing counts as labeled.

@@ -173,6 +173,17 @@ export const cycleService = defineService(
      * and recovers its labels from here.
      */
     getLabels: method(z.undefined(), z.array(NodeLabelSchema)),
+    /**
+     * The labeled images most like this one in the current model's feature space, per class
+     * (nearest first; classes ordered by their nearest image). Needs a trained model.
+     */
+    similarLabeled: method(
+      z.object({ sampleId: SampleIdSchema, perClass: z.number().int().min(1).max(12).default(3) }),
+      z.object({
+        modelHash: z.string(),
+        classes: z.array(z.object({ classIndex: z.number().int().nonnegative(), items: z.array(z.object({ sampleId: SampleIdSchema, distance: z.number().min(0) })) })),
+      }),
+    ),
     /** The images excluded from the study that the client node holds (recovery, like getLabels). */
     getExclusions: method(z.undefined(), z.array(ExclusionEntrySchema)),
     /** Standalone: train + query now. Federated: resume following the server (e.g. after an error). */

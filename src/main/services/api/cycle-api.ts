@@ -1,5 +1,6 @@
 // Implements the `cycle` contract over the orchestrator.
 import path from 'node:path';
+import { SimilarLabeledFinder } from '../cycle/similar-labeled';
 import { ApiError, SampleIdSchema, type ApiImpl } from '../../../shared/api';
 import { exportBinary, exportTfjs } from '../cycle/model-files';
 import type { CycleOrchestrator } from '../cycle/orchestrator';
@@ -20,6 +21,7 @@ export interface CycleApiDeps {
 export function createCycleApi(deps: CycleApiDeps): ApiImpl['cycle'] {
   const { orchestrator: orch } = deps;
   const now = deps.now ?? (() => new Date());
+  const similar = new SimilarLabeledFinder(deps.engine);
   return {
     async getStatus() {
       return orch.status();
@@ -35,6 +37,13 @@ export function createCycleApi(deps: CycleApiDeps): ApiImpl['cycle'] {
         const id = SampleIdSchema.safeParse(sampleId);
         return id.success ? [{ sampleId: id.data, label }] : [];
       });
+    },
+    async similarLabeled({ sampleId, perClass }) {
+      const task = orch.task();
+      const hash = orch.state().modelHash;
+      if (!task || !hash) throw new ApiError('conflict', 'there is no trained model yet: similar images are found with it');
+      const found = await similar.find(task, hash, () => deps.models.load(hash), orch.pool(), orch.labels(), sampleId, perClass);
+      return { modelHash: found.modelHash, classes: found.classes.map((c) => ({ classIndex: c.classIndex, items: c.items.map((i) => ({ ...i, sampleId: i.sampleId as typeof sampleId })) })) };
     },
     async getExclusions() {
       return orch.exclusions().flatMap((e) => (SampleIdSchema.safeParse(e.sampleId).success ? [e] : []));

@@ -50,6 +50,20 @@ describe('exclusions on the client node', () => {
     const queue = await node.services.cycle.getQueue(undefined);
     expect(queue.items).toHaveLength(5);
     for (const item of queue.items) expect(excluded.some((e) => e.sampleId === item.sampleId)).toBe(false);
+
+    // Similar labeled images for a queued one, in the model's feature space: only images still in
+    // the study, grouped by their label, nearest first.
+    const similar = await node.services.cycle.similarLabeled({ sampleId: queue.items[0]!.sampleId, perClass: 2 });
+    const labelOf = new Map(labels.map((l) => [l.sampleId as string, l.label]));
+    const shown = similar.classes.flatMap((c) => c.items.map((i) => ({ ...i, classIndex: c.classIndex })));
+    expect(shown.length).toBeGreaterThan(0);
+    for (const item of shown) {
+      expect(labelOf.get(item.sampleId)).toBe(item.classIndex);
+      expect(item.sampleId).not.toBe(items[0]!.id); // excluded
+    }
+    for (const c of similar.classes) expect(c.items.map((i) => i.distance)).toEqual([...c.items.map((i) => i.distance)].sort((a, b) => a - b));
+    expect(similar.classes.every((c) => c.items.length <= 2)).toBe(true);
+    await expect(node.services.cycle.similarLabeled({ sampleId: items[10]!.id, perClass: 2 })).rejects.toThrow(/not in the study pool/);
     await node.close();
 
     // After a restart the node still holds them; a submission without `excluded` changes nothing.

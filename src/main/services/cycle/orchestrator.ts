@@ -9,7 +9,7 @@
 // is the public face: it starts and stops the driver and takes the annotator's labels.
 import type { CycleMetrics, CycleStatus, ExclusionEntry, Queue, FederationPlan } from '../../../shared/api';
 import { initialState, type CycleState } from './cycle-store';
-import { CycleRuntime, type OrchestratorDeps } from './cycle-runtime';
+import { CycleRuntime, type OrchestratorDeps, type Pool } from './cycle-runtime';
 import { runFederated } from './federated-driver';
 
 export { CycleCancelledError, modelTask, type EvaluationSet, type OrchestratorDeps } from './cycle-runtime';
@@ -42,6 +42,11 @@ export class CycleOrchestrator {
   /** The labeled set main last received (sample id -> class). */
   labels(): Map<string, number> {
     return this.deps.store.labels();
+  }
+
+  /** The study pool as the next training and query will see it (ids, images, labeled/unlabeled). */
+  pool(): Pool {
+    return this.rt.pool();
   }
 
   /** The images out of the study main last received, with their reasons. */

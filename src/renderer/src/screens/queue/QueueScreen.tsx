@@ -12,6 +12,7 @@ import { ClassBar } from './ClassBar';
 import { ReasonPanel } from './ReasonPanel';
 import { NoteField } from '../../components/NoteField';
 import { ExcludeControl } from '../../components/ExcludeControl';
+import { SimilarLabeled } from '../../components/SimilarLabeled';
 import { useQueueController } from './useQueueController';
 import { useQueueData } from './useQueueData';
 
@@ -115,6 +116,7 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
         </div>
         {entry && (
           <ReasonPanel row={entry.row} classes={ws.classes} queueSize={entries.length} {...(balance ? { labeledCounts: balance.counts } : {})}>
+            <SimilarLabeled sampleId={entry.sample.id} modelKey={entry.row.prediction ? `${data.cycle ?? 0}:${entry.row.addedAt}` : null} />
             <NoteField key={entry.sample.id} sampleId={entry.sample.id} />
             <ExcludeControl key={`x-${entry.sample.id}`} sampleId={entry.sample.id} />
           </ReasonPanel>
