@@ -131,6 +131,18 @@ export const ExclusionEntrySchema = z.object({
 });
 export type ExclusionEntry = z.infer<typeof ExclusionEntrySchema>;
 
+/** One reader's call on a doubly-read image (null = unsure), and the adjudicated label (issue 17). */
+export const ReadEntrySchema = z.object({
+  sampleId: SampleIdSchema,
+  reader: z.string().min(1).max(200),
+  role: z.enum(['first', 'second']),
+  label: z.number().int().nonnegative().nullable(),
+  at: z.iso.datetime(),
+});
+export const AdjudicationEntrySchema = z.object({ sampleId: SampleIdSchema, label: z.number().int().nonnegative(), adjudicator: z.string().min(1).max(200), at: z.iso.datetime() });
+export const ReadingsSchema = z.object({ reads: z.array(ReadEntrySchema).max(1_000_000), adjudications: z.array(AdjudicationEntrySchema).max(1_000_000) });
+export type Readings = z.infer<typeof ReadingsSchema>;
+
 export const SubmitLabelsInputSchema = z.object({
   /** The WHOLE current labeled set (latest label per sample); replaces what main had. */
   labels: z.array(LabelEntrySchema).max(1_000_000),
@@ -139,6 +151,11 @@ export const SubmitLabelsInputSchema = z.object({
    * unchanged). An excluded image is never queried, trained on or counted, even when labeled.
    */
   excluded: z.array(ExclusionEntrySchema).max(1_000_000).optional(),
+  /**
+   * The WHOLE set of second readings and adjudications; replaces what main had (omitted:
+   * unchanged). `labels` already leaves out images whose readers disagree and await adjudication.
+   */
+  readings: ReadingsSchema.optional(),
   /** true = this cycle's labeling is done: report ready (federated) / allow the next cycle. */
   final: z.boolean().default(false),
 });
@@ -184,6 +201,8 @@ export const cycleService = defineService(
         classes: z.array(z.object({ classIndex: z.number().int().nonnegative(), items: z.array(z.object({ sampleId: SampleIdSchema, distance: z.number().min(0) })) })),
       }),
     ),
+    /** The readings and adjudications the client node holds (recovery, like getLabels). */
+    getReadings: method(z.undefined(), ReadingsSchema),
     /** The images excluded from the study that the client node holds (recovery, like getLabels). */
     getExclusions: method(z.undefined(), z.array(ExclusionEntrySchema)),
     /** Standalone: train + query now. Federated: resume following the server (e.g. after an error). */

@@ -48,7 +48,10 @@ export function createCycleApi(deps: CycleApiDeps): ApiImpl['cycle'] {
     async getExclusions() {
       return orch.exclusions().flatMap((e) => (SampleIdSchema.safeParse(e.sampleId).success ? [e] : []));
     },
-    async submitLabels({ labels, final, excluded }) {
+    async getReadings() {
+      return orch.readings();
+    },
+    async submitLabels({ labels, final, excluded, readings }) {
       const task = orch.task();
       if (!task) throw new ApiError('conflict', 'join a federation or start standalone before labeling');
       const known = new Set(deps.vault.index.getSamples(labels.map((l) => l.sampleId)).map((r) => r.id));
@@ -65,7 +68,7 @@ export function createCycleApi(deps: CycleApiDeps): ApiImpl['cycle'] {
         ignored.push({ sampleId: e.sampleId, reason: 'excluded image not in the vault' });
         return false;
       });
-      orch.submitLabels(accepted, final, keptExcluded);
+      orch.submitLabels(accepted, final, keptExcluded, readings);
       return { accepted: accepted.length, ignored: ignored.slice(0, 1000), status: orch.status() };
     },
     async startLocalWork() {

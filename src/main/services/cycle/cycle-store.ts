@@ -13,6 +13,7 @@ import {
   type QueueItem,
   type FederationPlan,
   type ExclusionEntry,
+  type Readings,
 } from '../../../shared/api';
 import { KvCell, type Db } from '../storage/node-db';
 import { ClientControlStore } from './scaffold-state';
@@ -86,6 +87,27 @@ export class CycleStore {
         for (const e of excluded) exclude.run(e.sampleId, e.reason, e.detail ?? null);
       }
     });
+  }
+
+  /** Replaces the second readings and adjudications (the renderer sends them whole). */
+  setReadings(r: Readings): void {
+    const read = this.db.prepare('INSERT OR REPLACE INTO readings (sample_id, reader, role, label, at) VALUES (?, ?, ?, ?, ?)');
+    const adj = this.db.prepare('INSERT OR REPLACE INTO adjudications (sample_id, label, adjudicator, at) VALUES (?, ?, ?, ?)');
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM readings').run();
+      this.db.prepare('DELETE FROM adjudications').run();
+      for (const x of r.reads) read.run(x.sampleId, x.reader, x.role, x.label, x.at);
+      for (const x of r.adjudications) adj.run(x.sampleId, x.label, x.adjudicator, x.at);
+    });
+  }
+
+  readings(): Readings {
+    const reads = this.db.prepare('SELECT sample_id, reader, role, label, at FROM readings ORDER BY at').all() as { sample_id: string; reader: string; role: 'first' | 'second'; label: number | null; at: string }[];
+    const adjs = this.db.prepare('SELECT sample_id, label, adjudicator, at FROM adjudications ORDER BY at').all() as { sample_id: string; label: number; adjudicator: string; at: string }[];
+    return {
+      reads: reads.map((r) => ({ sampleId: SampleIdSchema.parse(r.sample_id), reader: r.reader, role: r.role, label: r.label, at: r.at })),
+      adjudications: adjs.map((a) => ({ sampleId: SampleIdSchema.parse(a.sample_id), label: a.label, adjudicator: a.adjudicator, at: a.at })),
+    };
   }
 
   /** Images out of the study, with the clinician's reason. */

@@ -7,7 +7,7 @@
 // The server's task says what comes next (federated-driver.ts), in standalone mode too: there
 // the server is this node's own federation of one (federation/local-federation.ts). This class
 // is the public face: it starts and stops the driver and takes the annotator's labels.
-import type { CycleMetrics, CycleStatus, ExclusionEntry, Queue, FederationPlan } from '../../../shared/api';
+import type { CycleMetrics, CycleStatus, ExclusionEntry, Queue, FederationPlan, Readings } from '../../../shared/api';
 import { initialState, type CycleState } from './cycle-store';
 import { CycleRuntime, type OrchestratorDeps, type Pool } from './cycle-runtime';
 import { runFederated } from './federated-driver';
@@ -47,6 +47,11 @@ export class CycleOrchestrator {
   /** The study pool as the next training and query will see it (ids, images, labeled/unlabeled). */
   pool(): Pool {
     return this.rt.pool();
+  }
+
+  /** The second readings and adjudications main last received. */
+  readings(): Readings {
+    return this.deps.store.readings();
   }
 
   /** The images out of the study main last received, with their reasons. */
@@ -120,8 +125,11 @@ export class CycleOrchestrator {
 
   /** The renderer's whole labeled set; `final` ends this cycle's labeling. */
   /** `excluded`, when given, replaces the set of images out of the study (omitted: unchanged). */
-  submitLabels(labels: readonly { sampleId: string; label: number }[], final: boolean, excluded?: readonly ExclusionEntry[]): void {
-    this.deps.store.setLabels(labels, excluded);
+  submitLabels(labels: readonly { sampleId: string; label: number }[], final: boolean, excluded?: readonly ExclusionEntry[], readings?: Readings): void {
+    this.deps.store.transaction(() => {
+      this.deps.store.setLabels(labels, excluded);
+      if (readings) this.deps.store.setReadings(readings);
+    });
     const s = this.state();
     if (final && s.step === 'labeling') {
       this.finishLabeling(s);

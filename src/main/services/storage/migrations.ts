@@ -132,4 +132,26 @@ export const NODE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX import_review_state ON import_review(state);
     `,
   },
+  {
+    version: 5,
+    name: 'second readings and adjudications (issue 17)',
+    // Kept for the record and for recovery; the labels table already holds the set that trains
+    // (the renderer withholds images whose readers disagree until adjudicated).
+    sql: `
+      CREATE TABLE readings (
+        sample_id TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('first', 'second')),
+        label INTEGER,
+        at TEXT NOT NULL,
+        PRIMARY KEY (sample_id, reader)
+      );
+      CREATE TABLE adjudications (
+        sample_id TEXT PRIMARY KEY,
+        label INTEGER NOT NULL,
+        adjudicator TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -2,7 +2,7 @@
 // labels comes from here; main learns about them through the outbox.
 import { Dexie, type Table } from 'dexie';
 import { MIGRATIONS } from './migrations';
-import type { ExclusionRow, LabelHistoryRow, LabelRow, NoteRow, OutboxRow, QueueRow, SampleRow, SessionRow, SettingRow } from './rows';
+import type { AdjudicationRow, ExclusionRow, LabelHistoryRow, ReadRow, LabelRow, NoteRow, OutboxRow, QueueRow, SampleRow, SessionRow, SettingRow } from './rows';
 
 export const DEFAULT_DB_NAME = 'fairfal-annotator';
 
@@ -16,6 +16,8 @@ export class AnnotatorDb extends Dexie {
   settings!: Table<SettingRow, string>;
   notes!: Table<NoteRow, string>;
   exclusions!: Table<ExclusionRow, string>;
+  reads!: Table<ReadRow, [string, string]>;
+  adjudications!: Table<AdjudicationRow, string>;
 
   /** `upTo` is for migration tests: open the schema as it was at that version. */
   constructor(name = DEFAULT_DB_NAME, upTo = Number.POSITIVE_INFINITY) {

@@ -68,6 +68,14 @@ export const MIGRATIONS: readonly Migration[] = [
       exclusions: 'sampleId, at, reason',
     },
   },
+  {
+    version: 6,
+    why: 'second reader and adjudication (issue 17): each reader\'s call on doubly-read images, and the adjudicated label',
+    stores: {
+      reads: '[sampleId+reader], sampleId, reader, at',
+      adjudications: 'sampleId, at',
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -115,3 +115,22 @@ export interface ExclusionRow {
   /** The sample's status before, so a restore puts it back exactly. */
   previousStatus: Exclude<SampleStatus, 'excluded'>;
 }
+
+/** One reader's call on a doubly-read image (issue 17): the first reader's label, kept as it was
+ * when the second reading happened, and the second reader's blind call. null = unsure. */
+export interface ReadRow {
+  sampleId: string;
+  reader: string;
+  role: 'first' | 'second';
+  classIndex: number | null;
+  cycle: number;
+  at: string;
+}
+
+/** The label that settles a disagreement between two readers. */
+export interface AdjudicationRow {
+  sampleId: string;
+  classIndex: number;
+  adjudicator: string;
+  at: string;
+}

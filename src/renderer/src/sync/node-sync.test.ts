@@ -28,6 +28,7 @@ let vault: Sample[];
 let queue: Queue;
 let nodeLabels: { sampleId: string; label: number }[];
 let nodeExclusions: { sampleId: string; reason: ExclusionReason; detail?: string }[];
+let nodeReadings: { reads: unknown[]; adjudications: unknown[] };
 
 function client() {
   const impl = {
@@ -41,6 +42,7 @@ function client() {
       getQueue: async () => queue,
       getLabels: async () => nodeLabels,
       getExclusions: async () => nodeExclusions,
+      getReadings: async () => nodeReadings,
       submitLabels: async (input: { labels: { sampleId: string; label: number }[]; excluded?: { sampleId: string; reason: string }[]; final: boolean }) => {
         if (failSubmit) throw new ApiError('unavailable', 'client node restarting');
         submitted.push(input);
@@ -58,6 +60,7 @@ beforeEach(() => {
   failSubmit = false;
   nodeLabels = [];
   nodeExclusions = [];
+  nodeReadings = { reads: [], adjudications: [] };
   vault = [sample(1), sample(2, true), sample(3, true)];
   queue = { cycle: 0, createdAt: new Date(0).toISOString(), budget: 2, details: {}, items: [
     { sampleId: id(3) as Sample['id'], reason: { ...reason, rank: 0 }, prediction: { label: 2, probs: [0.1, 0.2, 0.7] } },
@@ -95,7 +98,7 @@ describe('NodeSync', () => {
   nodeLabels = [];
     await writeLabel(db, { sampleId: id(3), value: { kind: 'class', classIndex: 0 }, annotator: 'a', cycle: 0, sessionId: null });
     await sync.drain();
-    expect(submitted).toEqual([{ labels: expect.arrayContaining([{ sampleId: id(2), label: 1 }, { sampleId: id(3), label: 0 }]), excluded: [], final: false }]);
+    expect(submitted).toEqual([{ labels: expect.arrayContaining([{ sampleId: id(2), label: 1 }, { sampleId: id(3), label: 0 }]), excluded: [], readings: { reads: [], adjudications: [] }, final: false }]);
     expect(await db.outbox.where('state').anyOf('pending', 'failed').count()).toBe(0);
     expect(sync.snapshot()).toMatchObject({ lastError: null });
 

@@ -7,6 +7,7 @@
 import { ApiError, SampleIdSchema, type ApiClient, type ImportId, type Queue } from '../../../shared/api';
 import type { AnnotatorDb } from '../db/database';
 import { restoreNodeExclusions } from '../db/exclusions';
+import { readingsOf, restoreNodeReadings, withheldFromTraining } from '../db/second-read';
 import { applyQueue, missingSamples, nextSeq, RECOVERED_ANNOTATOR, restoreNodeLabels, upsertSamples } from '../db/ingest';
 
 export interface SyncState {
@@ -113,6 +114,7 @@ export class NodeSync {
     await restoreNodeLabels(this.db, labels);
     const excluded = await this.api.cycle.getExclusions(undefined);
     if (excluded.length > 0) await restoreNodeExclusions(this.db, excluded, RECOVERED_ANNOTATOR);
+    await restoreNodeReadings(this.db, await this.api.cycle.getReadings(undefined));
   }
 
   /** Hands main the whole labeled set if anything is waiting (or always when `final`). */
@@ -130,15 +132,18 @@ export class NodeSync {
     try {
       // Never hand over a set that lacks labels only the node still has.
       await this.recoverLabels();
+      // Readers who disagree: the label waits for adjudication before it trains anything.
+      const withheld = await withheldFromTraining(this.db);
       const labels = (await this.db.labels.toArray()).flatMap((l) => {
         const id = SampleIdSchema.safeParse(l.sampleId);
-        return id.success ? [{ sampleId: id.data, label: l.classIndex }] : [];
+        return id.success && !withheld.has(l.sampleId) ? [{ sampleId: id.data, label: l.classIndex }] : [];
       });
+      const readings = await readingsOf(this.db);
       const excluded = (await this.db.exclusions.toArray()).flatMap((e) => {
         const id = SampleIdSchema.safeParse(e.sampleId);
         return id.success ? [{ sampleId: id.data, reason: e.reason, ...(e.detail ? { detail: e.detail } : {}) }] : [];
       });
-      const res = await this.api.cycle.submitLabels({ labels, excluded, final });
+      const res = await this.api.cycle.submitLabels({ labels, excluded, readings, final });
       const sentAt = new Date().toISOString();
       await this.db.outbox.where('seq').belowOrEqual(upTo).filter((o) => o.state !== 'sent').modify({ state: 'sent', sentAt, lastError: null });
       this.set({ syncing: false, lastSyncAt: sentAt, lastError: null, ignored: res.ignored });
