@@ -156,7 +156,7 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.getByTestId('nav-settings').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r\n/);
-  expect(csv[0]).toBe('sample_id,file_name,class_index,class_code,class_name,annotator,labeled_at,cycle,revision,note,excluded_reason,excluded_detail');
+  expect(csv[0]).toBe('sample_id,file_name,class_index,class_code,class_name,annotator,labeled_at,cycle,revision,note,excluded_reason,excluded_detail,readings,adjudicated_by');
   // 10 labels, and the excluded image with its reason (it has no label).
   expect(csv).toHaveLength(12);
   const rows = new Map(csv.slice(1).map((l) => l.split(',')).map((c) => [c[1]!, c]));
@@ -174,7 +174,7 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   expect(rows.get(undone.file)![9]).toBe('lesion partly out of frame 2');
   expect(rows.get(labeled[0]!.file)![9]).toBe('');
   expect(rows.get(excludedFile)!.slice(2, 4)).toEqual(['', '']);
-  expect(rows.get(excludedFile)!.slice(10)).toEqual(['wrong-modality', 'fundus photograph not dermoscopy']);
+  expect(rows.get(excludedFile)!.slice(10, 12)).toEqual(['wrong-modality', 'fundus photograph not dermoscopy']);
   await expect(page.getByTestId('what-leaves')).toContainText('Nothing. In standalone mode');
   await page.screenshot({ path: screenshotPath('ui-settings.png') });
 

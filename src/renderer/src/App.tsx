@@ -9,10 +9,11 @@ import { FirstRunScreen } from './screens/first-run/FirstRunScreen';
 import { GalleryScreen } from './screens/gallery/GalleryScreen';
 import { ImportScreen } from './screens/import/ImportScreen';
 import { QueueScreen } from './screens/queue/QueueScreen';
+import { ReviewScreen } from './screens/review/ReviewScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
 import { useWorkspace } from './workspace/WorkspaceContext';
 
-const ROUTES: Route[] = ['queue', 'gallery', 'dashboard', 'import', 'settings'];
+const ROUTES: Route[] = ['queue', 'review', 'gallery', 'dashboard', 'import', 'settings'];
 
 function routeFromHash(): Route {
   const r = location.hash.replace(/^#\/?/, '') as Route;
@@ -54,6 +55,7 @@ export function App() {
         <NavBar route={route} onNavigate={navigate} />
         <main className="app-main" data-route={route}>
           {route === 'queue' && <QueueScreen onNavigate={navigate} />}
+          {route === 'review' && <ReviewScreen />}
           {route === 'gallery' && <GalleryScreen />}
           {route === 'dashboard' && <DashboardScreen />}
           {route === 'import' && <ImportScreen onNavigate={navigate} />}

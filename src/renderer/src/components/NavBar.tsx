@@ -1,12 +1,14 @@
 // Left navigation: the screens, the queue's open count, and where this workspace stands
 // (mode, connection, labels not yet handed to the client node).
+import { withheldFromTraining } from '../db/second-read';
 import { useLiveQuery } from '../hooks/useLiveQuery';
 import { useWorkspace } from '../workspace/WorkspaceContext';
 
-export type Route = 'queue' | 'gallery' | 'dashboard' | 'import' | 'settings';
+export type Route = 'queue' | 'review' | 'gallery' | 'dashboard' | 'import' | 'settings';
 
 const ITEMS: { route: Route; label: string; icon: string; hint: string }[] = [
   { route: 'queue', label: 'Queue', icon: '▣', hint: 'Label the chosen images' },
+  { route: 'review', label: 'Second reading', icon: '◑', hint: 'Blind second readings and adjudication' },
   { route: 'gallery', label: 'Gallery', icon: '▦', hint: 'All samples' },
   { route: 'dashboard', label: 'Dashboard', icon: '◔', hint: 'Balance and metrics' },
   { route: 'import', label: 'Import', icon: '⇩', hint: 'Add images' },
@@ -16,6 +18,7 @@ const ITEMS: { route: Route; label: string; icon: string; hint: string }[] = [
 export function NavBar({ route, onNavigate }: { route: Route; onNavigate(r: Route): void }) {
   const { db, connection, syncState } = useWorkspace();
   const queued = useLiveQuery(() => db.samples.where('status').equals('queued').count(), [db]);
+  const disputes = useLiveQuery(async () => (await withheldFromTraining(db)).size, [db]);
   const unsynced = useLiveQuery(() => db.outbox.where('state').anyOf('pending', 'failed').count(), [db]);
   const conn = connection.value;
   return (
@@ -44,6 +47,7 @@ export function NavBar({ route, onNavigate }: { route: Route; onNavigate(r: Rout
               <span className="nav-icon" aria-hidden>{it.icon}</span>
               {it.label}
               {it.route === 'queue' && !!queued && <span className="nav-count">{queued}</span>}
+              {it.route === 'review' && !!disputes && <span className="nav-count" title="Disagreements waiting for adjudication">{disputes}</span>}
             </a>
           </li>
         ))}

@@ -3,7 +3,7 @@ import { describeClasses } from './classes';
 import { CSV_COLUMNS, labelsToCsv, labelsToJson } from './export-labels';
 
 const classes = describeClasses(['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc']);
-const label = { sampleId: 'a'.repeat(64), fileName: 'ISIC_1.jpg', classIndex: 4, annotator: 'Dr. Rossi, MD', labeledAt: '2026-01-02T03:04:05.000Z', cycle: 0, revision: 2, note: 'border blurred, "see dermoscope 2"', excludedReason: '', excludedDetail: '' };
+const label = { sampleId: 'a'.repeat(64), fileName: 'ISIC_1.jpg', classIndex: 4, annotator: 'Dr. Rossi, MD', labeledAt: '2026-01-02T03:04:05.000Z', cycle: 0, revision: 2, note: 'border blurred, "see dermoscope 2"', excludedReason: '', excludedDetail: '', readings: [] as { reader: string; role: 'first' | 'second'; classIndex: number | null }[], adjudicatedBy: '' };
 
 describe('label export', () => {
   it('writes a header and one quoted-where-needed row per label with readable class names', () => {
@@ -11,7 +11,7 @@ describe('label export', () => {
     const [head, row, end] = csv.split('\r\n');
     expect(head).toBe(CSV_COLUMNS.join(','));
     // Cycle numbers as the screens show them: stored cycle 0 is "Cycle 1".
-    expect(row).toBe(`${'a'.repeat(64)},ISIC_1.jpg,4,mel,Melanoma,"Dr. Rossi, MD",2026-01-02T03:04:05.000Z,1,2,"border blurred, ""see dermoscope 2""",,`);
+    expect(row).toBe(`${'a'.repeat(64)},ISIC_1.jpg,4,mel,Melanoma,"Dr. Rossi, MD",2026-01-02T03:04:05.000Z,1,2,"border blurred, ""see dermoscope 2""",,,,`);
     expect(end).toBe('');
   });
 
@@ -19,10 +19,17 @@ describe('label export', () => {
     const unlabeled = { ...label, sampleId: 'b'.repeat(64), classIndex: null, labeledAt: '', revision: 0, note: '', excludedReason: 'wrong-modality', excludedDetail: 'fundus photograph' };
     const labeledThenExcluded = { ...label, excludedReason: 'poor-quality', excludedDetail: '' };
     const [, a, b] = labelsToCsv([labeledThenExcluded, unlabeled], classes).split('\r\n');
-    expect(a).toMatch(/,mel,Melanoma,.*,poor-quality,$/);
-    expect(b).toBe(`${'b'.repeat(64)},ISIC_1.jpg,,,,"Dr. Rossi, MD",,1,0,,wrong-modality,fundus photograph`);
+    expect(a).toMatch(/,mel,Melanoma,.*,poor-quality,,,$/);
+    expect(b).toBe(`${'b'.repeat(64)},ISIC_1.jpg,,,,"Dr. Rossi, MD",,1,0,,wrong-modality,fundus photograph,,`);
     const json = JSON.parse(labelsToJson([unlabeled], [], classes, { exportedAt: 'now', exportedBy: 'me', task: null }));
     expect(json.labels[0]).toMatchObject({ classIndex: null, classCode: null, excludedReason: 'wrong-modality', excludedDetail: 'fundus photograph' });
+  });
+
+  it('carries every reader\'s call and who adjudicated', () => {
+    const read = { ...label, classIndex: 1, readings: [{ reader: 'Dr A', role: 'first' as const, classIndex: 4 }, { reader: 'Dr B', role: 'second' as const, classIndex: null }], adjudicatedBy: 'Dr C' };
+    const row = labelsToCsv([read], classes).split('\r\n')[1]!;
+    expect(row.endsWith(',Dr A: mel; Dr B: unsure,Dr C')).toBe(true);
+    expect(JSON.parse(labelsToJson([read], [], classes, { exportedAt: 'now', exportedBy: 'me', task: null })).labels[0]).toMatchObject({ readings: read.readings, adjudicatedBy: 'Dr C' });
   });
 
   it('defuses spreadsheet formulas in file names', () => {

@@ -18,6 +18,10 @@ export interface ExportLabel {
   excludedReason: string;
   /** The exclusion's free text ('' when none). */
   excludedDetail: string;
+  /** Every reader's call on a doubly-read image, first reading first (empty when read once). */
+  readings: { reader: string; role: 'first' | 'second'; classIndex: number | null }[];
+  /** Who adjudicated the label ('' when nobody had to). */
+  adjudicatedBy: string;
 }
 
 export interface ExportHistory {
@@ -29,7 +33,7 @@ export interface ExportHistory {
   at: string;
 }
 
-export const CSV_COLUMNS = ['sample_id', 'file_name', 'class_index', 'class_code', 'class_name', 'annotator', 'labeled_at', 'cycle', 'revision', 'note', 'excluded_reason', 'excluded_detail'] as const;
+export const CSV_COLUMNS = ['sample_id', 'file_name', 'class_index', 'class_code', 'class_name', 'annotator', 'labeled_at', 'cycle', 'revision', 'note', 'excluded_reason', 'excluded_detail', 'readings', 'adjudicated_by'] as const;
 
 function csvCell(v: string | number): string {
   const s = String(v);
@@ -42,7 +46,8 @@ export function labelsToCsv(labels: readonly ExportLabel[], classes: readonly Cl
   const lines = [CSV_COLUMNS.join(',')];
   for (const l of labels) {
     const c = l.classIndex === null ? undefined : classes[l.classIndex];
-    lines.push([l.sampleId, l.fileName, l.classIndex ?? '', c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle + 1, l.revision, l.note, l.excludedReason, l.excludedDetail].map(csvCell).join(','));
+    const readings = l.readings.map((r) => `${r.reader}: ${r.classIndex === null ? 'unsure' : (classes[r.classIndex]?.code ?? r.classIndex)}`).join('; ');
+    lines.push([l.sampleId, l.fileName, l.classIndex ?? '', c?.code ?? '', c?.name ?? '', l.annotator, l.labeledAt, l.cycle + 1, l.revision, l.note, l.excludedReason, l.excludedDetail, readings, l.adjudicatedBy].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }

@@ -13,19 +13,27 @@ export interface Settings {
   annotator: string;
   theme: Theme;
   keymap: KeyMap;
+  /** Other named readers of this workspace (the current one is `annotator`). */
+  readers: string[];
+  /** Share of each cycle's queue read again, blind, by a second reader (0 = off). */
+  secondReadShare: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = { annotator: '', theme: 'light', keymap: DEFAULT_KEYMAP };
+export const DEFAULT_SETTINGS: Settings = { annotator: '', theme: 'light', keymap: DEFAULT_KEYMAP, readers: [], secondReadShare: 0.2 };
 
 export async function readSettings(db: AnnotatorDb): Promise<Settings> {
-  const rows = await db.settings.bulkGet(['annotator', 'theme', 'keymap']);
+  const rows = await db.settings.bulkGet(['annotator', 'theme', 'keymap', 'readers', 'secondReadShare']);
   const annotator = z.string().safeParse(rows[0]?.value);
   const theme = ThemeSchema.safeParse(rows[1]?.value);
   const keymap = KeyMapSchema.safeParse(rows[2]?.value);
+  const readers = z.array(z.string().min(1).max(200)).max(50).safeParse(rows[3]?.value);
+  const share = z.number().min(0).max(1).safeParse(rows[4]?.value);
   return {
     annotator: annotator.success ? annotator.data : DEFAULT_SETTINGS.annotator,
     theme: theme.success ? theme.data : DEFAULT_SETTINGS.theme,
     keymap: keymap.success ? { ...DEFAULT_KEYMAP, ...keymap.data } : DEFAULT_KEYMAP,
+    readers: readers.success ? readers.data : DEFAULT_SETTINGS.readers,
+    secondReadShare: share.success ? share.data : DEFAULT_SETTINGS.secondReadShare,
   };
 }
 

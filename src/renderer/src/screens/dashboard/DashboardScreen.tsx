@@ -1,6 +1,7 @@
 // Where the work stands: the labeled set's class balance against the equal quota, the
 // model's per-class recall and balanced accuracy per cycle, the cycle and the link.
 import { BarChart } from '../../components/charts/BarChart';
+import { AgreementCard } from './AgreementCard';
 import { MetricsView } from './MetricsView';
 import { CycleControl } from '../../components/CycleControl';
 import { describeConnection } from '../../components/NavBar';
@@ -58,6 +59,7 @@ export function DashboardScreen() {
             {conn?.lastError && (<><dt>Last error</dt><dd className="warn">{conn.lastError}</dd></>)}
           </dl>
         </section>
+        <AgreementCard />
         <section className="card span-2" aria-labelledby="metrics-title">
           <h2 id="metrics-title" className="card-title">Model quality per cycle</h2>
           {metrics.length === 0 ? (

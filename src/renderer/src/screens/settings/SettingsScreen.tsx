@@ -8,6 +8,7 @@ import { SystemPanel } from '../../components/SystemPanel';
 import { useWorkspace } from '../../workspace/WorkspaceContext';
 import { buildExport, download } from './exportLabels';
 import { KeymapEditor } from './KeymapEditor';
+import { ReadersPanel } from './ReadersPanel';
 import { WhatLeavesPanel } from './WhatLeavesPanel';
 
 export function SettingsScreen() {
@@ -67,6 +68,7 @@ export function SettingsScreen() {
             ))}
           </div>
         </section>
+        <ReadersPanel />
         <section className="card" aria-labelledby="s-fed">
           <h2 id="s-fed" className="card-title">Federation</h2>
           <dl className="facts compact">

@@ -15,11 +15,14 @@ export async function collectLabels(db: AnnotatorDb): Promise<ExportLabel[]> {
     ...labels,
     ...unlabeledExcluded.map((e) => ({ sampleId: e.sampleId, classIndex: null, annotator: e.annotator, labeledAt: '', cycle: 0, revision: 0 })),
   ];
+  const reads = await db.reads.toArray();
+  const adjudications = new Map((await db.adjudications.toArray()).map((a) => [a.sampleId, a]));
+  const readingsOf = (id: string) => reads.filter((r) => r.sampleId === id).sort((a, b) => (a.role === b.role ? 0 : a.role === 'first' ? -1 : 1)).map((r) => ({ reader: r.reader, role: r.role, classIndex: r.classIndex }));
   const samples = await db.samples.bulkGet(rows.map((l) => l.sampleId));
   const notes = await db.notes.bulkGet(rows.map((l) => l.sampleId));
   return rows.map((l, i) => {
     const ex = exclusions.get(l.sampleId);
-    return { sampleId: l.sampleId, fileName: samples[i]?.fileName ?? '', classIndex: l.classIndex, annotator: l.annotator, labeledAt: l.labeledAt, cycle: l.cycle, revision: l.revision, note: notes[i]?.text ?? '', excludedReason: ex?.reason ?? '', excludedDetail: ex?.detail ?? '' };
+    return { sampleId: l.sampleId, fileName: samples[i]?.fileName ?? '', classIndex: l.classIndex, annotator: l.annotator, labeledAt: l.labeledAt, cycle: l.cycle, revision: l.revision, note: notes[i]?.text ?? '', excludedReason: ex?.reason ?? '', excludedDetail: ex?.detail ?? '', readings: readingsOf(l.sampleId), adjudicatedBy: adjudications.get(l.sampleId)?.adjudicator ?? '' };
   });
 }
 
