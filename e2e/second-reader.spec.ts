@@ -1,5 +1,5 @@
 // Second reader and adjudication, as two dermatologists would use it on one workstation: Dr A
-// labels the cycle's queue, Dr B reads every image again blind, one call differs, the
+// labels the cycle's queue (a double-click labels one image; a gallery label counts in the queue), Dr B reads every image again blind, one call differs, the
 // disagreement is adjudicated, the dashboard shows Cohen's kappa with n, and the export carries
 // both calls and the adjudicator.
 import { readFileSync } from 'node:fs';
@@ -44,7 +44,22 @@ test('second reader: blind second readings, a disagreement adjudicated, kappa on
   await page.getByTestId('start-cycle').first().click();
   await page.getByTestId('nav-queue').click();
   await expect(page.getByTestId('current-file')).toBeVisible({ timeout: 300_000 });
-  for (let i = 0; i < 6; i++) {
+  // A double-click on a class button labels the image on screen once, never the next one too.
+  const first = await truthOf(page, 'current-file');
+  await page.getByTestId(`class-${first.dx}`).dblclick();
+  await expect(page.getByTestId('current-file')).not.toHaveText(first.file);
+  await expect(page.getByTestId('queue-progress')).toContainText('1 / 6 labeled');
+  await expect(page.getByTestId('current-label')).toHaveText('Not labeled');
+  // A label given in the gallery counts in the queue too.
+  await page.getByTestId('nav-gallery').click();
+  await page.getByTestId('filter-queued').click();
+  await page.getByTestId('gallery-tile').first().click();
+  const fromGallery = (await page.getByTestId('sample-drawer').locator('.drawer-head .mono').textContent())!.trim();
+  await page.getByTestId(`relabel-${truth.get(fromGallery.replace(/\.jpg$/i, ''))!}`).click();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('nav-queue').click();
+  await expect(page.getByTestId('queue-progress')).toContainText('2 / 6 labeled');
+  for (let i = 2; i < 6; i++) {
     const t = await truthOf(page, 'current-file');
     await page.keyboard.press(String(CLASSES.indexOf(t.dx) + 1));
     await expect(page.getByTestId('queue-progress')).toContainText(`${i + 1} / 6 labeled`);

@@ -53,3 +53,14 @@ export function ClassSwatch({ color }: { color: string }) {
 export function Notice({ tone, children }: { tone: 'info' | 'warn' | 'error' | 'ok'; children: ReactNode }) {
   return <div className={`notice notice-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>{children}</div>;
 }
+
+/**
+ * A click handler that acts once per deliberate click: the second click of a double-click
+ * (detail 2) is dropped, so it cannot decide about the image that the first click brought up.
+ */
+export function singleClick(fn: () => void): (e: { detail: number }) => void {
+  return (e) => {
+    if (e.detail > 1) return;
+    fn();
+  };
+}

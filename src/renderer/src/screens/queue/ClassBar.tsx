@@ -1,7 +1,7 @@
 // The class buttons under the image, each with its key; the current label is highlighted.
 import type { ClassInfo } from '../../domain/classes';
 import type { LabelValue } from '../../domain/queue-machine';
-import { Kbd } from '../../components/ui';
+import { Kbd, singleClick } from '../../components/ui';
 
 export function ClassBar({ classes, current, onPick, disabled }: { classes: ClassInfo[]; current: LabelValue; onPick(index: number): void; disabled: boolean }) {
   return (
@@ -14,7 +14,7 @@ export function ClassBar({ classes, current, onPick, disabled }: { classes: Clas
             type="button"
             className={`class-btn ${active ? 'active' : ''}`}
             style={{ ['--class-color' as string]: c.color }}
-            onClick={() => onPick(c.index)}
+            onClick={singleClick(() => onPick(c.index))}
             disabled={disabled}
             aria-pressed={active}
             data-testid={`class-${c.code}`}

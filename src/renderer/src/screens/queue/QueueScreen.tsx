@@ -3,7 +3,7 @@
 import { useBalance } from '../dashboard/useBalance';
 import { useEffect, useMemo } from 'react';
 import { CycleControl } from '../../components/CycleControl';
-import { EmptyState, Kbd, Notice, ProgressBar } from '../../components/ui';
+import { EmptyState, Kbd, Notice, ProgressBar, singleClick } from '../../components/ui';
 import { ZoomPanImage } from '../../components/ZoomPanImage';
 import type { ClassInfo } from '../../domain/classes';
 import { currentItem, type LabelValue } from '../../domain/queue-machine';
@@ -98,9 +98,9 @@ export function QueueScreen({ onNavigate }: { onNavigate?: (to: string) => void 
               <ClassBar classes={ws.classes} current={item?.label ?? null} onPick={(classIndex) => send({ type: 'class', classIndex, ...(item ? { seen: item.sampleId } : {}) })} disabled={false} />
               <div className="action-bar">
                 <button type="button" className="btn" onClick={() => send({ type: 'previous' })} aria-label="Previous image"><Kbd k="ArrowLeft" /> Previous</button>
-                <button type="button" className="btn" onClick={() => send({ type: 'unsure', ...(item ? { seen: item.sampleId } : {}) })} data-testid="btn-unsure"><Kbd k={ws.settings.keymap.unsure[0]!} /> Unsure</button>
-                <button type="button" className="btn" onClick={() => send({ type: 'skip', ...(item ? { seen: item.sampleId } : {}) })} data-testid="btn-skip"><Kbd k={ws.settings.keymap.skip[0]!} /> Skip</button>
-                <button type="button" className="btn" onClick={() => send({ type: 'undo' })} disabled={state.undo.length === 0} data-testid="btn-undo"><Kbd k={ws.settings.keymap.undo[0]!} /> Undo</button>
+                <button type="button" className="btn" onClick={singleClick(() => send({ type: 'unsure', ...(item ? { seen: item.sampleId } : {}) }))} data-testid="btn-unsure"><Kbd k={ws.settings.keymap.unsure[0]!} /> Unsure</button>
+                <button type="button" className="btn" onClick={singleClick(() => send({ type: 'skip', ...(item ? { seen: item.sampleId } : {}) }))} data-testid="btn-skip"><Kbd k={ws.settings.keymap.skip[0]!} /> Skip</button>
+                <button type="button" className="btn" onClick={singleClick(() => send({ type: 'undo' }))} disabled={state.undo.length === 0} data-testid="btn-undo"><Kbd k={ws.settings.keymap.undo[0]!} /> Undo</button>
                 <span className="spacer" />
                 <button type="button" className="btn ghost" onClick={() => send({ type: 'zoomOut' })} aria-label="Zoom out"><Kbd k="-" /></button>
                 <button type="button" className="btn ghost" onClick={() => send({ type: 'fit' })} aria-label="Fit to view"><Kbd k="0" /> Fit</button>
