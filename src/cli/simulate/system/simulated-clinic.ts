@@ -99,6 +99,11 @@ export class SimulatedClinic {
     const job = this.node.vault.startImport([spec.npz], { npzSplits: [spec.split], npzIndices: [...spec.indices] });
     const end = await job.done;
     if (end.state !== 'finished') throw new Error(`clinic ${this.o.index}: import ${end.state}`);
+    // The import checks run as in the headless client: flag and report, never hold back.
+    const review = this.node.vault.review.get(end.importId);
+    if (review.modality.unlike.length > 0 || review.nearDuplicates.length > 0) {
+      this.o.log?.(`clinic ${this.o.index}: import check reported ${review.modality.unlike.length} images unlike the clinic's others and ${review.nearDuplicates.length} near-duplicates (nothing held back or merged)`);
+    }
     this.indexSamples();
   }
 
