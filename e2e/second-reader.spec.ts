@@ -71,6 +71,12 @@ test('second reader: blind second readings, a disagreement adjudicated, kappa on
   await expect(page.getByTestId('pending-reads')).toHaveText('6');
   await expect(page.getByTestId('second-read')).not.toContainText('Dr A');
   await page.screenshot({ path: screenshotPath('ui-second-read.png') });
+  for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+    await page.setViewportSize({ width, height });
+    await expect(page.getByTestId('review-unsure')).toBeInViewport();
+    await page.screenshot({ path: screenshotPath(`ui-second-read-${width}x${height}.png`) });
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
   let disputed = '';
   for (let i = 0; i < 6; i++) {
     const t = await truthOf(page, 'review-file');

@@ -30,9 +30,9 @@ export function ReadersPanel() {
         <button type="submit" className="btn" disabled={!newName.trim() || all.includes(newName.trim())} data-testid="add-reader">Add reader</button>
       </form>
       <label className="select">
-        Second reading
+        Read twice
         <select value={String(ws.settings.secondReadShare)} onChange={(e) => void ws.updateSettings({ secondReadShare: Number(e.target.value) })} data-testid="second-read-share">
-          {[0, 0.1, 0.2, 0.3, 0.5, 1].map((s) => <option key={s} value={String(s)}>{s === 0 ? 'off' : `${Math.round(s * 100)}% of each cycle’s queue`}</option>)}
+          {[0, 0.1, 0.2, 0.3, 0.5, 1].map((s) => <option key={s} value={String(s)}>{s === 0 ? 'off' : `${Math.round(s * 100)}% of the queue`}</option>)}
         </select>
       </label>
       <p className="muted small">
