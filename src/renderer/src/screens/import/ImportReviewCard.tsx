@@ -69,14 +69,14 @@ export function ImportReviewCard({ review, onChanged }: { review: ImportReview; 
   const exclude = () =>
     act(async () => {
       // The workspace records the exclusions and hands them to the node before the hold is released.
-      await ws.sync.pullSamples();
+      await ws.sync.pullSamples(review.importId);
       for (const id of ids()) await excludeSample(ws.db, { sampleId: id, reason: 'wrong-modality', detail: 'held back at import: unlike the other images of this workspace', annotator: ws.annotatorName, cycle: ws.cycle.value?.cycle ?? 0 });
       await ws.sync.drain();
       await api.vault.resolveHeld({ sampleIds: ids(), keep: false });
     });
   const excludeDuplicate = (sampleId: string, matchName: string) =>
     act(async () => {
-      await ws.sync.pullSamples();
+      await ws.sync.pullSamples(review.importId);
       await excludeSample(ws.db, { sampleId, reason: 'duplicate', detail: `looks like ${matchName}`, annotator: ws.annotatorName, cycle: ws.cycle.value?.cycle ?? 0 });
       setDoneDup((s) => new Set(s).add(sampleId));
     });
