@@ -130,6 +130,13 @@ export const NODE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (import_id, sample_id, kind)
       );
       CREATE INDEX import_review_state ON import_review(state);
+      -- Each image's 64-bit perceptual hash (two 32-bit halves), made once: a later import
+      -- compares its new images with these instead of re-reading every earlier image.
+      CREATE TABLE sample_hashes (
+        sample_id TEXT PRIMARY KEY,
+        hi INTEGER NOT NULL,
+        lo INTEGER NOT NULL
+      );
     `,
   },
   {

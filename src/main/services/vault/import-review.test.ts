@@ -51,6 +51,8 @@ describe('import review', () => {
     expect(review.nearDuplicates).toHaveLength(1);
     expect(review.nearDuplicates.some((d) => ['ISIC_0027001.jpg', 'ISIC_0027287.jpg'].includes(names.get(d.sampleId)!))).toBe(false);
     expect(node.vault.index.count()).toBe(42 + fundus.length + 5);
+    // Every image's hash is kept, so the next import compares without re-reading them.
+    expect((node.db.prepare('SELECT COUNT(*) AS n FROM sample_hashes').get() as { n: number }).n).toBe(node.vault.index.count());
 
     // Held images are out of the pool until decided; kept ones come back.
     await node.services.federation.startStandalone({ name: 't', preset: 'ham10000', budgetPerCycle: 5, epochs: 1, strategy: 'fairfal' });

@@ -66,19 +66,30 @@ export class ImportReviewStore {
     }
     this.db.prepare("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)").run(`review.${importId}`, JSON.stringify({ policy, comparedWith: earlier.length >= MIN_PROFILE_IMAGES ? earlier.length : 0 }));
 
-    // Hashes of everything (earlier images read in chunks); each new image against all others,
-    // candidates by hash confirmed on the grey thumbnails.
+    // Hashes of everything: earlier images' from the table (made once, at their own import or
+    // now for images from before the table existed), the new images' now. Each new image is
+    // compared with all others; candidates by hash are confirmed on the grey thumbnails.
     const hashes = new Map<string, [number, number]>();
     const newThumbs = new Map<string, Float32Array>();
     newIds.forEach((id, i) => {
       hashes.set(id, differenceHash(pixelsOf(newPixels, i), h, w, c));
       newThumbs.set(id, greyThumbnail(pixelsOf(newPixels, i), h, w, c));
     });
-    for (let k = 0; k < earlier.length; k += 1000) {
-      const chunk = earlier.slice(k, k + 1000);
+    const stored = this.db.prepare('SELECT sample_id, hi, lo FROM sample_hashes').all() as { sample_id: string; hi: number; lo: number }[];
+    for (const r of stored) if (!fresh.has(r.sample_id)) hashes.set(r.sample_id, [r.hi >>> 0, r.lo >>> 0]);
+    const missing = earlier.filter((id) => !hashes.has(id));
+    for (let k = 0; k < missing.length; k += 1000) {
+      const chunk = missing.slice(k, k + 1000);
       const buf = store.read(chunk);
       chunk.forEach((id, i) => hashes.set(id, differenceHash(pixelsOf(buf, i), h, w, c)));
     }
+    const putHash = this.db.prepare('INSERT OR REPLACE INTO sample_hashes (sample_id, hi, lo) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const id of [...newIds, ...missing]) {
+        const [hi, lo] = hashes.get(id)!;
+        putHash.run(id, hi, lo);
+      }
+    })();
     const all = [...hashes];
     const thumbOf = (id: string) => newThumbs.get(id) ?? greyThumbnail(store.read([id]), h, w, c);
     for (const id of newIds) {
