@@ -100,6 +100,13 @@ test('federated: the UI client joins, labels its queues and the federation compl
     await page.getByTestId('join').click();
     await expect(page.getByTestId('connection-state')).toContainText(/Online|Connecting|Offline/);
 
+    // ---- This clinic withholds its balance figure (the allow-list in Settings).
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('share-gamma').uncheck();
+    await expect(page.getByTestId('share-gamma')).not.toBeChecked();
+    await expect(page.getByTestId('share-metrics')).not.toBeChecked();
+    await page.getByTestId('nav-import').click();
+
     // ---- Import the clinic's images.
     await page.getByTestId('import-path').fill(datasetImages('ham10000-dermoscopy'));
     await page.getByTestId('import-start').click();
@@ -132,6 +139,9 @@ test('federated: the UI client joins, labels its queues and the federation compl
     await page.screenshot({ path: screenshotPath('ui-federated-settings.png') });
     const status = server.status() as { clients?: unknown[] };
     expect(JSON.stringify(status)).toContain('finished');
+    // The server heard "withheld" from this clinic, and gamma_bar came from the others.
+    expect(server.output()).toContain('gamma withheld');
+    await expect(page.getByTestId('share-gamma')).not.toBeChecked();
   } catch (err) {
     for (const [k, h] of headless.entries()) console.error(`--- headless client ${k}:\n${h.log().slice(-3000)}`);
     console.error(`--- server:\n${server.output().slice(-3000)}\n--- web host:\n${host.output().slice(-3000)}`);

@@ -97,4 +97,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'gamma_k can be withheld (issue 19): a report without a value; gamma_bar published even when no clinic shared one',
+    sql: `
+      ALTER TABLE federation ADD COLUMN gamma_published INTEGER NOT NULL DEFAULT 0;
+      UPDATE federation SET gamma_published = 1 WHERE gamma_bar IS NOT NULL;
+      CREATE TABLE gammas_v2 (
+        cycle INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        gamma REAL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (cycle, client_id)
+      );
+      INSERT INTO gammas_v2 (cycle, client_id, gamma, received_at) SELECT cycle, client_id, gamma, received_at FROM gammas;
+      DROP TABLE gammas;
+      ALTER TABLE gammas_v2 RENAME TO gammas;
+    `,
+  },
 ];

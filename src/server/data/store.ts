@@ -11,7 +11,10 @@ export interface FederationRow {
   phase: Phase;
   cycle: number;
   phaseDeadline: number | null;
+  /** null before it is published, and after when no clinic shared its gamma_k. */
   gammaBar: number | null;
+  /** gamma_bar was published (frozen), even as null. */
+  gammaPublished: boolean;
   latestHash: string;
   createdAt: number;
 }
@@ -63,6 +66,7 @@ interface RawFederationRow {
   cycle: number;
   phase_deadline: number | null;
   gamma_bar: number | null;
+  gamma_published: number;
   latest_hash: string;
   created_at: number;
 }
@@ -99,6 +103,7 @@ export class FederationStore {
       cycle: r.cycle,
       phaseDeadline: r.phase_deadline,
       gammaBar: r.gamma_bar,
+      gammaPublished: r.gamma_published === 1,
       latestHash: r.latest_hash,
       createdAt: r.created_at,
     };
@@ -121,9 +126,10 @@ export class FederationStore {
     this.db.prepare('UPDATE federation SET phase_deadline = ? WHERE id = 1').run(deadline);
   }
 
-  setGammaBar(gammaBar: number): void {
-    // Frozen once set: the WHERE clause makes a second write a no-op.
-    this.db.prepare('UPDATE federation SET gamma_bar = ? WHERE id = 1 AND gamma_bar IS NULL').run(gammaBar);
+  /** null: every clinic withheld its gamma_k (each then uses its own). */
+  setGammaBar(gammaBar: number | null): void {
+    // Frozen once published: the WHERE clause makes a second write a no-op.
+    this.db.prepare('UPDATE federation SET gamma_bar = ?, gamma_published = 1 WHERE id = 1 AND gamma_published = 0').run(gammaBar);
   }
 
   setLatestHash(hash: string): void {
@@ -277,17 +283,18 @@ export class FederationStore {
   }
 
   // ---- gamma, ready, metrics ----
-  insertGamma(cycle: number, clientId: string, gamma: number, now: number): boolean {
+  /** gamma null: the client reported but withheld the value. */
+  insertGamma(cycle: number, clientId: string, gamma: number | null, now: number): boolean {
     return (
       this.db.prepare('INSERT OR IGNORE INTO gammas (cycle, client_id, gamma, received_at) VALUES (?, ?, ?, ?)').run(cycle, clientId, gamma, now)
         .changes === 1
     );
   }
 
-  gammas(cycle: number): { client_id: string; gamma: number }[] {
+  gammas(cycle: number): { client_id: string; gamma: number | null }[] {
     return this.db.prepare('SELECT g.client_id, g.gamma FROM gammas g JOIN clients c ON c.id = g.client_id WHERE g.cycle = ? ORDER BY c.enrolled_at, c.rowid').all(cycle) as {
       client_id: string;
-      gamma: number;
+      gamma: number | null;
     }[];
   }
 

@@ -186,7 +186,7 @@ export class FederationCoordinator {
       }
       case 'labeling': {
         if (this.store.readyClients(f.cycle).includes(clientId)) return wait('ready received; waiting for the next cycle');
-        if (f.gammaBar === null) throw new Error('labeling phase without gamma_bar');
+        if (!f.gammaPublished) throw new Error('labeling phase without gamma_bar');
         return {
           kind: 'query-and-label',
           cycle,
@@ -284,7 +284,8 @@ export class FederationCoordinator {
     return { duplicate: false };
   }
 
-  submitGamma(clientId: ClientId, cycle: number, gamma: number): void {
+  /** gamma null: the clinic withholds its gamma_k (its allow-list); the report still counts. */
+  submitGamma(clientId: ClientId, cycle: number, gamma: number | null): void {
     this.engine.advance();
     const f = this.store.federation();
     const previous = this.store.gammas(cycle).find((g) => g.client_id === clientId);
@@ -296,7 +297,7 @@ export class FederationCoordinator {
       throw new WrongPhaseError(`gamma is collected in the query phase of the first cycle; now: ${f.phase}, cycle ${f.cycle}`);
     }
     this.store.insertGamma(cycle, clientId, gamma, this.clock());
-    this.log('info', 'gamma received', { cycle, clientId });
+    this.log('info', gamma === null ? 'gamma withheld' : 'gamma received', { cycle, clientId });
     // No 'changed' event here: a report changes only this client's task. advance() emits one
     // when a round or phase transition follows, which is what long-polls wait for.
     this.engine.advanceSafely();

@@ -120,12 +120,14 @@ export class RoundEngine {
         const deadlinePassed = f.phaseDeadline !== null && now >= f.phaseDeadline;
         const active = store.activeClientCount();
         if ((gammas.length > 0 && gammas.length >= active) || (deadlinePassed && gammas.length > 0)) {
-          const gammaBar = aggregateGammaBar(gammas.map((g) => g.gamma));
+          // Withheld reports close the phase too; gamma_bar averages the values that were shared.
+          const values = gammas.flatMap((g) => (g.gamma === null ? [] : [g.gamma]));
+          const gammaBar = values.length > 0 ? aggregateGammaBar(values) : null;
           store.transaction(() => {
             store.setGammaBar(gammaBar);
             store.setPhase('labeling', f.cycle, now + c.labelingDeadlineSeconds * SECOND);
           });
-          log('info', 'gamma_bar published (frozen)', { cycle: f.cycle, gammaBar, clients: gammas.length });
+          log('info', 'gamma_bar published (frozen)', { cycle: f.cycle, gammaBar, clients: gammas.length, withheld: gammas.length - values.length });
           return true;
         }
         if (deadlinePassed) {
@@ -208,7 +210,7 @@ export class RoundEngine {
         this.openRound(f, round.cycle, round.round_index + 1, resultHash, controlHash, now);
       } else if (round.cycle + 1 >= f.config.cycles) {
         store.setPhase('finished', round.cycle, null);
-      } else if (f.gammaBar === null) {
+      } else if (!f.gammaPublished) {
         store.setPhase('query', round.cycle, now + f.config.queryDeadlineSeconds * SECOND);
       } else {
         store.setPhase('labeling', round.cycle, now + f.config.labelingDeadlineSeconds * SECOND);

@@ -95,6 +95,15 @@ export const StandaloneInputSchema = z.object({
   strategy: z.string().default('fairfal'),
 });
 
+/** What of the optional reports leaves this site (issue 19's allow-list). */
+export const ReportPolicySchema = z.object({
+  /** gamma_k, the class-balance score the server averages for FairFAL's choice of query model. */
+  gamma: z.enum(['share', 'withhold']),
+  /** This site's accuracy figures. */
+  metrics: z.enum(['share', 'withhold']),
+});
+export type ReportPolicy = z.infer<typeof ReportPolicySchema>;
+
 export const federationService = defineService(
   'federation',
   {
@@ -104,6 +113,9 @@ export const federationService = defineService(
     startStandalone: method(StandaloneInputSchema, ConnectionStatusSchema),
     /** Stops taking part and forgets the credential; the vault and labels stay. */
     leave: method(z.undefined(), ConnectionStatusSchema),
+    getReportPolicy: method(z.undefined(), ReportPolicySchema),
+    /** Applies to reports made from now on. */
+    setReportPolicy: method(ReportPolicySchema, ReportPolicySchema),
     /** Tries to deliver the outbox now (otherwise retried with backoff). */
     flushOutbox: method(z.undefined(), z.object({ delivered: z.number().int().nonnegative(), pending: z.number().int().nonnegative() })),
   },

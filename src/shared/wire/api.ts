@@ -96,7 +96,8 @@ export const QueryAndLabelTaskSchema = z.strictObject({
   kind: z.literal('query-and-label'),
   ...TaskBase,
   modelHash: ModelHashSchema,
-  gammaBar: z.number().min(0).max(1),
+  /** null: no clinic shared its gamma_k; each uses its own. */
+  gammaBar: z.number().min(0).max(1).nullable(),
   /** This client's number of new labels this cycle. */
   budget: z.number().int().nonnegative(),
   strategy: SelectionStrategySchema,
@@ -136,7 +137,8 @@ export const UpdateAcceptedSchema = z.strictObject({
 export type UpdateAccepted = z.infer<typeof UpdateAcceptedSchema>;
 
 /** POST /v1/cycles/:cycle/gamma. gamma_k = min_c pi_g[c] / max_c pi_g[c]. */
-export const GammaReportSchema = z.strictObject({ gamma: z.number().min(0).max(1) });
+/** gamma null: the clinic withholds its gamma_k (the report still closes the phase). */
+export const GammaReportSchema = z.strictObject({ gamma: z.number().min(0).max(1).nullable() });
 export type GammaReport = z.infer<typeof GammaReportSchema>;
 
 /** POST /v1/cycles/:cycle/ready: this client finished labeling its query. */

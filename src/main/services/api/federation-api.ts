@@ -71,6 +71,12 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
     async getConnection() {
       return connectionStatus(deps);
     },
+    async getReportPolicy() {
+      return link.reports.get();
+    },
+    async setReportPolicy(policy) {
+      return link.reports.set(policy);
+    },
     async join({ serverUrl, code, displayName, certificatePin }) {
       if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
       let pin: string | null = null;

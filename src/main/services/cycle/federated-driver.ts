@@ -94,7 +94,7 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
       rt.update({ step: 'query', cycle: task.cycle, round: null, budget: task.budget, gammaBar: task.gammaBar, message: 'Choosing the images to label' });
       const global = await link.model(task.modelHash);
       await runQuery(rt, {
-        cycle: task.cycle, info, global, gammaBar: task.gammaBar, budget: task.budget, strategy: task.strategy.name, params: task.strategy.params,
+        cycle: task.cycle, info, global, gammaBar: task.gammaBar ?? undefined, budget: task.budget, strategy: task.strategy.name, params: task.strategy.params,
         labelingCycle: task.cycle,
       });
       return;

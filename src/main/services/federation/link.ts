@@ -23,6 +23,7 @@ import {
   type UpdateHeader,
 } from '../../../shared/wire';
 import { KvCell, type Db } from '../storage/node-db';
+import { ReportPolicyStore } from './report-policy';
 import { FederationOfflineError, FederationRejectedError, request, requestJson, type HttpOptions } from './http';
 import { Outbox, type DrainResult } from './outbox';
 import type { SecretStore } from './secret-store';
@@ -74,8 +75,12 @@ export class FederationLink {
   private readonly modelsDir: string;
   private readonly clock: () => number;
 
+  /** The allow-list of optional reports (gamma_k, accuracy figures). */
+  readonly reports: ReportPolicyStore;
+
   constructor(private readonly deps: LinkDeps) {
     this.outbox = new Outbox(deps.db, deps.clock);
+    this.reports = new ReportPolicyStore(deps.db);
     this.enrolmentCell = new KvCell(deps.db, 'federation.enrolment', EnrolmentSchema);
     this.modelsDir = path.join(deps.dataDir, 'models');
     this.clock = deps.clock ?? Date.now;
@@ -181,8 +186,10 @@ export class FederationLink {
     return this.flush();
   }
 
+  /** Sends gamma_k, or "withheld" where the clinic's allow-list says so. */
   async submitGamma(cycle: number, gamma: number): Promise<DrainResult> {
-    this.outbox.enqueue({ key: `gamma:${cycle}`, kind: 'gamma', path: `${API_PREFIX.slice(1)}/cycles/${cycle}/gamma`, contentType: 'application/json', body: json({ gamma }) });
+    const body = json({ gamma: this.reports.gammaToSend(gamma) });
+    this.outbox.enqueue({ key: `gamma:${cycle}`, kind: 'gamma', path: `${API_PREFIX.slice(1)}/cycles/${cycle}/gamma`, contentType: 'application/json', body });
     return this.flush();
   }
 
@@ -191,7 +198,9 @@ export class FederationLink {
     return this.flush();
   }
 
+  /** Sends a round's accuracy figure only where the clinic's allow-list shares metrics. */
   async reportMetrics(roundId: RoundId, localTestAccuracy: number): Promise<DrainResult> {
+    if (!this.reports.metricsAllowed()) return { delivered: 0, dropped: 0, invalid: [], pending: this.outbox.pendingCount(), offline: false };
     const acc = Math.min(1, Math.max(0, localTestAccuracy));
     this.outbox.enqueue({ key: `metrics:${roundId}`, kind: 'metrics', path: `${API_PREFIX.slice(1)}/rounds/${roundId}/metrics`, contentType: 'application/json', body: json({ localTestAccuracy: acc }) });
     return this.flush();

@@ -9,6 +9,7 @@ import { useWorkspace } from '../../workspace/WorkspaceContext';
 import { buildExport, download } from './exportLabels';
 import { KeymapEditor } from './KeymapEditor';
 import { ReadersPanel } from './ReadersPanel';
+import { ReportChoices } from './ReportChoices';
 import { WhatLeavesPanel } from './WhatLeavesPanel';
 
 export function SettingsScreen() {
@@ -111,7 +112,7 @@ export function SettingsScreen() {
           </div>
           {modelResult && <Notice tone={modelResult.tone}>{modelResult.text}</Notice>}
         </section>
-        <WhatLeavesPanel conn={conn ?? null} />
+        <WhatLeavesPanel conn={conn ?? null} choices={<ReportChoices />} />
         <SystemPanel />
       </div>
     </div>

@@ -1,5 +1,6 @@
 // "What leaves this workstation", in plain words for a clinic (issue 19, item 3; the full field
 // list with protections is docs/WHAT-LEAVES-A-SITE.md, built from the wire contract).
+import type { ReactNode } from 'react';
 import type { ConnectionStatus } from '../../../../shared/api';
 
 interface Row {
@@ -11,12 +12,13 @@ interface Row {
 /** Everything a federated client sends; images, labels, file names, class counts and names never leave. */
 export const FEDERATED_ROWS: readonly Row[] = [
   { what: 'Model update (the trained weights) and how many labeled images trained it', when: 'every training round', learns: 'this clinic’s model update and label count; updates like these can leak information about the training images, most for a clinic with few images' },
-  { what: 'One balance figure (gamma_k, a number between 0 and 1)', when: 'once, at the first query', learns: 'a coarse hint of how evenly the shared model treats this clinic’s classes' },
+  { what: 'One balance figure (gamma_k, a number between 0 and 1), unless withheld below', when: 'once, at the first query', learns: 'a coarse hint of how evenly the shared model treats this clinic’s classes (withheld: only that it was withheld)' },
   { what: '“Labeling done” for the cycle', when: 'after each labeling round', learns: 'that this clinic finished labeling' },
   { what: 'The enrolment code and the display name you chose', when: 'once, when joining', learns: 'that this workstation takes part, under that name' },
 ];
 
-export function WhatLeavesPanel({ conn }: { conn: ConnectionStatus | null }) {
+/** `choices`: the clinic's allow-list of optional reports, shown in federated mode. */
+export function WhatLeavesPanel({ conn, choices }: { conn: ConnectionStatus | null; choices?: ReactNode }) {
   return (
     <section className="card" aria-labelledby="s-leaves" data-testid="what-leaves">
       <h2 id="s-leaves" className="card-title">What leaves this workstation</h2>
@@ -39,7 +41,8 @@ export function WhatLeavesPanel({ conn }: { conn: ConnectionStatus | null }) {
               </div>
             ))}
           </dl>
-          <p className="muted small">Every request travels over the connection shown above (TLS when the address starts with https://). This clinic’s accuracy figures are not sent.</p>
+          {choices}
+          <p className="muted small">Every request travels over the connection shown above (TLS when the address starts with https://). This clinic’s accuracy figures are sent only if shared above.</p>
         </>
       ) : (
         <p className="muted">Nothing yet: this workstation has not joined a study.</p>
