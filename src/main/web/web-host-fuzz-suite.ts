@@ -2,10 +2,10 @@
 // sockets and WebSockets on loopback, bounded in count and time. The host must answer or
 // cleanly close every one, never throw, and still serve the UI and the API afterwards.
 // Any implementation of startWebHost can run it (issue 18's framework evaluation).
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createRng, type Rng } from '../../core/rng';
+import { rawRequest, type RawOutcome } from '../../server/testing/raw-hostile';
 import { startTestWebHost, type TestWebHost } from './test-host';
 import type { startWebHost, WebHost } from './web-host';
 
@@ -22,36 +22,8 @@ export function describeWebHostFuzz(start?: typeof startWebHost): void {
 
   afterAll(async () => t.close());
 
-  /**
-   * Sends raw bytes and resolves with the status line's code. A request the host cannot
-   * answer yet (incomplete bytes) gets a half-close after a while; then 'closed' means the
-   * host hung up, 'timeout' that it did neither.
-   */
-  function raw(bytes: string | Buffer, waitMs = 1500): Promise<number | 'closed' | 'timeout'> {
-    return new Promise((resolve) => {
-      const s = connect(host.port, '127.0.0.1');
-      let buf = '';
-      let done = false;
-      const finish = (v: number | 'closed' | 'timeout') => {
-        if (done) return;
-        done = true;
-        clearTimeout(t1);
-        clearTimeout(t2);
-        s.destroy();
-        resolve(v);
-      };
-      const t1 = setTimeout(() => s.end(), waitMs);
-      const t2 = setTimeout(() => finish('timeout'), 2 * waitMs);
-      s.on('data', (d) => {
-        buf += d.toString('latin1');
-        const m = /^HTTP\/1\.1 (\d{3})/.exec(buf);
-        if (m) finish(Number(m[1]));
-      });
-      s.on('error', () => finish('closed'));
-      s.on('close', () => finish('closed'));
-      s.write(bytes);
-    });
-  }
+  /** Raw bytes to the host: its status code, or how the connection ended (raw-hostile.ts). */
+  const raw = (bytes: string | Buffer, waitMs = 1500): Promise<RawOutcome> => rawRequest(host.port, bytes, waitMs);
 
   const A = () => `127.0.0.1:${host.port}`;
   const pick = <T,>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)] as T;
