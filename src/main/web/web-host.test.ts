@@ -125,6 +125,9 @@ describe('web host', () => {
     // A symbolic link planted in place of a preview is never followed, and a file whose hash
     // the database does not know is never served, even when it sits in the media folder.
     const third = page.items[2]!;
+    // Wait for the background builder to write this preview first: replacing it before it
+    // exists would race the builder (it writes after the import has finished).
+    expect((await services.node.vault.mediaFile('preview', third.id)).status.state).toBe('ready');
     const previewFile = services.node.vault.mediaPath('preview', third.id);
     rmSync(previewFile);
     writeFileSync(join(dir, 'secret.txt'), 'not an image');
