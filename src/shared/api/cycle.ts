@@ -88,18 +88,39 @@ export const QueueSchema = z.object({
 });
 export type Queue = z.infer<typeof QueueSchema>;
 
-/** The model measured after each cycle's training, on this client's labeled data held out or on the oracle split. */
+/** A 95% interval [low, high] of a proportion. */
+export const IntervalSchema = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+export type Interval = z.infer<typeof IntervalSchema>;
+
+/**
+ * The model measured after each cycle's training. 'held-out': on the clinic's own validation
+ * labels, which the model never trained on (issue 16); 'external': on a labeled set the host
+ * supplied (the headless client's --eval-npz test split). Never on training labels.
+ */
 export const CycleMetricsSchema = z.object({
   cycle: z.number().int().nonnegative(),
   measuredAt: z.iso.datetime(),
-  /** What it was measured on, e.g. "labeled set (training data)" or "oracle test split". */
+  /** What it was measured on, in words, e.g. "12 held-out labels of this clinic". */
   evaluatedOn: z.string(),
+  source: z.enum(['held-out', 'external']).default('held-out'),
   samples: z.number().int().nonnegative(),
   accuracy: z.number().min(0).max(1),
   balancedAccuracy: z.number().min(0).max(1),
   /** Per class (index = class id); null where the class has no sample. */
   perClassRecall: z.array(z.number().min(0).max(1).nullable()),
+  /** Images of each class in the measured set (index = class id). */
+  perClassCount: z.array(z.number().int().nonnegative()).default([]),
+  /** 95% intervals: Wilson for accuracy and each class's recall, stratified bootstrap for balanced accuracy. */
+  intervals: z
+    .object({ accuracy: IntervalSchema, balancedAccuracy: IntervalSchema, perClassRecall: z.array(IntervalSchema.nullable()) })
+    .nullable()
+    .default(null),
+  /** All labels the clinic has given (the held-out part included). */
   labeledCount: z.number().int().nonnegative(),
+  /** Labels the model trained on (labeledCount minus the held-out part). */
+  trainedOn: z.number().int().nonnegative().nullable().default(null),
+  /** Why these figures cannot be trusted yet, in words for the clinician; empty when they can. */
+  warnings: z.array(z.string()).default([]),
 });
 export type CycleMetrics = z.infer<typeof CycleMetricsSchema>;
 
