@@ -6,3 +6,5 @@ export * from './local-only';
 export * from './query-strategies';
 export * from './schedule';
 export * from './seeds';
+export * from './validation';
+export * from './recipe';
