@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
 import type { InputScaling } from './models/types';
+import { augmentInto, type AugmentOptions } from './data/augment';
 
 export interface ImageSet {
   images: Uint8Array;
@@ -36,9 +37,10 @@ export function validateIndices(d: ImageSet, indices: ArrayLike<number>): void {
 
 /**
  * Float batch, NHWC, scaled as `scaling` says ([0, 1] by default, as torchvision's ToTensor),
- * optionally flipping each image left-right with probability 1/2 (RandomHorizontalFlip).
+ * optionally flipping each image left-right with probability 1/2 (RandomHorizontalFlip), or,
+ * with `augment`, augmented as it says (data/augment.ts; `flipRng` then drives all of it).
  */
-export function makeBatch(d: ImageSet, idx: ArrayLike<number>, flipRng: Rng | null, scaling: InputScaling = 'unit'): { x: tf.Tensor4D; labels: Int32Array } {
+export function makeBatch(d: ImageSet, idx: ArrayLike<number>, flipRng: Rng | null, scaling: InputScaling = 'unit', augment?: AugmentOptions): { x: tf.Tensor4D; labels: Int32Array } {
   const { height: h, width: w, channels: c } = d;
   const per = h * w * c;
   const out = new Float32Array(idx.length * per);
@@ -49,6 +51,10 @@ export function makeBatch(d: ImageSet, idx: ArrayLike<number>, flipRng: Rng | nu
     const s = (idx[b] as number) * per;
     const o = b * per;
     labels[b] = d.labels[idx[b] as number] as number;
+    if (augment && flipRng) {
+      augmentInto(d.images, s, out, o, h, w, c, flipRng, augment, inv, shift);
+      continue;
+    }
     const flip = flipRng !== null && flipRng.next() < 0.5;
     if (!flip) {
       for (let i = 0; i < per; i++) out[o + i] = (d.images[s + i] as number) * inv + shift;

@@ -72,7 +72,7 @@ export class InProcessTrainer implements Trainer {
   private run(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, options: TrainOptions, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<TrainResult> {
     return this.serial(() =>
       trainModel(this.model(task), checkedWeightSet(this.specs(task), weights), data, indices, options, {
-        onProgress: (p) => onProgress?.((p.epoch + (p.batch + 1) / p.batches) / options.epochs),
+        onProgress: (p) => onProgress?.(p.totalSteps > 0 ? p.step / p.totalSteps : 1),
         ...(isCancelled ? { isCancelled } : {}),
       }),
     );

@@ -5,10 +5,9 @@
 // in-process-trainer.ts runs them in the calling thread (benchmarks, tools). Both turn a job
 // into the engine's options with the helpers below, so they train and measure alike.
 import type { BackendReport } from '../shared/api';
-import type { TrainingRecipe } from '../shared/wire';
 import type { ImageSet } from './dataset';
 import type { ModelConfig } from './models/types';
-import type { LocalOnlyTrainOptions } from '../core/protocol';
+import type { LocalOnlyTrainOptions, RecipeSettings } from '../core/protocol';
 import type { TensorSpec, WeightSet } from '../core/weights';
 import { accuracy, balancedAccuracy, perClassRecall } from '../core/metrics';
 import type { TrainOptions } from './train/trainer';
@@ -26,8 +25,10 @@ export interface TrainParams {
   epochs: number;
   lr: number;
   seed: number;
-  /** The federation's SGD settings (default: momentum 0.9, wd 1e-5, batch 64, flips). */
-  recipe?: TrainingRecipe;
+  /** The federation's recipe (default: the paper's SGD, momentum 0.9, wd 1e-5, batch 64, flips). */
+  recipe?: Partial<RecipeSettings>;
+  /** The clinic's held-out labels (indices into the data), for the recipe's early stopping. */
+  holdout?: Int32Array;
   proxMu?: number;
   /** Stop once training accuracy reaches this (local-only model: 0.99). */
   earlyStopAccuracy?: number;
@@ -98,12 +99,21 @@ export function modelConfig(task: EngineModel): ModelConfig {
 
 /** The engine's training options for a round's job (the federation's recipe, else the defaults). */
 export function roundTrainOptions(p: TrainParams): TrainOptions {
+  const r = p.recipe ?? {};
+  const stop = r.earlyStopping;
   return {
     epochs: p.epochs,
     lr: p.lr,
     seed: p.seed,
-    hflip: p.recipe?.hflip ?? true,
-    ...(p.recipe ? { momentum: p.recipe.momentum, weightDecay: p.recipe.weightDecay, batchSize: p.recipe.batchSize } : {}),
+    hflip: r.hflip ?? true,
+    ...(r.momentum !== undefined ? { momentum: r.momentum } : {}),
+    ...(r.weightDecay !== undefined ? { weightDecay: r.weightDecay } : {}),
+    ...(r.batchSize !== undefined ? { batchSize: r.batchSize } : {}),
+    ...(r.minSteps ? { minSteps: r.minSteps } : {}),
+    ...(r.sampling && r.sampling !== 'shuffle' ? { sampling: r.sampling } : {}),
+    ...(r.augment ? { augment: { hflip: r.hflip ?? true, ...r.augment } } : {}),
+    ...(r.cosine ? { cosine: true } : {}),
+    ...(stop && p.holdout && p.holdout.length >= stop.minHeldOut ? { holdout: { indices: p.holdout, everySteps: stop.everySteps, patience: stop.patience } } : {}),
     ...(p.proxMu ? { proxMu: p.proxMu } : {}),
     ...(p.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: p.earlyStopAccuracy } : {}),
   };

@@ -143,7 +143,7 @@ export class WorkerTrainer implements Trainer {
     const pool = await this.ready();
     const ws = this.weightSet(task, weights);
     const id = await this.dataset(pool, data);
-    const job = pool.train(modelConfig(task), ws, id, indices, options, (pr) => onProgress?.((pr.epoch + (pr.batch + 1) / pr.batches) / options.epochs));
+    const job = pool.train(modelConfig(task), ws, id, indices, options, (pr) => onProgress?.(pr.totalSteps > 0 ? pr.step / pr.totalSteps : 1));
     return this.run(job, isCancelled);
   }
 

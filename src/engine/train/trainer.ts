@@ -10,6 +10,9 @@ import { predict } from '../infer/inference';
 import type { ModelHandle } from '../model';
 import { disposeParams, uploadParams } from '../nn';
 import { scheduledLr, type StepSchedule } from './schedule';
+import { cosineLr, epochOrder, groupByClass, runLength, type Sampling } from './run-plan';
+import { balancedHeldOutLoss, type HoldoutStop } from './holdout-stop';
+import type { AugmentOptions } from '../data/augment';
 import { createSgdState, sgdStep, trainableRanges, updateRunningStats, type ControlVariates } from './sgd';
 
 export interface TrainOptions {
@@ -37,6 +40,18 @@ export interface TrainOptions {
    * flips, as the official training_local_only does.
    */
   earlyStopOn?: 'running' | 'eval';
+  /** Train at least this many optimiser steps: more epochs when the set is small (issue 16's recipe). */
+  minSteps?: number;
+  /** Never more than this many steps. */
+  maxSteps?: number;
+  /** 'shuffle' (default: each image once per epoch) or 'class-balanced' draws (run-plan.ts). */
+  sampling?: Sampling;
+  /** Augmentation beyond the flips `hflip` gives (data/augment.ts); needs hflip's random stream. */
+  augment?: AugmentOptions;
+  /** Cosine decay of lr over the whole run (replaces `schedule`). */
+  cosine?: boolean;
+  /** Keep the weights that score best on these held-out images; stop when they stop improving. */
+  holdout?: HoldoutStop;
   seed: number;
 }
 
@@ -45,6 +60,9 @@ export interface TrainProgress {
   batch: number;
   batches: number;
   loss: number;
+  /** Steps done and the run's total (progress over runs whose length is set in steps). */
+  step: number;
+  totalSteps: number;
 }
 
 export interface TrainHooks {
@@ -74,6 +92,8 @@ export interface TrainResult {
   lrSum: number;
   /** Which schedule unit the run used (FAIRFAL.md asks to record it). */
   scheduleUnit: 'epoch' | 'batch' | 'none';
+  /** With a holdout: the step whose weights were kept and their held-out score. */
+  best?: { step: number; heldOutLoss: number };
 }
 
 export class TrainingCancelledError extends Error {
@@ -132,10 +152,13 @@ export async function trainModel(
   const ranges = trainableRanges(ws);
   const sgd = createSgdState(ws.data.length);
   const shuffleRng = createRng(opts.seed);
-  const flipRng = opts.hflip ? shuffleRng.fork() : null;
+  const flipRng = opts.hflip || opts.augment ? shuffleRng.fork() : null;
   const evalFlipRng = opts.hflip && opts.earlyStopOn === 'eval' ? shuffleRng.fork() : undefined;
+  const sampling = opts.sampling ?? 'shuffle';
+  const byClass = sampling === 'class-balanced' ? groupByClass(indices, data.labels) : null;
   const order = Int32Array.from(indices);
   const history: EpochStat[] = [];
+  const plan = runLength(order.length, bs, opts.epochs, opts.minSteps, opts.maxSteps);
   let steps = 0;
   let lrSum = 0;
   let stoppedEarly = false;
@@ -145,20 +168,32 @@ export async function trainModel(
   }));
   // BatchNorm statistics of block b are taken over batch x h x w values.
   const pixelsPerImage = model.arch.blocks.map((b) => b.h * b.w);
+  const holdout = opts.holdout && opts.holdout.indices.length > 0 ? opts.holdout : null;
+  let best: { step: number; heldOutLoss: number; weights: Float32Array } | null = null;
+  let sinceBest = 0;
+  const scoreHoldout = async (): Promise<boolean> => {
+    if (!holdout) return false;
+    const loss = await balancedHeldOutLoss(model, ws, data, holdout.indices);
+    if (best === null || loss < best.heldOutLoss - 1e-4) {
+      best = { step: steps, heldOutLoss: loss, weights: Float32Array.from(ws.data) };
+      sinceBest = 0;
+    } else sinceBest++;
+    return sinceBest >= holdout.patience && steps >= (opts.minSteps ?? 0);
+  };
 
-  for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    shuffleRng.shuffle(order);
-    // A last batch of one sample cannot be batch-normalised (torch raises); it is skipped.
-    const batches = Math.floor(order.length / bs) + (order.length % bs > 1 ? 1 : 0);
+  run: for (let epoch = 0; epoch < plan.epochs; epoch++) {
+    epochOrder(order, indices, data.labels, sampling, shuffleRng, byClass);
+    const batches = plan.batchesPerEpoch;
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
     let lr = opts.lr;
     for (let bi = 0; bi < batches; bi++) {
+      if (steps >= plan.totalSteps) break run;
       if (hooks.isCancelled?.()) throw new TrainingCancelledError();
-      lr = scheduledLr(opts.lr, opts.schedule, epoch, steps);
+      lr = opts.cosine ? cosineLr(opts.lr, steps, plan.totalSteps) : scheduledLr(opts.lr, opts.schedule, epoch, steps);
       const idx = order.subarray(bi * bs, Math.min(order.length, (bi + 1) * bs));
-      const { x, labels } = makeBatch(data, idx, flipRng, config.inputScaling);
+      const { x, labels } = makeBatch(data, idx, opts.hflip || opts.augment ? flipRng : null, config.inputScaling, opts.augment);
       const params = uploadParams(ws);
       let out;
       try {
@@ -178,15 +213,26 @@ export async function trainModel(
       lossSum += out.loss * idx.length;
       correct += out.correct;
       seen += idx.length;
-      hooks.onProgress?.({ epoch, batch: bi, batches, loss: out.loss });
+      hooks.onProgress?.({ epoch, batch: bi, batches, loss: out.loss, step: steps, totalSteps: plan.totalSteps });
       if (hooks.yieldEachBatch !== false) await tick();
+      if (holdout && steps % holdout.everySteps === 0 && (await scoreHoldout())) {
+        stoppedEarly = true;
+        history.push({ epoch, loss: seen > 0 ? lossSum / seen : 0, accuracy: seen > 0 ? correct / seen : 0, lr });
+        break run;
+      }
     }
     const accuracy = opts.earlyStopOn === 'eval' && seen > 0 ? await evalPassAccuracy(model, ws, data, order, evalFlipRng) : seen > 0 ? correct / seen : 0;
     history.push({ epoch, loss: seen > 0 ? lossSum / seen : 0, accuracy, lr });
     if (opts.earlyStopAccuracy !== undefined && accuracy >= opts.earlyStopAccuracy) {
-      stoppedEarly = epoch < opts.epochs - 1;
+      stoppedEarly = epoch < plan.epochs - 1;
       break;
     }
+  }
+  if (holdout && !stoppedEarly) await scoreHoldout();
+  const kept = best as { step: number; heldOutLoss: number; weights: Float32Array } | null;
+  if (kept) {
+    ws.data.set(kept.weights);
+    return { weights: ws, history, stoppedEarly, steps, lrSum, scheduleUnit: opts.schedule?.unit ?? 'none', best: { step: kept.step, heldOutLoss: kept.heldOutLoss } };
   }
   return { weights: ws, history, stoppedEarly, steps, lrSum, scheduleUnit: opts.schedule?.unit ?? 'none' };
 }

@@ -72,7 +72,7 @@ async function run(req: EngineRequest): Promise<{ result: EngineResult; transfer
       });
       const data = r.weights.data;
       return {
-        result: { kind: 'train', weights: { specs: [...r.weights.specs].map((s) => ({ ...s, shape: [...s.shape] })), data }, history: r.history, stoppedEarly: r.stoppedEarly, steps: r.steps, lrSum: r.lrSum, scheduleUnit: r.scheduleUnit },
+        result: { kind: 'train', weights: { specs: [...r.weights.specs].map((s) => ({ ...s, shape: [...s.shape] })), data }, history: r.history, stoppedEarly: r.stoppedEarly, steps: r.steps, lrSum: r.lrSum, scheduleUnit: r.scheduleUnit, ...(r.best ? { best: r.best } : {}) },
         transfer: [data.buffer as ArrayBuffer],
       };
     }

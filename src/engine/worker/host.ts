@@ -114,7 +114,7 @@ export class EngineWorker {
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') {
-      p.onProgress?.({ epoch: msg.epoch, batch: msg.batch, batches: msg.batches, loss: msg.loss });
+      p.onProgress?.({ epoch: msg.epoch, batch: msg.batch, batches: msg.batches, loss: msg.loss, step: msg.step, totalSteps: msg.totalSteps });
       return;
     }
     this.pending.delete(msg.id);

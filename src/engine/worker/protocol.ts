@@ -35,6 +35,14 @@ export const TrainOptionsSchema = z.object({
   scaffold: z.object({ server: f32, client: f32 }).optional(),
   earlyStopAccuracy: z.number().min(0).max(1).optional(),
   earlyStopOn: z.enum(['running', 'eval']).optional(),
+  minSteps: z.number().int().nonnegative().optional(),
+  maxSteps: z.number().int().positive().optional(),
+  sampling: z.enum(['shuffle', 'class-balanced']).optional(),
+  augment: z
+    .object({ hflip: z.boolean(), vflip: z.boolean(), rot90: z.boolean(), jitter: z.number().min(0).max(1), cropScale: z.number().gt(0).max(1) })
+    .optional(),
+  cosine: z.boolean().optional(),
+  holdout: z.object({ indices: i32, everySteps: z.number().int().positive(), patience: z.number().int().positive() }).optional(),
   seed: z.number().int(),
 });
 
@@ -99,6 +107,7 @@ export const ResultSchema = z.discriminatedUnion('kind', [
     steps: z.number().int(),
     lrSum: z.number(),
     scheduleUnit: z.enum(['epoch', 'batch', 'none']),
+    best: z.object({ step: z.number().int(), heldOutLoss: z.number() }).optional(),
   }),
   z.object({ kind: z.literal('predict'), count: z.number(), numClasses: z.number(), probs: f32, featureDim: z.number(), features: f32 }),
   z.object({ kind: z.literal('embed'), count: z.number(), dim: z.number(), embeddings: f32, features: f32, probs: f32 }),
@@ -118,7 +127,7 @@ export const SerializedErrorSchema: z.ZodType<SerializedError> = z.lazy(() =>
 );
 
 export const ResponseSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('progress'), id, epoch: z.number().int(), batch: z.number().int(), batches: z.number().int(), loss: z.number() }),
+  z.object({ type: z.literal('progress'), id, epoch: z.number().int(), batch: z.number().int(), batches: z.number().int(), loss: z.number(), step: z.number().int(), totalSteps: z.number().int() }),
   z.object({ type: z.literal('result'), id, result: ResultSchema }),
   z.object({ type: z.literal('error'), id, error: SerializedErrorSchema }),
 ]);

@@ -1,7 +1,7 @@
 // The federation (task) definition an admin writes as JSON and `server federation create` loads.
 import { z } from 'zod';
 import { STRATEGY_NAMES } from '../../core/strategies/registry';
-import type { AggregatorName, AggregatorSpec } from '../../core/protocol';
+import type { AggregatorName, AggregatorSpec, RecipeSettings } from '../../core/protocol';
 
 export const AggregationConfigSchema = z.discriminatedUnion('name', [
   /** FedAvg weighted by each client's labeled sample count (the default). */
@@ -34,13 +34,42 @@ export const ModelSpecSchema = z.strictObject({
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
-/** How every client trains a round: SGD settings all clients share (FAIRFAL.md's defaults). */
+/**
+ * How every client trains a round: the paper's SGD settings (the defaults, FAIRFAL.md), or with
+ * the converging recipe's fields set (core/protocol recipe.ts: CONVERGE_RECIPE) at least
+ * minSteps steps, class-balanced draws, augmentation, cosine lr and early stopping on held-out labels.
+ */
 export const TrainingRecipeSchema = z.strictObject({
   momentum: z.number().min(0).lt(1).default(0.9),
   weightDecay: z.number().min(0).max(1).default(1e-5),
   batchSize: z.number().int().min(1).max(4096).default(64),
   /** Random horizontal flips (the official weak augmentation). */
   hflip: z.boolean().default(true),
+  /** Train at least this many optimiser steps per round (more epochs on few labels). */
+  minSteps: z.number().int().min(0).max(1_000_000).default(0),
+  /** 'class-balanced': each class drawn equally often; 'shuffle': each image once per epoch. */
+  sampling: z.enum(['shuffle', 'class-balanced']).default('shuffle'),
+  /** Flips on both axes, 90-degree turns, brightness/contrast jitter, random resized crops. */
+  augment: z
+    .strictObject({ vflip: z.boolean(), rot90: z.boolean(), jitter: z.number().min(0).max(0.5), cropScale: z.number().min(0.2).max(1) })
+    .nullable()
+    .default(null),
+  /** Cosine decay of the round's lr over its steps. */
+  cosine: z.boolean().default(false),
+  /** Keep the weights that score best on the clinic's held-out labels; stop when they stop improving. */
+  earlyStopping: z
+    .strictObject({ everySteps: z.number().int().positive(), patience: z.number().int().positive(), minHeldOut: z.number().int().min(1) })
+    .nullable()
+    .default(null),
+});
+const sameRecipe: z.infer<typeof TrainingRecipeSchema> extends RecipeSettings ? (RecipeSettings extends z.infer<typeof TrainingRecipeSchema> ? true : false) : false = true;
+void sameRecipe;
+
+/** The clinic's held-out validation labels (core/protocol validation.ts); fraction 0 = none (the paper). */
+export const ValidationSettingsSchema = z.strictObject({
+  fraction: z.number().min(0).max(0.5).default(0.2),
+  minPerClass: z.number().int().min(0).default(1),
+  minClassSize: z.number().int().min(2).default(3),
 });
 export type TrainingRecipe = z.infer<typeof TrainingRecipeSchema>;
 
@@ -86,7 +115,9 @@ export const FederationConfigSchema = z.strictObject({
    * from the federation's initial weights.
    */
   freshInitSeed: z.number().int().nonnegative().max(2 ** 31 - 1).optional(),
-  training: TrainingRecipeSchema.default({ momentum: 0.9, weightDecay: 1e-5, batchSize: 64, hflip: true }),
+  training: TrainingRecipeSchema.default(TrainingRecipeSchema.parse({})),
+  /** Labels each clinic keeps out of training to measure its model on (default a fifth per class). */
+  validation: ValidationSettingsSchema.default(ValidationSettingsSchema.parse({})),
   localOnly: LocalOnlySettingsSchema.default({ maxEpochs: 50, stopAccuracy: 0.99, scheduleUnit: 'epoch', stopOn: 'eval' }),
   /** Total new labels per cycle across the federation; each client gets floor(budget / clients). */
   labelingBudgetPerCycle: z.number().int().positive(),
