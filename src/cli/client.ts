@@ -192,7 +192,7 @@ async function main(): Promise<number> {
       const picked = ids.slice(0, Math.max(1, Math.round(ids.length * initial)));
       const labels = annotate(picked);
       node.orchestrator.submitLabels(labels, false);
-      say({ event: 'initial-labels', count: labels.length });
+      say({ event: 'initial-labels', count: labels.length, sampleIds: labels.map((l) => l.sampleId) });
     }
 
     // 4. Follow the cycle until done.

@@ -2,7 +2,7 @@
 // enrolment code, or work standalone (a single clinic: active learning without a server),
 // and leave again. Connection state and the offline outbox come as events.
 import { z } from 'zod';
-import { InputScalingSchema, LocalOnlySettingsSchema, TrainingRecipeSchema } from '../wire/federation-config';
+import { InputScalingSchema, LocalOnlySettingsSchema, TrainingRecipeSchema, ValidationSettingsSchema } from '../wire/federation-config';
 import { defineService, method } from './define';
 
 /** Label sets offered when working standalone. */
@@ -39,6 +39,8 @@ export const FederationPlanSchema = z.object({
   localOnly: LocalOnlySettingsSchema.optional(),
   /** The federation's initial learning rate; the local-only model trains with it too. */
   learningRate: z.number().positive().optional(),
+  /** The labels this clinic keeps out of training to measure its model on (absent: none). */
+  validation: ValidationSettingsSchema.optional(),
 });
 export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 

@@ -42,6 +42,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     training: c.training,
     localOnly: c.localOnly,
     learningRate: c.learningRate.initial,
+    validation: c.validation,
   };
 }
 

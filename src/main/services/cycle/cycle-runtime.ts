@@ -11,6 +11,7 @@ import type { Vault } from '../vault/vault';
 import { type CycleStore, initialState, type CycleState } from './cycle-store';
 import type { Trainer, EngineModel } from '../../../engine/trainer';
 import { type ModelFiles } from './model-files';
+import { NO_VALIDATION, splitValidation } from '../../../core/protocol';
 
 export interface EvaluationSet {
   describe: string;
@@ -72,7 +73,10 @@ export class CycleCancelledError extends Error {
 export interface Pool {
   ids: string[];
   data: ImageSet;
+  /** The labels the model trains on. */
   labeled: Int32Array;
+  /** The clinic's held-out labels: never trained on, the model is measured on them (issue 16). */
+  heldOut: Int32Array;
   unlabeled: Int32Array;
 }
 
@@ -190,22 +194,23 @@ export class CycleRuntime {
     const labels = this.deps.store.labels();
     const C = this.requireTask().classNames.length;
     const y = new Int32Array(ids.length);
-    const labeled: number[] = [];
+    const allLabeled: number[] = [];
     const unlabeled: number[] = [];
     ids.forEach((id, i) => {
       const l = labels.get(id);
       if (l !== undefined && l < C) {
         y[i] = l;
-        labeled.push(i);
+        allLabeled.push(i);
       } else unlabeled.push(i);
     });
+    const split = splitValidation(allLabeled.map((i) => ({ key: ids[i] as string, label: y[i] as number })), this.requireTask().validation ?? NO_VALIDATION);
     const [h, w, c] = this.deps.vault.tensors.shape;
     // The vault only appends (samples ordered by seq), so shape + count + last id names its
     // version; the same buffer lets the engine keep the images registered in its worker.
     const version = `${this.deps.vault.tensors.key}:${ids.length}:${ids[ids.length - 1] ?? ''}`;
     if (this.images?.version !== version) this.images = { version, data: this.deps.vault.tensors.read(ids) };
     const images = this.images.data;
-    return { ids, data: { images, labels: y, count: ids.length, height: h, width: w, channels: c }, labeled: Int32Array.from(labeled), unlabeled: Int32Array.from(unlabeled) };
+    return { ids, data: { images, labels: y, count: ids.length, height: h, width: w, channels: c }, labeled: Int32Array.from(split.train, (j) => allLabeled[j] as number), heldOut: Int32Array.from(split.heldOut, (j) => allLabeled[j] as number), unlabeled: Int32Array.from(unlabeled) };
   }
 }
 

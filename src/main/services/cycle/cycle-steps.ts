@@ -5,9 +5,9 @@
 import { LOCAL_ONLY_DEFAULTS, localOnlyTraining, queryStrategyFor, strategyNeedsLocalModel } from '../../../core/protocol';
 import type { Queue, QueueItem, SampleId, FederationPlan } from '../../../shared/api';
 import type { CycleState } from './cycle-store';
-import type { EngineModel } from '../../../engine/trainer';
-import { type CycleRuntime, hashOrder, modelTask, type Pool, SEED_SALT } from './cycle-runtime';
+import { type CycleRuntime, hashOrder, modelTask, SEED_SALT } from './cycle-runtime';
 import { runQueryStep } from './query-step';
+import { measureCycle } from './measure';
 
 export interface QueryRequest {
   cycle: number;
@@ -27,7 +27,7 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
   const mt = modelTask(info);
   const pool = rt.pool();
   const modelHash = rt.deps.models.save(global);
-  await measure(rt, cycle, mt, global, pool);
+  await measureCycle(rt, cycle, mt, global, pool, info.classNames);
   let local: Float32Array | null = null;
   let localOnly: Record<string, number> = {};
   // The federation's strategy with its parameters, built once here (an invalid config fails now).
@@ -87,25 +87,4 @@ export async function seedQueue(rt: CycleRuntime, cycle: number, info: Federatio
   rt.deps.store.saveQueue(queue, [], { ...rt.state(), step: 'labeling', cycle, budget, labelingCycle: null, message: `Label ${budget} images to start`, updatedAt: rt.now().toISOString() });
   rt.emitStatus(true);
   rt.deps.onQueue?.(queue);
-}
-
-/** Metrics of the cycle's model, once per cycle (on held-out data when the host has some). */
-async function measure(rt: CycleRuntime, cycle: number, mt: EngineModel, weights: Float32Array, pool: Pool): Promise<void> {
-  if (rt.deps.store.hasMetrics(cycle)) return;
-  const held = rt.deps.evaluation?.() ?? null;
-  const data = held?.data ?? pool.data;
-  const indices = held ? Int32Array.from({ length: held.data.count }, (_, i) => i) : pool.labeled;
-  if (indices.length === 0) return;
-  const r = await rt.work(() => rt.deps.engine.evaluate(mt, weights, data, indices));
-  rt.deps.store.saveMetrics({
-    cycle,
-    measuredAt: rt.now().toISOString(),
-    evaluatedOn: held?.describe ?? 'the labeled set (training data: optimistic)',
-    samples: r.count,
-    accuracy: r.accuracy,
-    balancedAccuracy: r.balancedAccuracy,
-    perClassRecall: r.perClassRecall,
-    labeledCount: pool.labeled.length,
-  });
-  rt.deps.onMetrics?.(rt.deps.store.metrics());
 }

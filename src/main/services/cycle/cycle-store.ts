@@ -36,6 +36,8 @@ export const CycleStateSchema = z.object({
    * training round, and no ready report may be sent for it.
    */
   labelingCycle: z.number().int().nonnegative().nullable().default(null),
+  /** The last round this client trained for, with its cycle (its held-out figures are that round's, when shared). */
+  lastRound: z.object({ cycle: z.number().int().nonnegative(), roundId: z.number().int().positive() }).nullable().default(null),
   updatedAt: z.string(),
 });
 export type CycleState = z.infer<typeof CycleStateSchema>;
@@ -50,7 +52,7 @@ const QueueMetaSchema = z.object({
 const PredictionRowSchema = z.object({ label: z.number().int().nonnegative(), probs: z.array(z.number()) });
 
 export function initialState(now: string): CycleState {
-  return { mode: 'none', step: 'idle', cycle: 0, round: null, roundsPerCycle: null, message: 'Join a federation or work standalone', budget: 0, modelHash: null, gammaBar: null, labelingCycle: null, updatedAt: now };
+  return { mode: 'none', step: 'idle', cycle: 0, round: null, roundsPerCycle: null, message: 'Join a federation or work standalone', budget: 0, modelHash: null, gammaBar: null, labelingCycle: null, lastRound: null, updatedAt: now };
 }
 
 export class CycleStore {

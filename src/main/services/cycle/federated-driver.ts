@@ -109,7 +109,7 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
     return;
   }
   const pool = rt.pool();
-  if (pool.labeled.length === 0) {
+  if (pool.labeled.length + pool.heldOut.length === 0) {
     await seedQueue(rt, task.cycle, info);
     return;
   }
@@ -117,7 +117,7 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
   rt.update({ step: 'training', cycle: task.cycle, round: task.roundIndex, roundsPerCycle: task.roundsPerCycle, message: `Training round ${task.roundIndex + 1} of ${task.roundsPerCycle}` });
   const base = await link.model(task.baseModelHash);
   const proxMu = task.aggregation.name === 'fedprox' ? task.aggregation.mu : undefined;
-  const params = { epochs: task.localEpochs, lr: task.learningRate, seed: rt.seed(task.cycle, SEED_SALT.round + task.roundIndex), ...(info.training ? { recipe: info.training } : {}), ...(proxMu ? { proxMu } : {}) };
+  const params = { epochs: task.localEpochs, lr: task.learningRate, seed: rt.seed(task.cycle, SEED_SALT.round + task.roundIndex), ...(info.training ? { recipe: info.training } : {}), ...(proxMu ? { proxMu } : {}), holdout: pool.heldOut };
   const header = { roundId: RoundIdSchema.parse(task.roundId), baseModelHash: ModelHashSchema.parse(task.baseModelHash), sampleCount: pool.labeled.length };
   if (task.aggregation.name === 'scaffold') {
     // A SCAFFOLD server needs every update to carry c_i+ - c_i next to the weights.
@@ -132,5 +132,5 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
     const weights = await rt.work((onP, isC) => rt.deps.engine.train(mt, base, pool.data, pool.labeled, params, onP, isC));
     await link.submitUpdate(header, weights);
   }
-  rt.update({ step: 'joined', message: `Round ${task.roundIndex + 1} sent: waiting for the federation` });
+  rt.update({ step: 'joined', lastRound: { cycle: task.cycle, roundId: task.roundId }, message: `Round ${task.roundIndex + 1} sent: waiting for the federation` });
 }

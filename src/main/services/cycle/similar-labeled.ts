@@ -21,7 +21,7 @@ export class SimilarLabeledFinder {
     if (this.cache?.modelHash !== modelHash) this.cache = { modelHash, features: new Map() };
     const cache = this.cache.features;
     const indexOf = new Map(pool.ids.map((id, i) => [id, i]));
-    const labeledIds = [...pool.labeled].map((i) => pool.ids[i] as string).filter((id) => id !== sampleId);
+    const labeledIds = [...pool.labeled, ...pool.heldOut].map((i) => pool.ids[i] as string).filter((id) => id !== sampleId);
     const wanted = [sampleId, ...labeledIds].filter((id) => !cache.has(id) && indexOf.has(id));
     if (wanted.length > 0) {
       const out = await this.engine.predict(modelTask(task), weights(), pool.data, Int32Array.from(wanted, (id) => indexOf.get(id) as number), true);

@@ -5,7 +5,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
-import { cycleInitSeed } from '../../../core/protocol';
+import { CONVERGE_LEARNING_RATE, CONVERGE_RECIPE, cycleInitSeed } from '../../../core/protocol';
 import { createFederation, engineInitialWeights, silentLogger, startInMemoryServer, type InMemoryServer } from '../../../server';
 import { FederationConfigSchema, type FederationConfig } from '../../../shared/wire';
 
@@ -26,9 +26,13 @@ export function standaloneConfig(plan: StandalonePlan, seed: number): Federation
     classNames: [...plan.classNames],
     model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
     cycles: 1000,
-    // One round per cycle: a clinic alone trains one model on all its labels, E epochs.
+    // One round per cycle: a clinic alone trains one model on its labels (its held-out part
+    // aside) with the recipe that converges for any label count (issue 16): at least
+    // CONVERGE_RECIPE.minSteps steps, or E epochs where those are more.
     roundsPerCycle: 1,
     localEpochs: plan.epochs,
+    learningRate: { initial: CONVERGE_LEARNING_RATE, decayAtRoundFraction: 1, decayFactor: 1 },
+    training: CONVERGE_RECIPE,
     reinitializeEachCycle: true,
     freshInitSeed: seed,
     labelingBudgetPerCycle: plan.budgetPerCycle,

@@ -1,0 +1,84 @@
+// Issue 16: a clinic's model is measured on labels kept out of its training (a stratified fifth
+// per class), with n, 95% intervals and plain warnings while they are few; no figure comes from
+// training labels.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClientNode } from '../client-node';
+import { ApiEventBus } from '../event-bus';
+import { FileSecretStore } from '../federation/secret-store';
+import { webMediaUrl } from '../vault/media-store';
+import { InProcessTrainer } from '../../../engine/in-process-trainer';
+import type { Trainer } from '../../../engine/trainer';
+
+const RETINA = path.resolve('../shared/datasets/retinamnist.npz');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** The in-process engine, recording the images every training job was given. */
+function recordingEngine(): { engine: Trainer; trainedOn: Set<number> } {
+  const inner = new InProcessTrainer(['wasm', 'cpu']);
+  const trainedOn = new Set<number>();
+  const engine: Trainer = Object.assign(Object.create(inner) as Trainer, {
+    train: (...args: Parameters<Trainer['train']>) => {
+      for (const i of args[3]) trainedOn.add(i);
+      return inner.train(...args);
+    },
+    trainLocalOnly: (...args: Parameters<Trainer['trainLocalOnly']>) => {
+      for (const i of args[3]) trainedOn.add(i);
+      return inner.trainLocalOnly(...args);
+    },
+  });
+  return { engine, trainedOn };
+}
+
+describe('held-out validation on the client node', () => {
+  it('never trains on the held-out labels and measures the model on them with n, intervals and warnings', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-heldout-'));
+    dirs.push(dataDir);
+    const { engine, trainedOn } = recordingEngine();
+    const events = new ApiEventBus();
+    const node = createClientNode({ dataDir, events, engine, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
+    await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 8 } }).done;
+    await node.services.federation.startStandalone({ name: 'test', classNames: ['0', '1', '2', '3', '4'], budgetPerCycle: 5, epochs: 1, strategy: 'fairfal' });
+    const items = (await node.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
+    const labels = items.slice(0, 40).map((s) => ({ sampleId: s.id, label: s.sourceLabel! }));
+    await node.services.cycle.submitLabels({ labels, final: false });
+
+    const pool = node.orchestrator.pool();
+    expect(pool.labeled.length + pool.heldOut.length).toBe(40);
+    expect(pool.heldOut.length).toBeGreaterThanOrEqual(5);
+    // Stratified: every class with at least 3 labels has a held-out image, and none is all held out.
+    const count = (idx: Int32Array, c: number) => Array.from(idx).filter((i) => pool.data.labels[i] === c).length;
+    for (let c = 0; c < 5; c++) {
+      const n = count(pool.labeled, c) + count(pool.heldOut, c);
+      if (n >= 3) expect(count(pool.heldOut, c)).toBeGreaterThanOrEqual(1);
+      if (n > 0) expect(count(pool.labeled, c)).toBeGreaterThanOrEqual(1);
+    }
+
+    const queued = new Promise<void>((resolve) => events.listen((svc, e) => svc === 'cycle' && e === 'queueReady' && resolve()));
+    await node.services.cycle.startLocalWork(undefined);
+    await queued;
+    const heldIds = new Set(Array.from(pool.heldOut, (i) => pool.ids[i]));
+    const trainedIds = new Set(Array.from(trainedOn, (i) => pool.ids[i]));
+    expect(trainedIds.size).toBe(pool.labeled.length);
+    for (const id of heldIds) expect(trainedIds.has(id)).toBe(false);
+
+    const [m] = await node.services.cycle.getMetrics(undefined);
+    expect(m).toBeDefined();
+    expect(m!.source).toBe('held-out');
+    expect(m!.samples).toBe(pool.heldOut.length);
+    expect(m!.trainedOn).toBe(pool.labeled.length);
+    expect(m!.labeledCount).toBe(40);
+    expect(m!.perClassCount.reduce((a, b) => a + b, 0)).toBe(pool.heldOut.length);
+    expect(m!.evaluatedOn).toMatch(/held-out labels of this clinic, never trained on/);
+    const ba = m!.intervals!.balancedAccuracy;
+    expect(ba[0]).toBeLessThanOrEqual(m!.balancedAccuracy);
+    expect(ba[1]).toBeGreaterThanOrEqual(m!.balancedAccuracy);
+    expect(m!.warnings.join(' ')).toMatch(/Only \d+ held-out images/);
+    await node.close();
+  }, 180_000);
+});
