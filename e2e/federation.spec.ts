@@ -115,7 +115,7 @@ test('federated: the UI client joins, labels its queues and the federation compl
     // ---- Cycle 1: a random start set (no labels yet), then FairFAL's query.
     await page.getByTestId('nav-queue').click();
     await expect(page.getByTestId('current-file')).toBeVisible({ timeout: 180_000 });
-    await expect(page.getByTestId('reason-panel')).toContainText('Random start');
+    await expect(page.getByTestId('reason-panel')).toContainText('First set: one image per group');
     await labelQueue(page);
     await page.getByTestId('finish-cycle').first().click();
 

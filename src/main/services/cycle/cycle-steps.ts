@@ -5,8 +5,9 @@
 import { LOCAL_ONLY_DEFAULTS, localOnlyTraining, queryStrategyFor, strategyNeedsLocalModel } from '../../../core/protocol';
 import type { Queue, QueueItem, SampleId, FederationPlan } from '../../../shared/api';
 import type { CycleState } from './cycle-store';
-import { type CycleRuntime, hashOrder, modelTask, SEED_SALT } from './cycle-runtime';
+import { type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
 import { runQueryStep } from './query-step';
+import { coldStartPicks } from '../../../core/cold-start';
 import { measureCycle } from './measure';
 
 export interface QueryRequest {
@@ -62,28 +63,35 @@ export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void>
   rt.deps.onQueue?.(queue);
 }
 
-/** Cold start (no labels yet): a random first queue so the annotator has something to label. */
-export async function seedQueue(rt: CycleRuntime, cycle: number, info: FederationPlan): Promise<void> {
+/**
+ * Cold start (no labels yet): a first queue of typical, diverse images, one per cluster of the
+ * cycle's initial model's features (core/cold-start.ts), so the first labels already span the
+ * collection instead of mirroring its imbalance.
+ */
+export async function seedQueue(rt: CycleRuntime, cycle: number, info: FederationPlan, initialModel: () => Promise<Float32Array>): Promise<void> {
   const s = rt.state();
   if (s.step === 'labeling' && rt.deps.store.queue()?.cycle === cycle) {
     await rt.idle(60_000);
     return;
   }
-  const ids = rt.deps.vault.index.allIds();
-  if (ids.length === 0) {
+  const pool = rt.pool();
+  if (pool.ids.length === 0) {
     rt.update({ step: 'joined', message: 'Import images to begin' }, false);
     await rt.idle(5000);
     return;
   }
-  const budget = Math.min(info.budgetPerCycle, ids.length);
-  const order = ids.map((id) => ({ id, k: hashOrder(id, rt.seed(cycle, SEED_SALT.firstQueue)) })).sort((a, b) => a.k - b.k).slice(0, budget);
+  const budget = Math.min(info.budgetPerCycle, pool.unlabeled.length);
+  rt.update({ message: 'Choosing a first set of typical, varied images' }, false);
+  const weights = await initialModel();
+  const out = await rt.work(() => rt.deps.engine.predict(modelTask(info), weights, pool.data, pool.unlabeled, true));
+  const picks = coldStartPicks(out.features, pool.unlabeled.length, out.featureDim, budget, rt.seed(cycle, SEED_SALT.firstQueue));
   const uniform = Array.from({ length: info.classNames.length }, () => 1 / info.classNames.length);
-  const items: QueueItem[] = order.map((o, rank) => ({
-    sampleId: o.id as SampleId,
-    reason: { strategy: 'random', rank, pseudoLabel: null, prototypeProb: null, normalizedEntropy: null, queryModel: null, kcenterDistance: null, classRank: null, score: { metric: 'random', value: null } },
+  const items: QueueItem[] = picks.map((p, rank) => ({
+    sampleId: pool.ids[pool.unlabeled[p] as number] as SampleId,
+    reason: { strategy: 'cold-start', rank, pseudoLabel: null, prototypeProb: null, normalizedEntropy: null, queryModel: null, kcenterDistance: null, classRank: null, score: { metric: 'cold-start', value: null } },
     prediction: { label: 0, probs: uniform },
   }));
-  const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: { strategy: 'random', reason: 'no labels yet: a random first set' }, items };
+  const queue: Queue = { cycle, createdAt: rt.now().toISOString(), budget, details: { strategy: 'cold-start', reason: 'no labels yet: one typical image from each of the collection\'s clusters' }, items };
   rt.deps.store.saveQueue(queue, [], { ...rt.state(), step: 'labeling', cycle, budget, labelingCycle: null, message: `Label ${budget} images to start`, updatedAt: rt.now().toISOString() });
   rt.emitStatus(true);
   rt.deps.onQueue?.(queue);

@@ -110,7 +110,7 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
   }
   const pool = rt.pool();
   if (pool.labeled.length + pool.heldOut.length === 0) {
-    await seedQueue(rt, task.cycle, info);
+    await seedQueue(rt, task.cycle, info, () => link.model(task.baseModelHash));
     return;
   }
   const mt = modelTask(info);

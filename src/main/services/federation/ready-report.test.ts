@@ -111,7 +111,7 @@ describe('ready report', () => {
     // No labels yet: a random start set of this client's share (30 labels / 3 clients), not the federation's 30.
     await waitFor(() => node.orchestrator.state().step === 'labeling', 'the random start set');
     const start = node.orchestrator.queue();
-    expect(start.details.strategy).toBe('random');
+    expect(start.details.strategy).toBe('cold-start');
     expect(start.items).toHaveLength(10);
     const labelsOf = (ids: readonly string[]) => ids.map((sampleId, i) => ({ sampleId, label: i % 5 }));
     node.orchestrator.submitLabels(labelsOf(start.items.map((i) => i.sampleId)), true);

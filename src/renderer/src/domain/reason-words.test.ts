@@ -21,5 +21,6 @@ describe('why this image, in plain words', () => {
     expect(common.join(' ')).toContain('first pick');
     expect(reasonSentences({ reason, probs: [1 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7], classes })[0]).toMatch(/cannot tell/);
     expect(reasonSentences({ reason: { ...reason, strategy: 'random', pseudoLabel: null }, probs: null, classes })[0]).toMatch(/at random/);
+    expect(reasonSentences({ reason: { ...reason, strategy: 'cold-start', pseudoLabel: null }, probs: null, classes })[0]).toMatch(/group of similar-looking images/);
   });
 });

@@ -18,6 +18,7 @@ function flat(probs: readonly number[]): boolean {
 }
 
 export function reasonSentences({ reason: r, probs, classes, labeledCounts }: ReasonContext): string[] {
+  if (r.strategy === 'cold-start') return ['A typical image of one group of similar-looking images in your collection: the first labels cover all of it, not only its most common kind.'];
   if (r.strategy === 'random') return ['Chosen at random: a first set of labeled examples lets the model start learning before it can say which images are informative.'];
   if (r.strategy !== 'fairfal') return [`Chosen by the ${r.strategy} selection rule.`];
   const out: string[] = [];

@@ -28,7 +28,7 @@ export function ReasonPanel({ row, classes, queueSize, labeledCounts, children }
           <dt>Rank</dt>
           <dd data-testid="reason-rank">#{r.rank + 1} of {queueSize}{r.classRank !== null ? ` · #${r.classRank + 1} in its class` : ''}</dd>
           <dt>Strategy</dt>
-          <dd>{r.strategy === 'fairfal' ? 'FairFAL' : r.strategy === 'random' ? 'Random start' : r.strategy}</dd>
+          <dd>{r.strategy === 'fairfal' ? 'FairFAL' : r.strategy === 'random' ? 'Random start' : r.strategy === 'cold-start' ? 'First set: one image per group' : r.strategy}</dd>
           {r.pseudoLabel !== null && (
             <>
               <dt title="The labeled class whose examples this image's features are closest to (prototype similarity), not a diagnosis">Closest labeled class</dt>
