@@ -100,7 +100,7 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'recipe',
     flag: 'recipe',
     kind: 'string',
-    help: "local training: 'paper' (the SGD flags above, E epochs) or 'converge' (issue 16: >= 400 steps, class-balanced, augmentation, cosine lr, a held-out fifth of each clinic's labels)",
+    help: "local training: 'paper' (the SGD flags above, E epochs) or 'converge' (issue 16, in a federation: class-balanced draws, augmentation, wd 5e-4, batch 32, a held-out fifth of each clinic's labels; rounds x epochs as set)",
     default: 'paper',
   },
   { key: 'inputScaling', flag: 'input-scaling', kind: 'string', help: "model inputs: 'unit' = x/255, 'centered' = (x/255-0.5)/0.5 (official Normalize(0.5, 0.5))", default: 'unit' },

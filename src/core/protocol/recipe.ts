@@ -56,6 +56,14 @@ export const CONVERGE_RECIPE: RecipeSettings = {
   earlyStopping: { everySteps: 50, patience: 4, minHeldOut: 40 },
 };
 
+/**
+ * The converging recipe inside a federation of several clinics: the federation's rounds x epochs
+ * and its round lr schedule set the length and the lr (as for the paper's recipe), so no step
+ * minimum, no cosine and no early stop per round; the class-balanced draws, the augmentation
+ * and the weight decay stay, and each clinic keeps its held-out labels.
+ */
+export const CONVERGE_ROUND_RECIPE: RecipeSettings = { ...CONVERGE_RECIPE, minSteps: 0, cosine: false, earlyStopping: null };
+
 /** The converging recipe's learning rate (the federation's initial lr where it is chosen). */
 export const CONVERGE_LEARNING_RATE = 0.01;
 

@@ -3,7 +3,7 @@
 // images and start labels. Limits meant to stop abuse by one clinic are opened up: a
 // simulation's clinics are honest, and the official protocol has no such caps.
 import { cycleInitSeed, federationBudget, perClientBudget } from '../../../core';
-import { CONVERGE_RECIPE } from '../../../core/protocol';
+import { CONVERGE_ROUND_RECIPE } from '../../../core/protocol';
 import type { FederationConfigInput } from '../../../shared/wire';
 import type { SimConfig } from '../config';
 import type { SimData, SimPartition } from '../data';
@@ -30,7 +30,7 @@ export function federationConfigFor(cfg: SimConfig, data: SimData): FederationCo
     // The paper's recipe trains on every label; the converging one keeps a fifth of each
     // clinic's labels aside (its early stopping and the figures a clinic would see).
     ...(cfg.recipe === 'converge'
-      ? { training: CONVERGE_RECIPE, validation: {} }
+      ? { training: CONVERGE_ROUND_RECIPE, validation: {} }
       : { training: { momentum: cfg.momentum, weightDecay: cfg.weightDecay, batchSize: cfg.batchSize, hflip: cfg.hflip }, validation: { fraction: 0 } }),
     localOnly: { maxEpochs: cfg.localOnlyEpochs, stopAccuracy: cfg.localOnlyStopAccuracy, scheduleUnit: cfg.localOnlySchedule, stopOn: cfg.localOnlyStopOn },
     // The official budget int(round(N, -2) * q / K) per clinic, times K.
