@@ -30,7 +30,9 @@ Taking part (once; remembered in the data dir)
   --preset NAME           standalone label set: ham10000 | fundus
   --classes A,B,C         standalone label set given by name (instead of --preset)
   --budget N              standalone: labels per cycle (default 50)
-  --epochs N              standalone: training epochs per cycle (default 10)
+  --epochs N              standalone: training epochs per cycle (default 10; the recipe trains
+                          at least 400 steps whatever the label count)
+  --image-size N          standalone: side of the model's square input, 28 | 64 | 96 (default 28)
 
 Images
   --import PATH           folder (recursive), image file or MedMNIST .npz; repeatable
@@ -69,6 +71,7 @@ const { values } = parseArgs({
     preset: { type: 'string' },
     classes: { type: 'string' },
     budget: { type: 'string' },
+    'image-size': { type: 'string' },
     epochs: { type: 'string' },
     import: { type: 'string', multiple: true },
     'npz-split': { type: 'string', multiple: true },
@@ -175,6 +178,7 @@ async function main(): Promise<number> {
           budgetPerCycle: int('budget', values.budget, 1) ?? 50,
           epochs: int('epochs', values.epochs, 1) ?? 10,
           strategy: 'fairfal',
+          ...(values['image-size'] ? { imageSize: imageSize(values['image-size']) } : {}),
         });
       } else {
         throw new UsageError('not part of anything yet: give --server URL --code CODE, or --standalone (see --help)');
@@ -266,6 +270,11 @@ function loadEvaluation(): EvaluationSet | null {
   if (!s) throw new UsageError(`${file} has no '${split}' split`);
   const images = splitAsRgb(s);
   return { describe: `${path.basename(file)} ${split} split (${s.count} images)`, data: { images, labels: s.labels, count: s.count, height: s.height, width: s.width, channels: 3 } };
+}
+
+function imageSize(v: string): 28 | 64 | 96 {
+  if (v === '28' || v === '64' || v === '96') return Number(v) as 28 | 64 | 96;
+  throw new UsageError(`--image-size must be 28, 64 or 96, got '${v}'`);
 }
 
 function seededShuffle<T>(xs: T[], seed: number): T[] {

@@ -102,7 +102,8 @@ export const CycleMetricsSchema = z.object({
   measuredAt: z.iso.datetime(),
   /** What it was measured on, in words, e.g. "12 held-out labels of this clinic". */
   evaluatedOn: z.string(),
-  source: z.enum(['held-out', 'external']).default('held-out'),
+  /** 'training': a row stored before issue 16, measured on the training labels (optimistic). */
+  source: z.enum(['held-out', 'external', 'training']).default('training'),
   samples: z.number().int().nonnegative(),
   accuracy: z.number().min(0).max(1),
   balancedAccuracy: z.number().min(0).max(1),

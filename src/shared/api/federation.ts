@@ -95,6 +95,11 @@ export const StandaloneInputSchema = z.object({
   /** Local training epochs per cycle (default 10). */
   epochs: z.number().int().min(1).max(500).default(10),
   strategy: z.string().default('fairfal'),
+  /**
+   * Side in pixels of the square image the model sees (28: the paper's MedMNIST size, fastest;
+   * 64 or 96 keep more of a 600x450 dermoscopy or 2000 px fundus photograph, and train slower).
+   */
+  imageSize: z.union([z.literal(28), z.literal(64), z.literal(96)]).optional(),
 });
 
 /** What of the optional reports leaves this site (issue 19's allow-list). */

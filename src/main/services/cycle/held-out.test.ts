@@ -82,3 +82,27 @@ describe('held-out validation on the client node', () => {
     await node.close();
   }, 180_000);
 });
+
+describe('a workspace at a larger input size', () => {
+  it('trains, measures and queries at 64 x 64 when the clinic chooses it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-64px-'));
+    dirs.push(dataDir);
+    const events = new ApiEventBus();
+    const node = createClientNode({ dataDir, events, engine: new InProcessTrainer(['wasm', 'cpu']), secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
+    await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 30 } }).done;
+    await node.services.federation.startStandalone({ name: 'test', classNames: ['0', '1', '2', '3', '4'], budgetPerCycle: 2, epochs: 1, strategy: 'random', imageSize: 64 });
+    expect(node.orchestrator.task()?.inputShape).toEqual([64, 64, 3]);
+    expect(node.vault.tensors.shape).toEqual([64, 64, 3]);
+    const items = (await node.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
+    await node.services.cycle.submitLabels({ labels: items.slice(0, 8).map((s) => ({ sampleId: s.id, label: s.sourceLabel! })), final: false });
+    const queued = new Promise<void>((resolve) => events.listen((svc, e) => svc === 'cycle' && e === 'queueReady' && resolve()));
+    await node.services.cycle.startLocalWork(undefined);
+    await queued;
+    expect((await node.services.cycle.getQueue(undefined)).items).toHaveLength(2);
+    // Measured on the held-out labels only (none held out: no figure rather than a training-set one).
+    const held = node.orchestrator.pool().heldOut.length;
+    const metrics = await node.services.cycle.getMetrics(undefined);
+    expect(metrics.map((m) => [m.source, m.samples])).toEqual(held > 0 ? [['held-out', held]] : []);
+    await node.close();
+  }, 300_000);
+});

@@ -1,11 +1,12 @@
 // Where the work stands: the labeled set's class balance against the equal quota, the
-// model's per-class recall and balanced accuracy per cycle, the cycle and the link.
+// model's held-out per-class recall and balanced accuracy per cycle, the cycle and the link.
 import { BarChart } from '../../components/charts/BarChart';
 import { AgreementCard } from './AgreementCard';
+import { MetricsEmpty } from './MetricsEmpty';
 import { MetricsView } from './MetricsView';
 import { CycleControl } from '../../components/CycleControl';
 import { describeConnection } from '../../components/NavBar';
-import { EmptyState, ScreenHeader } from '../../components/ui';
+import { ScreenHeader } from '../../components/ui';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
 import { useWorkspace } from '../../workspace/WorkspaceContext';
 import { useBalance } from './useBalance';
@@ -63,9 +64,7 @@ export function DashboardScreen() {
         <section className="card span-2" aria-labelledby="metrics-title">
           <h2 id="metrics-title" className="card-title">Model quality per cycle</h2>
           {metrics.length === 0 ? (
-            <EmptyState title="No measurements yet" icon="◔">
-              After each cycle’s training the model is measured; balanced accuracy and per-class recall appear here.
-            </EmptyState>
+            <MetricsEmpty validation={conn?.task?.validation} countsPerClass={balance?.counts} />
           ) : (
             <MetricsView metrics={metrics} classes={ws.classes} />
           )}

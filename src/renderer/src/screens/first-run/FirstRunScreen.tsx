@@ -60,13 +60,14 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
   const ws = useWorkspace();
   const [preset, setPreset] = useState<LabelSetPreset>('ham10000');
   const [budget, setBudget] = useState(20);
+  const [imageSize, setImageSize] = useState<28 | 64 | 96>(28);
   const [annotator, setAnnotator] = useState(ws.settings.annotator);
   const { busy, error, run } = useSubmit(onDone);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
       if (annotator.trim()) await ws.updateSettings({ annotator: annotator.trim() });
-      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal' });
+      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal', imageSize });
       ws.connection.set(status);
     });
   };
@@ -97,6 +98,14 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
         <label>
           Images to label per cycle
           <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Math.max(1, Number(e.target.value) || 1))} data-testid="budget-input" />
+        </label>
+        <label>
+          Image detail the model sees
+          <select value={imageSize} onChange={(e) => setImageSize(Number(e.target.value) as 28 | 64 | 96)} data-testid="image-size">
+            <option value={28}>28 × 28 px: fastest, as in the FairFAL paper</option>
+            <option value={64}>64 × 64 px: finer detail, about 5× slower training</option>
+            <option value={96}>96 × 96 px: finest, about 12× slower training</option>
+          </select>
         </label>
       </div>
       {error && <Notice tone="error">{error}</Notice>}
