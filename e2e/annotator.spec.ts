@@ -224,9 +224,10 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.locator(`.filmstrip button[title="${poor}"]`)).toHaveCount(0);
   await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
 
-  // ---- The dashboard now shows the first measurements.
+  // ---- The dashboard: figures only from held-out labels; with 12 labels there may be none yet
+  // (a class needs 3 labels before one is kept aside), and then it says so.
   await page.getByTestId('nav-dashboard').click();
-  await expect(page.getByTestId('recall-chart')).toBeVisible();
+  await expect(page.getByTestId('metrics-empty').or(page.getByTestId('metrics-n'))).toBeVisible();
   await expect(page.getByTestId('balance-total')).toContainText('12 labeled');
   await page.locator('.app-main').evaluate((e) => e.scrollTo(0, e.scrollHeight));
   await page.screenshot({ path: screenshotPath('ui-dashboard-metrics.png') });
@@ -289,6 +290,26 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await expect(page.getByTestId('balance-total')).toContainText('41 labeled');
   await page.getByTestId('nav-queue').click();
   await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled');
+
+  // ---- Train on the 41 labels: a fifth of each class (one image each here) is kept aside, and
+  // the dashboard measures the model on those 7 only, with intervals and a warning that 7 is few.
+  await page.getByTestId('finish-cycle').first().click();
+  await expect(page.getByTestId('cycle-control').first()).toContainText('Cycle 2', { timeout: 300_000 });
+  await expect(page.getByTestId('queue-progress')).toContainText('0 / 12 labeled', { timeout: 300_000 });
+  await page.getByTestId('nav-dashboard').click();
+  await expect(page.getByTestId('metrics-n')).toHaveText('Measured on 7 held-out images this model never trained on.');
+  await expect(page.getByTestId('metrics-trained')).toHaveText('Trained on 34 of your 41 labels (7 kept aside to check it).');
+  await expect(page.getByTestId('latest-bacc-interval')).toContainText('95% CI');
+  await expect(page.getByTestId('metrics-warning')).toContainText('Only 7 held-out images');
+  await expect(page.getByTestId('class-recall-table').locator('tbody tr')).toHaveCount(7);
+  for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+    await page.setViewportSize({ width, height });
+    await page.getByTestId('metrics-warning').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath(`ui-dashboard-held-out-${width}.png`) });
+  }
+  await page.getByTestId('class-recall-table').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('ui-dashboard-held-out-table-1920.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
 });
 
 /** The image as painted (object-fit: contain) lies inside the stage, and fills one of its sides. */

@@ -37,8 +37,23 @@ describe('balancedAccuracyInterval', () => {
     expect(balancedAccuracyInterval([0, 0], [0, 0])).toBeNull();
   });
 
-  it('is a point when every class is all right (nothing to resample) and repeats per seed', () => {
-    expect(balancedAccuracyInterval([4, 2], [4, 2])).toEqual([1, 1]);
+  it('stays wide at one image per class, where resampling would collapse to a point, and repeats per seed', () => {
+    // 7 classes of one held-out image, 2 right: the figure is 29%, and could well be 20% or 55%.
+    const tiny = balancedAccuracyInterval([1, 1, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1])!;
+    expect(tiny[0]).toBeLessThan(2 / 7);
+    expect(tiny[1]).toBeGreaterThan(0.5);
+    expect(tiny[1] - tiny[0]).toBeGreaterThan(0.3);
+    const allRight = balancedAccuracyInterval([4, 2], [4, 2])!;
+    expect(allRight[1]).toBeGreaterThan(0.99);
+    expect(allRight[0]).toBeLessThan(0.85);
     expect(balancedAccuracyInterval([2, 1], [4, 3], 7)).toEqual(balancedAccuracyInterval([2, 1], [4, 3], 7));
+  });
+
+  it('agrees with the normal approximation at large n', () => {
+    // Two classes of 400: recall 0.6 and 0.3; se of the mean = sqrt(.6*.4/400 + .3*.7/400) / 2.
+    const iv = balancedAccuracyInterval([240, 120], [400, 400])!;
+    const se = Math.sqrt((0.6 * 0.4) / 400 + (0.3 * 0.7) / 400) / 2;
+    expect(iv[0]).toBeCloseTo(0.45 - 1.96 * se, 2);
+    expect(iv[1]).toBeCloseTo(0.45 + 1.96 * se, 2);
   });
 });
