@@ -41,7 +41,8 @@ describe('exclusions on the client node', () => {
     const pool = node.orchestrator['rt'].pool();
     const poolIds = new Set(pool.ids);
     for (const e of excluded) expect(poolIds.has(e.sampleId)).toBe(false);
-    expect(pool.labeled.length).toBe(5);
+    // Labeled = trained on + held out for measuring (issue 16).
+    expect(pool.labeled.length + pool.heldOut.length).toBe(5);
     expect(pool.ids.length).toBe(items.length - 4);
     // The query is made from what is left.
     const queued = new Promise<void>((resolve) => events.listen((svc, e) => svc === 'cycle' && e === 'queueReady' && resolve()));
@@ -75,7 +76,8 @@ describe('exclusions on the client node', () => {
     // Restoring = the renderer sends the set without them.
     await node.services.cycle.submitLabels({ labels, excluded: excluded.slice(1), final: false });
     expect((await node.services.cycle.getStatus(undefined)).labeledTotal).toBe(6);
-    expect(node.orchestrator['rt'].pool().labeled.length).toBe(6);
+    const restored = node.orchestrator['rt'].pool();
+    expect(restored.labeled.length + restored.heldOut.length).toBe(6);
     await node.close();
   });
 });
