@@ -78,7 +78,7 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
   const engine = o.engine ?? createDefaultEngine();
   const models = new ModelFiles(path.join(o.dataDir, 'models'));
   let emitConnection = () => {};
-  const local = new LocalFederation(o.dataDir);
+  const local = new LocalFederation(o.dataDir, o.log);
   const link = new FederationLink({
     db,
     dataDir: o.dataDir,

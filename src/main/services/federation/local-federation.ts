@@ -6,7 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { CONVERGE_LEARNING_RATE, CONVERGE_RECIPE, cycleInitSeed } from '../../../core/protocol';
-import { createFederation, engineInitialWeights, silentLogger, startInMemoryServer, type InMemoryServer } from '../../../server';
+import { createFederation, engineInitialWeights, silentLogger, startInMemoryServer, type InMemoryServer, type Logger } from '../../../server';
 import { FederationConfigSchema, type FederationConfig } from '../../../shared/wire';
 
 export interface StandalonePlan {
@@ -56,7 +56,8 @@ export class LocalFederation {
   private server: InMemoryServer | null = null;
   readonly dir: string;
 
-  constructor(dataDir: string) {
+  /** `log` hears the federation's warnings and errors (a failing step must not pass silently). */
+  constructor(dataDir: string, private readonly log?: (line: string) => void) {
     this.dir = path.join(dataDir, 'standalone-federation');
   }
 
@@ -80,7 +81,9 @@ export class LocalFederation {
   }
 
   open(): InMemoryServer {
-    this.server ??= startInMemoryServer({ dataDir: this.dir, logger: silentLogger, pollIntervalMs: 200, name: 'standalone' });
+    const log = this.log;
+    const logger: Logger = log ? (level, msg, fields) => (level === 'warn' || level === 'error' ? log(`standalone federation ${level}: ${msg} ${JSON.stringify(fields ?? {})}`) : undefined) : silentLogger;
+    this.server ??= startInMemoryServer({ dataDir: this.dir, logger, pollIntervalMs: 200, name: 'standalone' });
     return this.server;
   }
 
