@@ -21,6 +21,8 @@ const variants: Record<string, { recipe: Partial<RecipeSettings>; lr: number; ep
   'converge-lr01': { recipe: CONVERGE_RECIPE, lr: 0.01, epochs: 1 },
   'converge-noaug': { recipe: { ...CONVERGE_RECIPE, augment: null }, lr: CONVERGE_LEARNING_RATE, epochs: 1 },
   'converge-shuffle': { recipe: { ...CONVERGE_RECIPE, sampling: 'shuffle' }, lr: CONVERGE_LEARNING_RATE, epochs: 1 },
+  'converge-noes': { recipe: { ...CONVERGE_RECIPE, earlyStopping: null }, lr: CONVERGE_LEARNING_RATE, epochs: 1 },
+  'converge-shuffle-noes': { recipe: { ...CONVERGE_RECIPE, sampling: 'shuffle', earlyStopping: null }, lr: CONVERGE_LEARNING_RATE, epochs: 1 },
   'converge-800': { recipe: { ...CONVERGE_RECIPE, minSteps: 800 }, lr: CONVERGE_LEARNING_RATE, epochs: 1 },
 };
 const chosen = process.argv.slice(3).length ? process.argv.slice(3) : Object.keys(variants);

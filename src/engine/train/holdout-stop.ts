@@ -1,6 +1,8 @@
 /**
- * Early stopping on held-out images (issue 16): every few steps the model is scored on the
- * clinic's validation labels in eval mode, and the run keeps the weights that scored best. The
+ * Early stopping on held-out images (issue 16): every few steps from the run's minimum on, the
+ * model is scored on the clinic's validation labels in eval mode, and the run keeps the weights
+ * that scored best. Scoring from the start let a nearly uniform early model win on ODIR fundus
+ * photographs (balanced accuracy 26 against 33 without early stopping, 251 labels, 3 seeds). The
  * score is the class-balanced cross-entropy (mean over classes of each class's mean loss):
  * smoother than an accuracy on a few dozen images, and like balanced accuracy it weighs a rare
  * class as much as a common one. The same images then give the figures the clinic sees, so a

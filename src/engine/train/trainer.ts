@@ -215,7 +215,9 @@ export async function trainModel(
       seen += idx.length;
       hooks.onProgress?.({ epoch, batch: bi, batches, loss: out.loss, step: steps, totalSteps: plan.totalSteps });
       if (hooks.yieldEachBatch !== false) await tick();
-      if (holdout && steps % holdout.everySteps === 0 && (await scoreHoldout())) {
+      // Checkpoints are only scored from minSteps on: the run is never cut short of its minimum,
+      // and an early, nearly uniform model cannot win on the held-out loss (on ODIR it did).
+      if (holdout && steps % holdout.everySteps === 0 && steps >= (opts.minSteps ?? 0) && (await scoreHoldout())) {
         stoppedEarly = true;
         history.push({ epoch, loss: seen > 0 ? lossSum / seen : 0, accuracy: seen > 0 ? correct / seen : 0, lr });
         break run;
