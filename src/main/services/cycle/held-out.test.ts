@@ -11,6 +11,8 @@ import { FileSecretStore } from '../federation/secret-store';
 import { webMediaUrl } from '../vault/media-store';
 import { InProcessTrainer } from '../../../engine/in-process-trainer';
 import type { Trainer } from '../../../engine/trainer';
+import { measureCycle } from './measure';
+import { modelTask } from './cycle-runtime';
 
 const RETINA = path.resolve('../shared/datasets/retinamnist.npz');
 const dirs: string[] = [];
@@ -105,4 +107,40 @@ describe('a workspace at a larger input size', () => {
     expect(metrics.map((m) => [m.source, m.samples])).toEqual(held > 0 ? [['held-out', held]] : []);
     await node.close();
   }, 300_000);
+});
+
+describe('held-out figures leaving a federated site', () => {
+  it('sends the held-out accuracy for the round the site trained, only when its allow-list shares metrics', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-share-metrics-'));
+    dirs.push(dataDir);
+    const engine = new InProcessTrainer(['wasm', 'cpu']);
+    const node = createClientNode({ dataDir, events: new ApiEventBus(), engine, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
+    await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 8 } }).done;
+    await node.services.federation.startStandalone({ name: 'test', classNames: ['0', '1', '2', '3', '4'], budgetPerCycle: 5, epochs: 1, strategy: 'random' });
+    const items = (await node.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
+    await node.services.cycle.submitLabels({ labels: items.slice(0, 40).map((s) => ({ sampleId: s.id, label: s.sourceLabel! })), final: false });
+    const rt = node.orchestrator['rt'];
+    const task = node.orchestrator.task()!;
+    const weights = engine.initialWeights(modelTask(task), 5);
+    const reported: [number, number][] = [];
+    const send = node.link.reportMetrics.bind(node.link);
+    node.link.reportMetrics = (roundId, accuracy) => {
+      reported.push([roundId, accuracy]);
+      return send(roundId, accuracy);
+    };
+    const m0 = () => rt.deps.store.metrics().find((x) => x.cycle === 0)!.accuracy;
+    // As a federated site that trained round 7 of cycle 0 (then round 8 of cycle 1).
+    rt.update({ mode: 'federated', lastRound: { cycle: 0, roundId: 7 } });
+    await measureCycle(rt, 0, modelTask(task), weights, rt.pool(), task.classNames);
+    expect(node.link.outbox.get('metrics:7')).toBeNull();
+    await node.services.federation.setReportPolicy({ gamma: 'share', metrics: 'share' });
+    rt.update({ lastRound: { cycle: 1, roundId: 8 } });
+    await measureCycle(rt, 1, modelTask(task), weights, rt.pool(), task.classNames);
+    // Sent (this federation of one has no round 8 and refuses it, which settles the row).
+    expect(node.link.outbox.get('metrics:8')?.path).toBe('v1/rounds/8/metrics');
+    const m = (await node.services.cycle.getMetrics(undefined)).find((x) => x.cycle === 1)!;
+    expect(m.source).toBe('held-out');
+    expect(reported).toEqual([[7, m0()], [8, m.accuracy]]);
+    await node.close();
+  }, 120_000);
 });
