@@ -37,16 +37,22 @@ function recordingEngine(): { engine: Trainer; trainedOn: Set<number> } {
   return { engine, trainedOn };
 }
 
+/** A standalone node in a fresh folder with a RetinaMNIST train shard imported and 5 classes. */
+async function standaloneNode(prefix: string, engine: Trainer, shardCount: number, plan: { budgetPerCycle: number; strategy: string; imageSize?: 28 | 64 | 96 }) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dataDir);
+  const events = new ApiEventBus();
+  const node = createClientNode({ dataDir, events, engine, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
+  await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: shardCount } }).done;
+  await node.services.federation.startStandalone({ name: 'test', classNames: ['0', '1', '2', '3', '4'], epochs: 1, ...plan });
+  const items = (await node.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
+  return { node, events, items };
+}
+
 describe('held-out validation on the client node', () => {
   it('never trains on the held-out labels and measures the model on them with n, intervals and warnings', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-heldout-'));
-    dirs.push(dataDir);
     const { engine, trainedOn } = recordingEngine();
-    const events = new ApiEventBus();
-    const node = createClientNode({ dataDir, events, engine, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
-    await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 8 } }).done;
-    await node.services.federation.startStandalone({ name: 'test', classNames: ['0', '1', '2', '3', '4'], budgetPerCycle: 5, epochs: 1, strategy: 'fairfal' });
-    const items = (await node.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
+    const { node, events, items } = await standaloneNode('fairfal-heldout-', engine, 8, { budgetPerCycle: 5, strategy: 'fairfal' });
     const labels = items.slice(0, 40).map((s) => ({ sampleId: s.id, label: s.sourceLabel! }));
     await node.services.cycle.submitLabels({ labels, final: false });
 
@@ -87,15 +93,9 @@ describe('held-out validation on the client node', () => {
 
 describe('a workspace at a larger input size', () => {
   it('trains, measures and queries at 64 x 64 when the clinic chooses it', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-64px-'));
-    dirs.push(dataDir);
-    const events = new ApiEventBus();
-    const node = createClientNode({ dataDir, events, engine: new InProcessTrainer(['wasm', 'cpu']), secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
-    await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 30 } }).done;
-    await node.services.federation.startStandalone({ name: 'test', classNames: ['0', '1', '2', '3', '4'], budgetPerCycle: 2, epochs: 1, strategy: 'random', imageSize: 64 });
+    const { node, events, items } = await standaloneNode('fairfal-64px-', new InProcessTrainer(['wasm', 'cpu']), 30, { budgetPerCycle: 2, strategy: 'random', imageSize: 64 });
     expect(node.orchestrator.task()?.inputShape).toEqual([64, 64, 3]);
     expect(node.vault.tensors.shape).toEqual([64, 64, 3]);
-    const items = (await node.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
     await node.services.cycle.submitLabels({ labels: items.slice(0, 8).map((s) => ({ sampleId: s.id, label: s.sourceLabel! })), final: false });
     const queued = new Promise<void>((resolve) => events.listen((svc, e) => svc === 'cycle' && e === 'queueReady' && resolve()));
     await node.services.cycle.startLocalWork(undefined);
@@ -111,13 +111,8 @@ describe('a workspace at a larger input size', () => {
 
 describe('held-out figures leaving a federated site', () => {
   it('sends the held-out accuracy for the round the site trained, only when its allow-list shares metrics', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'fairfal-share-metrics-'));
-    dirs.push(dataDir);
     const engine = new InProcessTrainer(['wasm', 'cpu']);
-    const node = createClientNode({ dataDir, events: new ApiEventBus(), engine, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
-    await node.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 8 } }).done;
-    await node.services.federation.startStandalone({ name: 'test', classNames: ['0', '1', '2', '3', '4'], budgetPerCycle: 5, epochs: 1, strategy: 'random' });
-    const items = (await node.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
+    const { node, items } = await standaloneNode('fairfal-share-metrics-', engine, 8, { budgetPerCycle: 5, strategy: 'random' });
     await node.services.cycle.submitLabels({ labels: items.slice(0, 40).map((s) => ({ sampleId: s.id, label: s.sourceLabel! })), final: false });
     const rt = node.orchestrator['rt'];
     const task = node.orchestrator.task()!;
