@@ -15,12 +15,12 @@ describe('run plan', () => {
     const labels = Int32Array.from({ length: 100 }, (_, i) => (i < 90 ? 0 : i < 98 ? 1 : 2));
     const indices = Int32Array.from({ length: 100 }, (_, i) => i);
     const order = new Int32Array(30_000);
-    epochOrder(order, indices, labels, 'class-balanced', createRng(3), groupByClass(indices, labels));
+    epochOrder(order, indices, 'class-balanced', createRng(3), groupByClass(indices, labels));
     const counts = [0, 0, 0];
     for (const i of order) counts[labels[i]!]!++;
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
     const shuffled = new Int32Array(100);
-    epochOrder(shuffled, indices, labels, 'shuffle', createRng(3), null);
+    epochOrder(shuffled, indices, 'shuffle', createRng(3), null);
     expect([...shuffled].sort((a, b) => a - b)).toEqual([...indices]);
   });
 

@@ -28,7 +28,7 @@ export function runLength(samples: number, batchSize: number, epochs: number, mi
  * `indices`, or as many class-balanced draws (a class uniformly among those present, then one of
  * its images uniformly, with replacement).
  */
-export function epochOrder(order: Int32Array, indices: ArrayLike<number>, labels: Int32Array, sampling: Sampling, rng: Rng, byClass: Int32Array[] | null): void {
+export function epochOrder(order: Int32Array, indices: ArrayLike<number>, sampling: Sampling, rng: Rng, byClass: Int32Array[] | null): void {
   if (sampling === 'shuffle' || !byClass) {
     order.set(Array.from(indices));
     rng.shuffle(order);

@@ -182,7 +182,7 @@ export async function trainModel(
   };
 
   run: for (let epoch = 0; epoch < plan.epochs; epoch++) {
-    epochOrder(order, indices, data.labels, sampling, shuffleRng, byClass);
+    epochOrder(order, indices, sampling, shuffleRng, byClass);
     const batches = plan.batchesPerEpoch;
     let lossSum = 0;
     let correct = 0;
