@@ -10,7 +10,7 @@ import { ApiEventBus } from '../main/services/event-bus';
 import { FileSecretStore } from '../main/services/federation/secret-store';
 import { webMediaUrl } from '../main/services/vault/media-store';
 import type { EvaluationSet } from '../main/services/cycle/orchestrator';
-import { LABEL_SET_PRESETS, type Queue } from '../shared/api';
+import { LABEL_SET_PRESETS, StandaloneModelSchema, type Queue, type StandaloneModel } from '../shared/api';
 
 const HELP = `FairFAL headless client: one federated (or standalone) client without a window.
 
@@ -33,6 +33,7 @@ Taking part (once; remembered in the data dir)
   --epochs N              standalone: training epochs per cycle (default 10; the recipe trains
                           at least 400 steps whatever the label count)
   --image-size N          standalone: side of the model's square input, 28 | 64 | 96 (default 28)
+  --model NAME            standalone: cnn4conv (the paper's, default) | resnet9s (small residual net)
 
 Images
   --import PATH           folder (recursive), image file or MedMNIST .npz; repeatable
@@ -72,6 +73,7 @@ const { values } = parseArgs({
     classes: { type: 'string' },
     budget: { type: 'string' },
     'image-size': { type: 'string' },
+    model: { type: 'string' },
     epochs: { type: 'string' },
     import: { type: 'string', multiple: true },
     'npz-split': { type: 'string', multiple: true },
@@ -179,6 +181,7 @@ async function main(): Promise<number> {
           epochs: int('epochs', values.epochs, 1) ?? 10,
           strategy: 'fairfal',
           ...(values['image-size'] ? { imageSize: imageSize(values['image-size']) } : {}),
+          ...(values.model ? { model: standaloneModel(values.model) } : {}),
         });
       } else {
         throw new UsageError('not part of anything yet: give --server URL --code CODE, or --standalone (see --help)');
@@ -270,6 +273,12 @@ function loadEvaluation(): EvaluationSet | null {
   if (!s) throw new UsageError(`${file} has no '${split}' split`);
   const images = splitAsRgb(s);
   return { describe: `${path.basename(file)} ${split} split (${s.count} images)`, data: { images, labels: s.labels, count: s.count, height: s.height, width: s.width, channels: 3 } };
+}
+
+function standaloneModel(v: string): StandaloneModel {
+  const parsed = StandaloneModelSchema.safeParse(v);
+  if (!parsed.success) throw new UsageError(`--model must be ${StandaloneModelSchema.options.join(' or ')}, got '${v}'`);
+  return parsed.data;
 }
 
 function imageSize(v: string): 28 | 64 | 96 {

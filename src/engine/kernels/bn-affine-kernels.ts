@@ -84,3 +84,24 @@ registerRawKernel({
     }
   },
 });
+
+export const BN_RELU = 'FairfalBnRelu';
+
+/** A block without pool (ResNet units): inputs z [N*H*W, C], scale [C], shift [C]; attrs n, h, w. output relu [N,H,W,C]. */
+registerRawKernel({
+  name: BN_RELU,
+  outShapes: ([zs], a) => [[at(a, 'n'), at(a, 'h'), at(a, 'w'), (zs as number[])[1] as number]],
+  run: ([z, scale, shift], [relu], _a, [zs]) => {
+    const [m, c] = zs as [number, number];
+    const Z = z as Float32Array;
+    const S = scale as Float32Array;
+    const T = shift as Float32Array;
+    const R = relu as Float32Array;
+    for (let r = 0, i = 0; r < m; r++) {
+      for (let k = 0; k < c; k++, i++) {
+        const v = (Z[i] as number) * (S[k] as number) + (T[k] as number);
+        R[i] = v > 0 ? v : 0;
+      }
+    }
+  },
+});

@@ -107,3 +107,41 @@ registerRawKernel({
     }
   },
 });
+
+export const RELU_BN_GRAD = 'FairfalReluBnGrad';
+
+/**
+ * The same for a block without pool: inputs dy [N,H,W,C], relu [N,H,W,C], z [N*H*W, C], mean [C].
+ * outputs dPre [N*H*W, C] (dy where ReLU passed, else 0) and sums [2, C] as above.
+ */
+registerRawKernel({
+  name: RELU_BN_GRAD,
+  outShapes: ([, , zs]) => [zs as number[], [2, (zs as number[])[1] as number]],
+  run: ([dy, relu, z, mean], [dPre, sums], _a, [, , zs]) => {
+    const [m, c] = zs as [number, number];
+    const DY = dy as Float32Array;
+    const R = relu as Float32Array;
+    const Z = z as Float32Array;
+    const M = mean as Float32Array;
+    const D = dPre as Float32Array;
+    const s0 = new Float64Array(c);
+    const s1 = new Float64Array(c);
+    for (let r = 0, i = 0; r < m; r++) {
+      for (let k = 0; k < c; k++, i++) {
+        if (!((R[i] as number) > 0)) {
+          D[i] = 0;
+          continue;
+        }
+        const g = DY[i] as number;
+        D[i] = g;
+        s0[k] = (s0[k] as number) + g;
+        s1[k] = (s1[k] as number) + g * ((Z[i] as number) - (M[k] as number));
+      }
+    }
+    const S = sums as Float32Array;
+    for (let k = 0; k < c; k++) {
+      S[k] = s0[k] as number;
+      S[c + k] = s1[k] as number;
+    }
+  },
+});

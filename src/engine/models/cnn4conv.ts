@@ -4,8 +4,8 @@
  * Tensor names follow a PyTorch-like state_dict; conv weights are HWIO, the linear weight is
  * [in, out] (tfjs layout).
  */
-import { createRng } from '../../core/rng';
-import { createWeightSet, tensorView, type TensorSpec } from '../../core/weights';
+import type { TensorSpec } from '../../core/weights';
+import { blockSpecs, initConvNet } from './conv-net-init';
 import type { ConvNetArch, ModelConfig, ModelDefinition } from './types';
 
 export class ModelConfigError extends Error {
@@ -33,14 +33,7 @@ function describe(config: ModelConfig): ConvNetArch {
   for (let i = 1; i <= DEPTH; i++) {
     const prefix = `block${i}`;
     blocks.push({ prefix, cin, cout: WIDTH, h, w });
-    specs.push(
-      { name: `${prefix}.conv.weight`, shape: [3, 3, cin, WIDTH], trainable: true },
-      { name: `${prefix}.conv.bias`, shape: [WIDTH], trainable: true },
-      { name: `${prefix}.bn.weight`, shape: [WIDTH], trainable: true },
-      { name: `${prefix}.bn.bias`, shape: [WIDTH], trainable: true },
-      { name: `${prefix}.bn.running_mean`, shape: [WIDTH], trainable: false },
-      { name: `${prefix}.bn.running_var`, shape: [WIDTH], trainable: false },
-    );
+    specs.push(...blockSpecs(prefix, cin, WIDTH));
     h = Math.floor(h / 2);
     w = Math.floor(w / 2);
     cin = WIDTH;
@@ -53,27 +46,4 @@ function describe(config: ModelConfig): ConvNetArch {
   return { config, blocks, final: { h, w, c: WIDTH }, featureDim, specs };
 }
 
-/**
- * PyTorch defaults: kaiming_uniform(a=sqrt 5) => U(+-1/sqrt(fan_in)) for weights and biases; BN 1/0,
- * stats 0/1; the linear bias starts at 0, as the official CNN4Conv sets it.
- */
-function init(config: ModelConfig, seed: number) {
-  const arch = describe(config);
-  const ws = createWeightSet(arch.specs);
-  const rng = createRng(seed);
-  const uniform = (view: Float32Array, bound: number) => {
-    for (let i = 0; i < view.length; i++) view[i] = (2 * rng.next() - 1) * bound;
-  };
-  for (const b of arch.blocks) {
-    const bound = 1 / Math.sqrt(b.cin * 9);
-    uniform(tensorView(ws, `${b.prefix}.conv.weight`), bound);
-    uniform(tensorView(ws, `${b.prefix}.conv.bias`), bound);
-    tensorView(ws, `${b.prefix}.bn.weight`).fill(1);
-    tensorView(ws, `${b.prefix}.bn.running_var`).fill(1);
-  }
-  const fb = 1 / Math.sqrt(arch.featureDim);
-  uniform(tensorView(ws, 'fc.weight'), fb);
-  return ws;
-}
-
-export const cnn4conv: ModelDefinition = { name: 'cnn4conv', describe, init };
+export const cnn4conv: ModelDefinition = { name: 'cnn4conv', describe, init: (config, seed) => initConvNet(describe(config), seed) };

@@ -62,3 +62,44 @@ describe('CNN4Conv', () => {
     expect(() => openModel({ name: 'cnn4conv', height: 28, width: 28, channels: 2 as 3, numClasses: 3 })).toThrow(/1 or 3 channels/);
   });
 });
+
+describe('resnet9s (small residual network)', () => {
+  beforeAll(async () => {
+    await loadBestBackend({ prefer: ['wasm', 'cpu'] });
+  });
+
+  it('has 8 conv+BN blocks, two identity shortcuts and 128 features at any input size', () => {
+    for (const size of [28, 64, 96]) {
+      const arch = getModel('resnet9s').describe({ name: 'resnet9s', height: size, width: size, channels: 3, numClasses: 7 });
+      expect(arch.blocks.map((b) => b.prefix)).toEqual(['prep', 'layer1', 'layer1.res1', 'layer1.res2', 'layer2', 'layer3', 'layer3.res1', 'layer3.res2']);
+      expect(arch.residuals).toEqual([
+        { from: 2, to: 3 },
+        { from: 6, to: 7 },
+      ]);
+      expect(arch.featureDim).toBe(128);
+      expect(arch.final.h).toBe(Math.floor(Math.floor(Math.floor(size / 2) / 2) / 2));
+      // Each shortcut joins tensors of one shape: the branch keeps size and channels.
+      for (const r of arch.residuals ?? []) {
+        const a = arch.blocks[r.from];
+        const b = arch.blocks[r.to];
+        expect([a?.cin, a?.h, b?.cout, b?.pool]).toEqual([b?.cout, b?.h, a?.cin, false]);
+      }
+    }
+  });
+
+  it('runs forward at 64x64 in train and eval mode with finite logits', () => {
+    const cfg = { name: 'resnet9s', height: 64, width: 64, channels: 3 as const, numClasses: 7 };
+    const m = openModel(cfg);
+    const p = uploadParams(initWeights(cfg, 1));
+    const x = tf.randomUniform([2, 64, 64, 3]) as tf.Tensor4D;
+    for (const train of [false, true]) {
+      const out = m.net.forward(p, x, train);
+      expect(out.logits.shape).toEqual([2, 7]);
+      expect(out.features.shape).toEqual([2, 128]);
+      expect(Array.from(out.logits.dataSync()).every(Number.isFinite)).toBe(true);
+      tf.dispose([out.logits, out.features]);
+    }
+    x.dispose();
+    disposeParams(p);
+  });
+});

@@ -1,8 +1,12 @@
 /** Models by name, so a larger architecture can be added without touching callers. */
 import { cnn4conv, ModelConfigError } from './cnn4conv';
+import { resnet9s } from './resnet9s';
 import type { ModelDefinition } from './types';
 
-const MODELS = new Map<string, ModelDefinition>([[cnn4conv.name, cnn4conv]]);
+const MODELS = new Map<string, ModelDefinition>([
+  [cnn4conv.name, cnn4conv],
+  [resnet9s.name, resnet9s],
+]);
 
 export function registerModel(def: ModelDefinition): void {
   MODELS.set(def.name, def);

@@ -18,7 +18,7 @@ export interface ModelConfig {
   inputScaling?: InputScaling;
 }
 
-/** A conv block: conv3x3(pad 1) -> BatchNorm -> ReLU -> MaxPool(2). */
+/** A conv block: conv3x3(pad 1) -> BatchNorm -> ReLU -> MaxPool(2) (the pool only where `pool` is not false). */
 export interface ConvBlockSpec {
   prefix: string;
   cin: number;
@@ -26,12 +26,33 @@ export interface ConvBlockSpec {
   /** Input spatial size of this block. */
   h: number;
   w: number;
+  /** Default true: a 2x2 max pool ends the block. */
+  pool?: boolean;
 }
 
-/** Architectures the fast path understands: conv blocks, NCHW flatten, one linear layer. */
+/**
+ * An identity shortcut: the input of block `from` is added to the output of block `to`
+ * (same shape; the blocks between keep size and channels), as in ResNet-9's residual units.
+ */
+export interface Residual {
+  from: number;
+  to: number;
+}
+
+/**
+ * How the last block's output becomes the feature vector: 'flatten' in PyTorch's NCHW order
+ * (CNN4Conv), or 'global-avg' (the mean over positions per channel, as ResNets end).
+ */
+export type FeatureHead = 'flatten' | 'global-avg';
+
+/** Architectures the fast path understands: conv blocks (with optional residuals), a feature head, one linear layer. */
 export interface ConvNetArch {
   config: ModelConfig;
   blocks: ConvBlockSpec[];
+  /** Default none. */
+  residuals?: Residual[];
+  /** Default 'flatten'. */
+  head?: FeatureHead;
   /** Spatial size and channels after the last block. */
   final: { h: number; w: number; c: number };
   featureDim: number;

@@ -18,7 +18,7 @@ function batch(cfg: ModelConfig, n: number, seed: number) {
 
 
 function compare(cfg: ModelConfig, n: number) {
-  const def = getModel('cnn4conv');
+  const def = getModel(cfg.name);
   const arch = def.describe(cfg);
   const ws = def.init(cfg, 3);
   const { x, y } = batch(cfg, n, 11);
@@ -39,9 +39,15 @@ describe('fast net matches tfjs autodiff (cpu backend)', () => {
   beforeAll(async () => {
     await loadBestBackend({ prefer: ['cpu'] });
   });
-  for (const [h, c] of [[16, 3], [32, 1]] as const) {
-    it(`gradients, loss and batch stats agree at ${h}x${h}x${c}`, () => {
-      const { fast, ref, lf, lr } = compare({ name: 'cnn4conv', height: h, width: h, channels: c, numClasses: 5 }, 4);
+  const cases = [
+    ['cnn4conv', 16, 3],
+    ['cnn4conv', 32, 1],
+    ['resnet9s', 16, 3],
+    ['resnet9s', 20, 1],
+  ] as const;
+  for (const [model, h, c] of cases) {
+    it(`${model}: gradients, loss and batch stats agree at ${h}x${h}x${c}`, () => {
+      const { fast, ref, lf, lr } = compare({ name: model, height: h, width: h, channels: c, numClasses: 5 }, 4);
       expect(fast.loss).toBeCloseTo(ref.loss, 4);
       expect(fast.correct).toBe(ref.correct);
       expect(maxRelErr(fast.grad, ref.grad)).toBeLessThan(2e-3);

@@ -9,11 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createWeightSet, layoutOffsets, specSize } from '../../core/weights';
-import { BN_BACKWARD, BN_RELU_POOL } from '../kernels/bn-affine-kernels';
-import { CHANNEL_MOMENTS, POOL_RELU_BN_GRAD } from '../kernels/bn-kernels';
+import { BN_BACKWARD, BN_RELU, BN_RELU_POOL } from '../kernels/bn-affine-kernels';
+import { CHANNEL_MOMENTS, POOL_RELU_BN_GRAD, RELU_BN_GRAD } from '../kernels/bn-kernels';
 import { FLIP_FILTER, GEMM_TN, IM2COL, IM2COL_T, TRANSPOSE_2D } from '../kernels/conv-kernels';
 import { runRaw, simdKernelsActive } from '../kernels/raw-kernel';
 import { BN_EPS, type ConvBlockSpec, type ConvNetArch } from '../models/types';
+import { featureGrad, residualEnds, residualStarts, toFeatures } from './feature-head';
 import { param, type ParamTensors } from './params';
 import { winogradApplies, winogradConv, winogradFilterGrad } from './winograd-conv';
 import type { ForwardOutput, NetImpl, StepOutput } from './types';
@@ -26,6 +27,7 @@ interface BlockCache {
   invStd: tf.Tensor;
   scale: tf.Tensor;
   relu: tf.Tensor4D;
+  /** The block's own output (pooled, or the ReLU output where it has no pool), before any shortcut is added. */
   pooled: tf.Tensor4D;
   stats: tf.Tensor;
   /** Winograd input tiles of this block's conv, when it ran through Winograd (its filter gradient reuses them). */
@@ -67,17 +69,24 @@ function filterGrad(input: tf.Tensor4D, dz: tf.Tensor2D, cin: number, cout: numb
   return g;
 }
 
-export function createFastNet(arch: ConvNetArch): NetImpl {
-  function flatten(act: tf.Tensor4D): tf.Tensor2D {
-    const n = act.shape[0];
-    // PyTorch flattens NCHW; the transpose is a no-op copy at 1x1 and tiny otherwise.
-    return (arch.final.h * arch.final.w === 1 ? act : tf.transpose(act, [0, 3, 1, 2])).reshape([n, arch.featureDim]) as tf.Tensor2D;
+/** BatchNorm affine + ReLU, then the 2x2 pool where the block has one: [relu, block output]. */
+function bnRelu(b: ConvBlockSpec, z: tf.Tensor2D, scale: tf.Tensor, shift: tf.Tensor, n: number): [tf.Tensor4D, tf.Tensor4D] {
+  const attrs = { n, h: b.h, w: b.w };
+  if (b.pool === false) {
+    const [relu] = runRaw(BN_RELU, [z, scale, shift], attrs) as [tf.Tensor4D];
+    return [relu, relu];
   }
+  return runRaw(BN_RELU_POOL, [z, scale, shift], attrs) as [tf.Tensor4D, tf.Tensor4D];
+}
+
+export function createFastNet(arch: ConvNetArch): NetImpl {
+  const ends = residualEnds(arch);
+  const starts = residualStarts(arch);
 
   function forwardTrain(p: ParamTensors, x: tf.Tensor4D): FullForward {
     const caches: BlockCache[] = [];
     let act = x;
-    for (const b of arch.blocks) {
+    for (const [i, b] of arch.blocks.entries()) {
       const m = x.shape[0] * b.h * b.w;
       // The conv bias cancels inside training-mode BatchNorm; it only shifts the running mean.
       const filter = param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D;
@@ -88,12 +97,13 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
       const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
       const scale = tf.mul(param(p, `${b.prefix}.bn.weight`), invStd);
       const shift = tf.sub(param(p, `${b.prefix}.bn.bias`), tf.mul(mean, scale));
-      const [relu, pooled] = runRaw(BN_RELU_POOL, [z, scale, shift], { n: x.shape[0], h: b.h, w: b.w }) as [tf.Tensor4D, tf.Tensor4D];
+      const [relu, pooled] = bnRelu(b, z, scale, shift, x.shape[0]);
       const stats = tf.concat([tf.add(mean, param(p, `${b.prefix}.conv.bias`)), variance]);
       caches.push({ block: b, input: act, z, mean, invStd, scale, relu, pooled, stats, tiles: wino?.tiles ?? null });
-      act = pooled;
+      const shortcut = ends.get(i);
+      act = shortcut ? (tf.add(pooled, (caches[shortcut.from] as BlockCache).input) as tf.Tensor4D) : pooled;
     }
-    const features = flatten(act);
+    const features = toFeatures(arch, act);
     const logits = tf.add(tf.matMul(features, param(p, 'fc.weight') as tf.Tensor2D), param(p, 'fc.bias')) as tf.Tensor2D;
     return { logits, features, caches };
   }
@@ -101,7 +111,9 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
   /** Eval mode: BatchNorm folded into the conv (W*s, (b - mean)*s + beta), fused conv+bias+ReLU, then pool. */
   function forwardEval(p: ParamTensors, x: tf.Tensor4D): ForwardOutput {
     let act = x;
-    for (const b of arch.blocks) {
+    const inputs: tf.Tensor4D[] = [];
+    for (const [i, b] of arch.blocks.entries()) {
+      inputs.push(act);
       const s = tf.mul(param(p, `${b.prefix}.bn.weight`), tf.rsqrt(tf.add(param(p, `${b.prefix}.bn.running_var`), BN_EPS)));
       const filter = tf.mul(param(p, `${b.prefix}.conv.weight`), s) as tf.Tensor4D;
       const bias = tf.add(tf.mul(tf.sub(param(p, `${b.prefix}.conv.bias`), param(p, `${b.prefix}.bn.running_mean`)), s), param(p, `${b.prefix}.bn.bias`));
@@ -109,16 +121,19 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
         // Winograd conv, then bias + ReLU + pool in one pass (scale 1: BatchNorm is folded into the filter).
         const { y, tiles } = winogradConv(act, filter);
         tf.dispose(tiles);
-        const z = y.reshape([x.shape[0] * b.h * b.w, b.cout]);
-        const [relu, pooled] = runRaw(BN_RELU_POOL, [z, tf.onesLike(bias), bias], { n: x.shape[0], h: b.h, w: b.w }) as [tf.Tensor4D, tf.Tensor4D];
-        tf.dispose([y, relu]);
-        act = pooled;
-        continue;
+        const z = y.reshape([x.shape[0] * b.h * b.w, b.cout]) as tf.Tensor2D;
+        const [relu, out] = bnRelu(b, z, tf.onesLike(bias), bias, x.shape[0]);
+        // Freed early: at large batches these maps dominate memory (the caller's tidy would free them later).
+        tf.dispose(relu === out ? [y] : [y, relu]);
+        act = out;
+      } else {
+        const y = tf.fused.conv2d({ x: act, filter, strides: 1, pad: 'same', bias, activation: 'relu' });
+        act = b.pool === false ? y : tf.maxPool(y, 2, 2, 'valid');
       }
-      const y = tf.fused.conv2d({ x: act, filter, strides: 1, pad: 'same', bias, activation: 'relu' });
-      act = tf.maxPool(y, 2, 2, 'valid');
+      const shortcut = ends.get(i);
+      if (shortcut) act = tf.add(act, inputs[shortcut.from] as tf.Tensor4D) as tf.Tensor4D;
     }
-    const features = flatten(act);
+    const features = toFeatures(arch, act);
     const logits = tf.add(tf.matMul(features, param(p, 'fc.weight') as tf.Tensor2D), param(p, 'fc.bias')) as tf.Tensor2D;
     return { logits, features };
   }
@@ -160,13 +175,20 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
         grads.set('fc.weight', tf.matMul(features, dlogits, true, false).dataSync() as Float32Array);
         grads.set('fc.bias', tf.sum(dlogits, 0).dataSync() as Float32Array);
         const dfeat = tf.matMul(dlogits, param(p, 'fc.weight') as tf.Tensor2D, false, true);
-        const { h: fh, w: fw, c: fc } = arch.final;
-        let dy: tf.Tensor4D = (fh * fw === 1 ? dfeat.reshape([n, fh, fw, fc]) : tf.transpose(dfeat.reshape([n, fc, fh, fw]), [0, 2, 3, 1])) as tf.Tensor4D;
+        let dy = featureGrad(arch, dfeat as tf.Tensor2D);
+        // Gradients that reach a block's input through a shortcut, added once its own path is done.
+        const skipGrads = new Map<number, tf.Tensor4D>();
         for (let i = caches.length - 1; i >= 0; i--) {
           const c = caches[i] as BlockCache;
           const b = c.block;
           const m = n * b.h * b.w;
-          const [dPre, sums] = runRaw(POOL_RELU_BN_GRAD, [dy, c.relu, c.pooled, c.z, c.mean], { n, h: b.h, w: b.w }) as [tf.Tensor2D, tf.Tensor2D];
+          const shortcut = ends.get(i);
+          if (shortcut) skipGrads.set(shortcut.from, dy);
+          const [dPre, sums] = (
+            b.pool === false
+              ? runRaw(RELU_BN_GRAD, [dy, c.relu, c.z, c.mean])
+              : runRaw(POOL_RELU_BN_GRAD, [dy, c.relu, c.pooled, c.z, c.mean], { n, h: b.h, w: b.w })
+          ) as [tf.Tensor2D, tf.Tensor2D];
           const [dBeta, sumCentered] = tf.split(sums.reshape([2 * b.cout]), 2) as [tf.Tensor, tf.Tensor];
           const dGamma = tf.mul(sumCentered, c.invStd);
           // dz = scale * (dPre - dBeta/m - xhat*dGamma/m), xhat = (z - mean)*invStd, as dPre*scale + z*k3 + k0
@@ -191,6 +213,8 @@ export function createFastNet(arch: ConvNetArch): NetImpl {
             } else {
               dy = tf.conv2d(dz4, flipped, 1, 'same');
             }
+            const skip = starts.has(i) ? skipGrads.get(i) : undefined;
+            if (skip) dy = tf.add(dy, skip) as tf.Tensor4D;
           }
         }
       });

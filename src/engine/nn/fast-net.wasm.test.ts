@@ -16,7 +16,7 @@ const references = new Map<string, Promise<StepOutput & { logits: Float32Array }
 
 /** The cpu autodiff reference, computed once per shape (it is the slow half of each case). */
 function reference(cfg: ModelConfig, n: number) {
-  const key = `${cfg.height}x${cfg.channels}x${n}`;
+  const key = `${cfg.name}:${cfg.height}x${cfg.channels}x${n}`;
   if (!references.has(key)) references.set(key, stepOn('cpu', 'reference', cfg, n));
   return references.get(key) as Promise<StepOutput & { logits: Float32Array }>;
 }
@@ -25,7 +25,7 @@ function reference(cfg: ModelConfig, n: number) {
 async function stepOn(backend: 'wasm' | 'cpu', kind: 'fast' | 'reference', cfg: ModelConfig, n: number): Promise<StepOutput & { logits: Float32Array }> {
   await loadBestBackend({ prefer: [backend] });
   expect(tf.getBackend()).toBe(backend);
-  const def = getModel('cnn4conv');
+  const def = getModel(cfg.name);
   const arch = def.describe(cfg);
   const rng = createRng(5);
   const x = tf.tensor4d(Float32Array.from({ length: n * cfg.height * cfg.width * cfg.channels }, () => rng.next() * 2 - 1), [n, cfg.height, cfg.width, cfg.channels]);
@@ -49,17 +49,20 @@ describe('fast net on wasm (SIMD kernels) matches autodiff on cpu', () => {
     setWinogradEnabled(true);
   });
   // 28x28: Winograd on the 14x14 and 7x7 blocks (odd tiles cropped), direct conv elsewhere.
+  // resnet9s adds blocks without pool, residual shortcuts and the global-average head.
   const cases = [
-    [28, 3, 'simd', true],
-    [28, 3, 'simd', false],
-    [16, 1, 'simd', true],
-    [16, 3, 'js', false],
+    ['cnn4conv', 28, 3, 'simd', true],
+    ['cnn4conv', 28, 3, 'simd', false],
+    ['cnn4conv', 16, 1, 'simd', true],
+    ['cnn4conv', 16, 3, 'js', false],
+    ['resnet9s', 28, 3, 'simd', true],
+    ['resnet9s', 16, 1, 'js', false],
   ] as const;
-  for (const [h, c, kernels, winograd] of cases) {
-    it(`${h}x${h}x${c}, ${kernels} kernels, Winograd ${winograd ? 'on' : 'off'}`, async () => {
+  for (const [model, h, c, kernels, winograd] of cases) {
+    it(`${model} ${h}x${h}x${c}, ${kernels} kernels, Winograd ${winograd ? 'on' : 'off'}`, async () => {
       setSimdKernelsEnabled(kernels === 'simd');
       setWinogradEnabled(winograd);
-      const cfg: ModelConfig = { name: 'cnn4conv', height: h, width: h, channels: c, numClasses: 5 };
+      const cfg: ModelConfig = { name: model, height: h, width: h, channels: c, numClasses: 5 };
       const ref = await reference(cfg, 4);
       const fast = await stepOn('wasm', 'fast', cfg, 4);
       expect(fast.loss).toBeCloseTo(ref.loss, 4);

@@ -6,15 +6,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPS, type ConvNetArch } from '../models/types';
 import { flattenGrads } from './fast-net';
+import { residualEnds, toFeatures } from './feature-head';
 import { param, type ParamTensors } from './params';
 import type { ForwardOutput, NetImpl, StepOutput } from './types';
 
 export function createReferenceNet(arch: ConvNetArch): NetImpl {
   const trainable = arch.specs.filter((s) => s.trainable).map((s) => s.name);
+  const ends = residualEnds(arch);
 
   function forward(p: ParamTensors, x: tf.Tensor4D, train: boolean, stats?: tf.Tensor[]): ForwardOutput {
     let act: tf.Tensor4D = x;
-    for (const b of arch.blocks) {
+    const inputs: tf.Tensor4D[] = [];
+    for (const [i, b] of arch.blocks.entries()) {
+      inputs.push(act);
       const z = tf.add(tf.conv2d(act, param(p, `${b.prefix}.conv.weight`) as tf.Tensor4D, 1, 'same'), param(p, `${b.prefix}.conv.bias`)) as tf.Tensor4D;
       let mean: tf.Tensor;
       let variance: tf.Tensor;
@@ -26,10 +30,12 @@ export function createReferenceNet(arch: ConvNetArch): NetImpl {
         variance = param(p, `${b.prefix}.bn.running_var`);
       }
       const y = tf.batchNorm(z, mean, variance, param(p, `${b.prefix}.bn.bias`), param(p, `${b.prefix}.bn.weight`), BN_EPS);
-      act = tf.maxPool(tf.relu(y) as tf.Tensor4D, 2, 2, 'valid') as tf.Tensor4D;
+      const relu = tf.relu(y) as tf.Tensor4D;
+      act = b.pool === false ? relu : (tf.maxPool(relu, 2, 2, 'valid') as tf.Tensor4D);
+      const shortcut = ends.get(i);
+      if (shortcut) act = tf.add(act, inputs[shortcut.from] as tf.Tensor4D) as tf.Tensor4D;
     }
-    const n = x.shape[0];
-    const features = tf.transpose(act, [0, 3, 1, 2]).reshape([n, arch.featureDim]) as tf.Tensor2D;
+    const features = toFeatures(arch, act);
     const logits = tf.add(tf.matMul(features, param(p, 'fc.weight') as tf.Tensor2D), param(p, 'fc.bias')) as tf.Tensor2D;
     return { logits, features };
   }

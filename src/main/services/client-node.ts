@@ -145,7 +145,7 @@ async function openLocalFederation(local: LocalFederation, link: FederationLink,
   if (local.exists() && link.enrolment()?.serverUrl === local.open().url) return;
   const task = orchestrator.task();
   if (!task) return;
-  local.create({ name: task.name, classNames: task.classNames, budgetPerCycle: task.budgetPerCycle, epochs: task.localEpochs, strategy: task.strategy, imageSize: task.inputShape[0] }, orchestrator.state().cycle);
+  local.create({ name: task.name, classNames: task.classNames, budgetPerCycle: task.budgetPerCycle, epochs: task.localEpochs, strategy: task.strategy, imageSize: task.inputShape[0], model: task.model }, orchestrator.state().cycle);
   const url = local.transport()?.url;
   if (url) await link.enrol(url, local.enrolmentCode(), task.name);
 }

@@ -15,6 +15,10 @@ export const LABEL_SET_PRESETS = {
 export const LabelSetPresetSchema = z.enum(['ham10000', 'fundus']);
 export type LabelSetPreset = z.infer<typeof LabelSetPresetSchema>;
 
+/** Networks a standalone workspace can train (names in the engine's model registry). */
+export const StandaloneModelSchema = z.enum(['cnn4conv', 'resnet9s']);
+export type StandaloneModel = z.infer<typeof StandaloneModelSchema>;
+
 export const ShapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 
 /** The study this clinic takes part in, as the UI shows it: classes, model, strategy, cycles and its own labeling budget. */
@@ -100,6 +104,11 @@ export const StandaloneInputSchema = z.object({
    * 64 or 96 keep more of a 600x450 dermoscopy or 2000 px fundus photograph, and train slower).
    */
   imageSize: z.union([z.literal(28), z.literal(64), z.literal(96)]).optional(),
+  /**
+   * The network (default 'cnn4conv', the paper's 4-conv net); 'resnet9s' is a small residual
+   * network with BatchNorm that makes better use of 64 and 96 px inputs.
+   */
+  model: StandaloneModelSchema.optional(),
 });
 
 /** What of the optional reports leaves this site (issue 19's allow-list). */

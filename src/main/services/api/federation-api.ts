@@ -101,7 +101,7 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
       if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
       if ((input.preset === undefined) === (input.classNames === undefined)) throw new ApiError('invalid-input', 'give either a preset or your own classNames');
       const classNames = input.preset ? [...LABEL_SET_PRESETS[input.preset]] : (input.classNames as string[]);
-      const plan = { name: input.name, classNames, budgetPerCycle: input.budgetPerCycle, epochs: input.epochs, strategy: input.strategy, ...(input.imageSize ? { imageSize: input.imageSize } : {}) };
+      const plan = { name: input.name, classNames, budgetPerCycle: input.budgetPerCycle, epochs: input.epochs, strategy: input.strategy, ...(input.imageSize ? { imageSize: input.imageSize } : {}), ...(input.model ? { model: input.model } : {}) };
       // A federation of one in this data folder, followed like any federation (issue 15).
       try {
         deps.local.create(plan);

@@ -38,7 +38,7 @@ function recordingEngine(): { engine: Trainer; trainedOn: Set<number> } {
 }
 
 /** A standalone node in a fresh folder with a RetinaMNIST train shard imported and 5 classes. */
-async function standaloneNode(prefix: string, engine: Trainer, shardCount: number, plan: { budgetPerCycle: number; strategy: string; imageSize?: 28 | 64 | 96 }) {
+async function standaloneNode(prefix: string, engine: Trainer, shardCount: number, plan: { budgetPerCycle: number; strategy: string; imageSize?: 28 | 64 | 96; model?: 'cnn4conv' | 'resnet9s' }) {
   const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
   dirs.push(dataDir);
   const events = new ApiEventBus();
@@ -91,10 +91,11 @@ describe('held-out validation on the client node', () => {
   }, 180_000);
 });
 
-describe('a workspace at a larger input size', () => {
-  it('trains, measures and queries at 64 x 64 when the clinic chooses it', async () => {
-    const { node, events, items } = await standaloneNode('fairfal-64px-', new InProcessTrainer(['wasm', 'cpu']), 30, { budgetPerCycle: 2, strategy: 'random', imageSize: 64 });
+describe('a workspace at a larger input size and with the residual network', () => {
+  it('trains, measures and queries at 64 x 64 with resnet9s when the clinic chooses them', async () => {
+    const { node, events, items } = await standaloneNode('fairfal-64px-', new InProcessTrainer(['wasm', 'cpu']), 30, { budgetPerCycle: 2, strategy: 'random', imageSize: 64, model: 'resnet9s' });
     expect(node.orchestrator.task()?.inputShape).toEqual([64, 64, 3]);
+    expect(node.orchestrator.task()?.model).toBe('resnet9s');
     expect(node.vault.tensors.shape).toEqual([64, 64, 3]);
     await node.services.cycle.submitLabels({ labels: items.slice(0, 8).map((s) => ({ sampleId: s.id, label: s.sourceLabel! })), final: false });
     const queued = new Promise<void>((resolve) => events.listen((svc, e) => svc === 'cycle' && e === 'queueReady' && resolve()));

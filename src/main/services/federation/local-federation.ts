@@ -17,6 +17,8 @@ export interface StandalonePlan {
   strategy: string;
   /** Side of the square model input (default 28, the paper's). */
   imageSize?: number;
+  /** Engine model name (default 'cnn4conv', the paper's). */
+  model?: string;
 }
 
 /** Long enough that no phase of one clinic ever closes by a deadline. */
@@ -26,7 +28,7 @@ export function standaloneConfig(plan: StandalonePlan, seed: number): Federation
   return FederationConfigSchema.parse({
     name: plan.name,
     classNames: [...plan.classNames],
-    model: { name: 'cnn4conv', inputShape: [plan.imageSize ?? 28, plan.imageSize ?? 28, 3] },
+    model: { name: plan.model ?? 'cnn4conv', inputShape: [plan.imageSize ?? 28, plan.imageSize ?? 28, 3] },
     cycles: 1000,
     // One round per cycle: a clinic alone trains one model on its labels (its held-out part
     // aside) with the recipe that converges for any label count (issue 16): at least

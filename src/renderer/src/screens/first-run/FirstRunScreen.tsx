@@ -2,7 +2,7 @@
 // preset label set. Either way the workspace opens on the import screen next.
 import { normalizeFingerprint, transportWarning } from '../../../../shared/api/transport-security';
 import { useState, type FormEvent } from 'react';
-import { LABEL_SET_PRESETS as API_PRESETS, type LabelSetPreset } from '../../../../shared/api';
+import { LABEL_SET_PRESETS as API_PRESETS, type LabelSetPreset, type StandaloneModel } from '../../../../shared/api';
 import { useApi } from '../../api/ApiContext';
 import { Notice } from '../../components/ui';
 import { describeClasses } from '../../domain/classes';
@@ -61,13 +61,14 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
   const [preset, setPreset] = useState<LabelSetPreset>('ham10000');
   const [budget, setBudget] = useState(20);
   const [imageSize, setImageSize] = useState<28 | 64 | 96>(28);
+  const [model, setModel] = useState<StandaloneModel>('cnn4conv');
   const [annotator, setAnnotator] = useState(ws.settings.annotator);
   const { busy, error, run } = useSubmit(onDone);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
       if (annotator.trim()) await ws.updateSettings({ annotator: annotator.trim() });
-      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal', imageSize });
+      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal', imageSize, model });
       ws.connection.set(status);
     });
   };
@@ -105,6 +106,13 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
             <option value={28}>28 × 28 px: fastest, as in the FairFAL paper</option>
             <option value={64}>64 × 64 px: finer detail, about 5× slower training</option>
             <option value={96}>96 × 96 px: finest, about 12× slower training</option>
+          </select>
+        </label>
+        <label>
+          Network
+          <select value={model} onChange={(e) => setModel(e.target.value as StandaloneModel)} data-testid="model-select">
+            <option value="cnn4conv">Compact 4-layer network, as in the FairFAL paper</option>
+            <option value="resnet9s">Residual network (ResNet-9, small): makes more of 64 and 96 px images</option>
           </select>
         </label>
       </div>
