@@ -93,7 +93,6 @@ export class EngineTaskError extends Error {
 
 export function modelConfig(task: EngineModel): ModelConfig {
   const [height, width, channels] = task.inputShape;
-  if (channels !== 1 && channels !== 3) throw new EngineTaskError(`model input must have 1 or 3 channels, got ${channels}`);
   return { name: task.model.toLowerCase(), height, width, channels, numClasses: task.numClasses, ...(task.inputScaling ? { inputScaling: task.inputScaling } : {}) };
 }
 

@@ -8,7 +8,7 @@
 import type { LocalOnlyTrainOptions } from '../core/protocol';
 import type { WeightSet } from '../core/weights';
 import type { BackendName } from './backend';
-import type { ImageSet } from './dataset';
+import type { ImageSet, Pixels } from './dataset';
 import { initWeights } from './model';
 import { nextClientControl } from './train/scaffold';
 import type { TrainOptions, TrainResult } from './train/trainer';
@@ -44,7 +44,7 @@ export interface WorkerTrainerOptions {
 }
 
 interface Registered {
-  images: Uint8Array;
+  images: Pixels;
   datasetId: string;
   labels: Int32Array;
 }
@@ -59,7 +59,7 @@ function sameLabels(a: Int32Array, b: Int32Array): boolean {
 export class WorkerTrainer implements Trainer {
   private readonly pool: Promise<EnginePool>;
   private readonly maxImageSets: number;
-  private readonly sets = new Map<Uint8Array, Registered>();
+  private readonly sets = new Map<Pixels, Registered>();
   private readonly specCache = new Map<string, WeightSet['specs']>();
   private nextDataset = 1;
   private closed = false;

@@ -1,11 +1,13 @@
 /** Models by name, so a larger architecture can be added without touching callers. */
 import { cnn4conv, ModelConfigError } from './cnn4conv';
+import { linearHead } from './linear-head';
 import { resnet9s } from './resnet9s';
 import type { ModelDefinition } from './types';
 
 const MODELS = new Map<string, ModelDefinition>([
   [cnn4conv.name, cnn4conv],
   [resnet9s.name, resnet9s],
+  [linearHead.name, linearHead],
 ]);
 
 export function registerModel(def: ModelDefinition): void {

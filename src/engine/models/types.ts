@@ -12,7 +12,8 @@ export interface ModelConfig {
   name: string;
   height: number;
   width: number;
-  channels: 1 | 3;
+  /** 1 or 3 for images (what cnn4conv and resnet9s take); D for a head on D-dimensional features. */
+  channels: number;
   numClasses: number;
   /** Default 'unit' (what every model trained before this option existed expects). */
   inputScaling?: InputScaling;

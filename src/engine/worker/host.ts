@@ -9,6 +9,7 @@ import type { WeightSet } from '../../core/weights';
 import type { BackendName, BackendReport } from '../backend';
 import type { ClassificationMetrics } from '../infer/metrics';
 import type { ModelConfig } from '../models/types';
+import type { Pixels } from '../dataset';
 import type { TrainOptions, TrainProgress, TrainResult } from '../train/trainer';
 import { deserializeError, ResponseSchema, type EngineRequest, type EngineResult } from './protocol';
 
@@ -35,7 +36,7 @@ export class EngineJobCancelledError extends EngineWorkerError {
 }
 
 export interface DatasetInput {
-  images: Uint8Array;
+  images: Pixels;
   labels: Int32Array;
   count: number;
   height: number;

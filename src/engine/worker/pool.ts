@@ -8,12 +8,13 @@ import type { WeightSet } from '../../core/weights';
 import type { ModelConfig } from '../models/types';
 import type { TrainOptions, TrainProgress, TrainResult } from '../train/trainer';
 import { EngineWorker, type DatasetInput, type EngineWorkerOptions, type JobHandle } from './host';
+import type { Pixels } from '../dataset';
 
 export interface EnginePoolOptions extends EngineWorkerOptions {
   size?: number;
 }
 
-function shared<T extends Uint8Array | Int32Array>(a: T): T {
+function shared<T extends Uint8Array | Int32Array | Float32Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const buf = new SharedArrayBuffer(a.byteLength);
   const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(buf);
@@ -38,7 +39,7 @@ export class EnginePool {
     return this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
-  private readonly images = new Map<string, Uint8Array>();
+  private readonly images = new Map<string, Pixels>();
 
   async registerDataset(datasetId: string, d: DatasetInput): Promise<void> {
     const s = { ...d, images: shared(d.images), labels: shared(d.labels) };
@@ -47,7 +48,7 @@ export class EnginePool {
   }
 
   /** The shared-memory copy of a registered dataset's images (register it again without a copy). */
-  registeredImages(datasetId: string): Uint8Array | undefined {
+  registeredImages(datasetId: string): Pixels | undefined {
     return this.images.get(datasetId);
   }
 

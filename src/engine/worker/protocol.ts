@@ -17,7 +17,8 @@ export const ModelConfigSchema = z.object({
   name: z.string().min(1),
   height: z.number().int().positive(),
   width: z.number().int().positive(),
-  channels: z.union([z.literal(1), z.literal(3)]),
+  /** 1 or 3 for images; a feature head (linear-head) takes [1, 1, D]. The model's describe() checks. */
+  channels: z.number().int().positive(),
   numClasses: z.number().int().min(2),
   inputScaling: z.enum(['unit', 'centered']).optional(),
 });
@@ -55,7 +56,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
     type: z.literal('registerDataset'),
     id,
     datasetId: z.string().min(1),
-    images: u8,
+    /** Pixels, or precomputed float inputs (a backbone's features). */
+    images: z.union([u8, f32]),
     labels: i32,
     count: z.number().int().nonnegative(),
     height: z.number().int().positive(),

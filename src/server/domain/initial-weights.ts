@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { decodeWeights, WEIGHTS_MAGIC } from '../../core/weights';
-import { getModel } from '../../engine/models/registry';
+import { getModel, ModelConfigError } from '../../engine/models/registry';
 import { decodeModelBlob, type FederationConfig } from '../../shared/wire';
 import { BadRequestError } from './errors';
 
@@ -30,7 +30,12 @@ export function readInitialWeightsFile(file: string): Float32Array {
 /** Seeded init from the engine's model registry (model names are matched case-insensitively). */
 export function engineInitialWeights(config: FederationConfig, seed: number): Float32Array {
   const [height, width, channels] = config.model.inputShape;
-  if (channels !== 1 && channels !== 3) throw new BadRequestError(`model input must have 1 or 3 channels, got ${channels}`);
-  const def = getModel(config.model.name.toLowerCase());
-  return def.init({ name: def.name, height, width, channels, numClasses: config.classNames.length }, seed).data;
+  try {
+    const def = getModel(config.model.name.toLowerCase());
+    // Each model checks its own input shape (images: 1 or 3 channels; a feature head: [1, 1, D]).
+    return def.init({ name: def.name, height, width, channels, numClasses: config.classNames.length }, seed).data;
+  } catch (e) {
+    if (e instanceof ModelConfigError) throw new BadRequestError(`model ${config.model.name}: ${e.message}`);
+    throw e;
+  }
 }
