@@ -38,11 +38,12 @@ export function createSgdState(size: number): SgdState {
 }
 
 /** Ranges [start, end) of trainable tensors in the flat layout. */
-export function trainableRanges(ws: WeightSet): [number, number][] {
+/** Offsets of the tensors SGD updates: the trainable ones, less any the caller holds fixed. */
+export function trainableRanges(ws: WeightSet, frozen: (name: string) => boolean = () => false): [number, number][] {
   const offs = layoutOffsets(ws.specs);
   const out: [number, number][] = [];
   ws.specs.forEach((s, i) => {
-    if (s.trainable) out.push([offs[i] as number, (offs[i] as number) + specSize(s)]);
+    if (s.trainable && !frozen(s.name)) out.push([offs[i] as number, (offs[i] as number) + specSize(s)]);
   });
   return out;
 }

@@ -52,6 +52,11 @@ export interface TrainOptions {
   cosine?: boolean;
   /** Keep the weights that score best on these held-out images; stop when they stop improving. */
   holdout?: HoldoutStop;
+  /**
+   * Tensor-name prefixes held fixed: no update, no weight decay, BatchNorm running statistics
+   * kept (fine-tuning only the last block of a pretrained backbone: freeze the blocks before it).
+   */
+  freeze?: string[];
   seed: number;
 }
 
@@ -149,7 +154,8 @@ export async function trainModel(
     }
   }
   const anchor = cfg.proxMu > 0 ? init.data : undefined;
-  const ranges = trainableRanges(ws);
+  const frozen = (name: string) => (opts.freeze ?? []).some((p) => name === p || name.startsWith(`${p}.`));
+  const ranges = trainableRanges(ws, frozen);
   const sgd = createSgdState(ws.data.length);
   const shuffleRng = createRng(opts.seed);
   const flipRng = opts.hflip || opts.augment ? shuffleRng.fork() : null;
@@ -162,10 +168,14 @@ export async function trainModel(
   let steps = 0;
   let lrSum = 0;
   let stoppedEarly = false;
-  const bnViews = model.arch.blocks.map((b) => ({
-    mean: tensorView(ws, `${b.prefix}.bn.running_mean`),
-    variance: tensorView(ws, `${b.prefix}.bn.running_var`),
-  }));
+  const bnViews = model.arch.blocks.map((b) =>
+    frozen(b.prefix)
+      ? null
+      : {
+          mean: tensorView(ws, `${b.prefix}.bn.running_mean`),
+          variance: tensorView(ws, `${b.prefix}.bn.running_var`),
+        },
+  );
   // BatchNorm statistics of block b are taken over batch x h x w values.
   const pixelsPerImage = model.arch.blocks.map((b) => b.h * b.w);
   const holdout = opts.holdout && opts.holdout.indices.length > 0 ? opts.holdout : null;

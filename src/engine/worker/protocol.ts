@@ -44,6 +44,7 @@ export const TrainOptionsSchema = z.object({
     .optional(),
   cosine: z.boolean().optional(),
   holdout: z.object({ indices: i32, everySteps: z.number().int().positive(), patience: z.number().int().positive() }).optional(),
+  freeze: z.array(z.string().min(1)).optional(),
   seed: z.number().int(),
 });
 
