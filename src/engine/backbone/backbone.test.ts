@@ -13,6 +13,7 @@ import type { ImageSet } from '../dataset';
 import { predict } from '../infer/inference';
 import { initWeights, openModel } from '../model';
 import { maxRelErr } from '../nn/test-support';
+import { engineWeightsFromBackbone } from './engine-weights';
 import { exportTfjsBackbone } from './export-tfjs';
 import { extractFeatures } from './extract';
 import { loadBackbone } from './load';
@@ -65,6 +66,20 @@ describe('TensorFlow.js backbones', () => {
       await backbone.close();
     }, 60_000);
   }
+
+  it('reads an engine export back into engine weights for fine-tuning, the classifier fresh', async () => {
+    const { cfg, ws } = weightsFor('resnet9s', 6);
+    const arch = openModel(cfg).arch;
+    const file = await exportTfjsBackbone(arch, ws, tmp('fairfal-bb-ft-'), { description: '' });
+    const { config, weights } = await engineWeightsFromBackbone(file, 3, 9);
+    expect(config).toMatchObject({ name: 'resnet9s', height: 28, width: 28, channels: 3, numClasses: 3 });
+    for (const b of arch.blocks) {
+      for (const t of ['conv.weight', 'conv.bias', 'bn.weight', 'bn.running_mean', 'bn.running_var']) {
+        expect(Array.from(tensorView(weights, `${b.prefix}.${t}`))).toEqual(Array.from(tensorView(ws, `${b.prefix}.${t}`)));
+      }
+    }
+    expect(tensorView(weights, 'fc.weight')).toHaveLength(128 * 3);
+  }, 60_000);
 
   it('identifies a backbone by the hash of its files, so changed weights invalidate features', async () => {
     const a = weightsFor('cnn4conv', 3);

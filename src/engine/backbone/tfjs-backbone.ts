@@ -50,7 +50,15 @@ function checkFinite(specs: tf.io.WeightsManifestEntry[], files: Buffer[], name:
   }
 }
 
-export async function loadTfjsBackbone(modelJson: string): Promise<Backbone> {
+interface TfjsFiles {
+  raw: Buffer;
+  weightFiles: Buffer[];
+  format: BackboneFormat;
+  handler: tf.io.IOHandler;
+  metadata: Record<string, unknown>;
+}
+
+function readTfjsFiles(modelJson: string): TfjsFiles {
   const raw = readBounded(modelJson, 'model.json');
   let parsed;
   try {
@@ -69,7 +77,22 @@ export async function loadTfjsBackbone(modelJson: string): Promise<Backbone> {
     ...(parsed.signature ? { signature: parsed.signature } : {}),
     ...(parsed.userDefinedMetadata ? { userDefinedMetadata: parsed.userDefinedMetadata as Record<string, object> } : {}),
   };
-  const handler: tf.io.IOHandler = { load: async () => artifacts };
+  return { raw, weightFiles, format, handler: { load: async () => artifacts }, metadata: parsed.userDefinedMetadata ?? {} };
+}
+
+/** A TensorFlow.js layers model from its files (for reading an engine export's weights back). */
+export async function loadTfjsLayers(modelJson: string): Promise<{ model: tf.LayersModel; metadata: Record<string, unknown> }> {
+  const { format, handler, metadata } = readTfjsFiles(modelJson);
+  if (format !== 'tfjs-layers') throw new BackboneError(`${path.basename(modelJson)} is a graph model; only layers models carry their weights by layer`);
+  try {
+    return { model: await tf.loadLayersModel(handler), metadata };
+  } catch (e) {
+    throw new BackboneError(`${path.basename(modelJson)} could not be loaded as a TensorFlow.js layers model: ${(e as Error).message}`);
+  }
+}
+
+export async function loadTfjsBackbone(modelJson: string): Promise<Backbone> {
+  const { raw, weightFiles, format, handler, metadata: meta } = readTfjsFiles(modelJson);
   let model: tf.LayersModel | tf.GraphModel;
   try {
     model = format === 'tfjs-graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
@@ -82,7 +105,6 @@ export async function loadTfjsBackbone(modelJson: string): Promise<Backbone> {
     model.dispose();
     throw new BackboneError(`a backbone takes one image batch [n, height, width, 1 or 3]; ${path.basename(modelJson)} takes ${model.inputs.map((i) => `[${(i.shape ?? []).join(', ')}]`).join(', ')}`);
   }
-  const meta = parsed.userDefinedMetadata ?? {};
   const scaling = (INPUT_SCALINGS as readonly unknown[]).includes(meta['inputScaling']) ? (meta['inputScaling'] as InputScaling) : 'unit';
   const run = async (batch: Float32Array, count: number): Promise<Float32Array> => {
     const out = tf.tidy(() => {
