@@ -34,6 +34,8 @@ Taking part (once; remembered in the data dir)
                           at least 400 steps whatever the label count)
   --image-size N          standalone: side of the model's square input, 28 | 64 | 96 (default 28)
   --model NAME            standalone: cnn4conv (the paper's, default) | resnet9s (small residual net)
+  --backbone PATH         a pretrained feature extractor (TensorFlow.js model.json or .onnx): standalone
+                          trains a linear head on its features; a federation on a backbone needs its file
 
 Images
   --import PATH           folder (recursive), image file or MedMNIST .npz; repeatable
@@ -74,6 +76,7 @@ const { values } = parseArgs({
     budget: { type: 'string' },
     'image-size': { type: 'string' },
     model: { type: 'string' },
+    backbone: { type: 'string' },
     epochs: { type: 'string' },
     import: { type: 'string', multiple: true },
     'npz-split': { type: 'string', multiple: true },
@@ -182,6 +185,7 @@ async function main(): Promise<number> {
           strategy: 'fairfal',
           ...(values['image-size'] ? { imageSize: imageSize(values['image-size']) } : {}),
           ...(values.model ? { model: standaloneModel(values.model) } : {}),
+          ...(values.backbone ? { backbonePath: values.backbone } : {}),
         });
       } else {
         throw new UsageError('not part of anything yet: give --server URL --code CODE, or --standalone (see --help)');
@@ -189,6 +193,10 @@ async function main(): Promise<number> {
     }
     const task = node.orchestrator.task();
     if (!task) throw new Error('no task after joining');
+    if (task.backbone && values.backbone && !(await node.services.federation.getBackbone(undefined)).installed) {
+      await node.services.federation.installBackbone({ path: values.backbone });
+    }
+    if (task.backbone) say({ event: 'backbone', sha256: task.backbone.sha256, featureDim: task.backbone.featureDim, installed: (await node.services.federation.getBackbone(undefined)).installed });
     say({ event: 'joined', mode: node.orchestrator.state().mode, task: task.name, classes: task.classNames.length, pool: node.vault.index.count() });
 
     // 3. The annotator: CSV and/or oracle.

@@ -7,6 +7,9 @@ import type { WeightSet } from '../core/weights';
 import { loadBestBackend, type BackendName } from './backend';
 import type { ImageSet } from './dataset';
 import { predict } from './infer/inference';
+import { extractFeatures } from './backbone/extract';
+import { loadBackbone } from './backbone/load';
+import type { Backbone, BackboneInfo } from './backbone/types';
 import { initWeights, openModel, type ModelHandle } from './model';
 import { nextClientControl } from './train/scaffold';
 import { trainModel, type TrainOptions, type TrainResult } from './train/trainer';
@@ -104,7 +107,34 @@ export class InProcessTrainer implements Trainer {
     return evaluationOf(await this.predict(task, weights, data, indices, false), data, indices);
   }
 
+  private readonly backbones = new Map<string, Promise<Backbone>>();
+
+  private backbone(file: string): Promise<Backbone> {
+    let b = this.backbones.get(file);
+    if (!b) {
+      b = loadBackbone(file);
+      this.backbones.set(file, b);
+      b.catch(() => this.backbones.delete(file));
+    }
+    return b;
+  }
+
+  backboneInfo(file: string): Promise<BackboneInfo> {
+    return this.serial(async () => (await this.backbone(file)).info);
+  }
+
+  extractFeatures(file: string, data: ImageSet, indices: Int32Array, onProgress?: (f: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
+    return this.serial(async () =>
+      extractFeatures(await this.backbone(file), data, indices, {
+        onProgress: (done, total) => onProgress?.(done / total),
+        ...(isCancelled ? { isCancelled } : {}),
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     await this.tail;
+    for (const b of this.backbones.values()) await (await b.catch(() => null))?.close();
+    this.backbones.clear();
   }
 }

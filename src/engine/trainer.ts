@@ -11,6 +11,7 @@ import type { LocalOnlyTrainOptions, RecipeSettings } from '../core/protocol';
 import type { TensorSpec, WeightSet } from '../core/weights';
 import { accuracy, balancedAccuracy, perClassRecall } from '../core/metrics';
 import type { TrainOptions } from './train/trainer';
+import type { BackboneInfo } from './backbone/types';
 
 /** The model an engine job runs: architecture name, input shape, class count. */
 export interface EngineModel {
@@ -80,6 +81,10 @@ export interface Trainer {
   /** The protocol's local-only recipe (core/protocol localOnlyTraining). */
   trainLocalOnly(task: EngineModel, init: Float32Array, data: ImageSet, indices: Int32Array, options: LocalOnlyTrainOptions, isCancelled?: () => boolean): Promise<LocalOnlyTrained>;
   predict(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array, features: boolean): Promise<ModelOutputs>;
+  /** Loads and checks a pretrained backbone's file (model.json or .onnx) and describes it. */
+  backboneInfo(file: string): Promise<BackboneInfo>;
+  /** The backbone's features of these (pixel) images, [indices.length x featureDim]. */
+  extractFeatures(file: string, data: ImageSet, indices: Int32Array, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<Float32Array>;
   evaluate(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult>;
   /** The backend the engine picked where it runs (the status bar shows it). */
   backend(): Promise<BackendReport>;

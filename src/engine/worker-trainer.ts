@@ -9,6 +9,7 @@ import type { LocalOnlyTrainOptions } from '../core/protocol';
 import type { WeightSet } from '../core/weights';
 import type { BackendName } from './backend';
 import type { ImageSet, Pixels } from './dataset';
+import type { BackboneInfo } from './backbone/types';
 import { initWeights } from './model';
 import { nextClientControl } from './train/scaffold';
 import type { TrainOptions, TrainResult } from './train/trainer';
@@ -169,6 +170,18 @@ export class WorkerTrainer implements Trainer {
     const id = await this.dataset(pool, data);
     const r = await pool.predict(modelConfig(task), ws, id, indices, { features }).result;
     return { probs: r.probs, numClasses: r.numClasses, features: r.features, featureDim: r.featureDim };
+  }
+
+  async backboneInfo(file: string): Promise<BackboneInfo> {
+    const pool = await this.ready();
+    return (await pool.backboneInfo(file).result).info;
+  }
+
+  async extractFeatures(file: string, data: ImageSet, indices: Int32Array, onProgress?: (fraction: number) => void, isCancelled?: () => boolean): Promise<Float32Array> {
+    const pool = await this.ready();
+    const id = await this.dataset(pool, data);
+    const job = pool.features(file, id, indices, (p) => onProgress?.(p.step / Math.max(1, p.totalSteps)));
+    return (await this.run(job, isCancelled)).features;
   }
 
   async evaluate(task: EngineModel, weights: Float32Array, data: ImageSet, indices: Int32Array): Promise<EvalResult> {

@@ -11,6 +11,9 @@ import { embed, evaluate, predict } from '../infer/inference';
 import { openModel, type ModelHandle } from '../model';
 import type { ModelConfig } from '../models/types';
 import { trainModel } from '../train/trainer';
+import { extractFeatures } from '../backbone/extract';
+import { loadBackbone } from '../backbone/load';
+import type { Backbone } from '../backbone/types';
 import { RequestSchema, serializeError, type EngineRequest, type EngineResponse, type EngineResult } from './protocol';
 
 const port = parentPort;
@@ -56,6 +59,18 @@ function dataset(id: string): ImageSet {
   return d;
 }
 
+/** Opened backbones by file (installed backbones live in folders named by their sha256: immutable). */
+const backbones = new Map<string, Promise<Backbone>>();
+function backbone(file: string): Promise<Backbone> {
+  let b = backbones.get(file);
+  if (!b) {
+    b = loadBackbone(file);
+    backbones.set(file, b);
+    b.catch(() => backbones.delete(file));
+  }
+  return b;
+}
+
 const ws = (w: { specs: WeightSet['specs']; data: Float32Array }): WeightSet => createWeightSet(w.specs, w.data);
 
 async function run(req: EngineRequest): Promise<{ result: EngineResult; transfer: ArrayBuffer[] }> {
@@ -75,6 +90,16 @@ async function run(req: EngineRequest): Promise<{ result: EngineResult; transfer
         result: { kind: 'train', weights: { specs: [...r.weights.specs].map((s) => ({ ...s, shape: [...s.shape] })), data }, history: r.history, stoppedEarly: r.stoppedEarly, steps: r.steps, lrSum: r.lrSum, scheduleUnit: r.scheduleUnit, ...(r.best ? { best: r.best } : {}) },
         transfer: [data.buffer as ArrayBuffer],
       };
+    }
+    case 'backboneInfo':
+      return { result: { kind: 'backboneInfo', info: (await backbone(req.file)).info }, transfer: [] };
+    case 'features': {
+      const b = await backbone(req.file);
+      const features = await extractFeatures(b, dataset(req.datasetId), req.indices, {
+        isCancelled,
+        onProgress: (done, total) => send({ type: 'progress', id: req.id, epoch: 0, batch: done, batches: total, loss: 0, step: done, totalSteps: total }),
+      });
+      return { result: { kind: 'features', features, featureDim: b.info.featureDim }, transfer: [features.buffer as ArrayBuffer] };
     }
     case 'predict': {
       const p = await predict(model(req.model), ws(req.weights), dataset(req.datasetId), req.indices, {

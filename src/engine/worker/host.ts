@@ -159,6 +159,14 @@ export class EngineWorker {
     };
   }
 
+  backboneInfo(file: string) {
+    return EngineWorker.expect(this.request({ type: 'backboneInfo', file }), 'backboneInfo');
+  }
+
+  features(file: string, datasetId: string, indices: Int32Array, onProgress?: (p: TrainProgress) => void) {
+    return EngineWorker.expect(this.request({ type: 'features', file, datasetId, indices }, onProgress), 'features');
+  }
+
   /** Registers images once per worker; a SharedArrayBuffer-backed array is shared, not copied. */
   async registerDataset(datasetId: string, d: DatasetInput): Promise<void> {
     await EngineWorker.expect(this.request({ type: 'registerDataset', datasetId, ...d }), 'ok').result;

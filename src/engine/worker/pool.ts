@@ -63,6 +63,16 @@ export class EnginePool {
     return { ...worker.train(model, weights, datasetId, indices, options, onProgress), worker };
   }
 
+  backboneInfo(...args: Parameters<EngineWorker['backboneInfo']>) {
+    const worker = this.pick();
+    return { ...worker.backboneInfo(...args), worker };
+  }
+
+  features(...args: Parameters<EngineWorker['features']>) {
+    const worker = this.pick();
+    return { ...worker.features(...args), worker };
+  }
+
   predict(...args: Parameters<EngineWorker['predict']>) {
     const worker = this.pick();
     return { ...worker.predict(...args), worker };

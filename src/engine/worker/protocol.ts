@@ -79,6 +79,10 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('evaluate'), ...job, weights: WeightSetSchema, batchSize: z.number().int().positive().optional() }),
   z.object({ type: z.literal('memory'), id }),
   z.object({ type: z.literal('cancel'), id, jobId: id }),
+  /** A pretrained backbone's description (engine/backbone), loading and checking its file. */
+  z.object({ type: z.literal('backboneInfo'), id, file: z.string().min(1) }),
+  /** Its features of these images of a registered (pixel) dataset, [indices.length, featureDim]. */
+  z.object({ type: z.literal('features'), id, file: z.string().min(1), datasetId: z.string().min(1), indices: i32 }),
 ]);
 export type EngineRequest = z.infer<typeof RequestSchema>;
 
@@ -99,6 +103,15 @@ export const MetricsSchema = z.object({
   count: z.number(),
 });
 
+const BackboneInfoSchema = z.object({
+  format: z.enum(['tfjs-layers', 'tfjs-graph', 'onnx']),
+  sha256: z.string(),
+  inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  inputScaling: z.enum(['unit', 'centered']),
+  featureDim: z.number().int().positive(),
+  description: z.string(),
+});
+
 export const ResultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ready'), backend: BackendReportSchema }),
   z.object({ kind: z.literal('ok') }),
@@ -116,6 +129,8 @@ export const ResultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('embed'), count: z.number(), dim: z.number(), embeddings: f32, features: f32, probs: f32 }),
   z.object({ kind: z.literal('evaluate'), metrics: MetricsSchema }),
   z.object({ kind: z.literal('memory'), numTensors: z.number(), numBytes: z.number() }),
+  z.object({ kind: z.literal('backboneInfo'), info: BackboneInfoSchema }),
+  z.object({ kind: z.literal('features'), features: f32, featureDim: z.number().int().positive() }),
 ]);
 export type EngineResult = z.infer<typeof ResultSchema>;
 

@@ -4,6 +4,8 @@
 import path from 'node:path';
 import type { ApiImpl } from '../../shared/api';
 import { CycleOrchestrator, type EvaluationSet, type OrchestratorDeps } from './cycle/orchestrator';
+import { imageShapeOf } from './cycle/cycle-runtime';
+import { Backbones } from './backbone/backbones';
 import { CycleStore } from './cycle/cycle-store';
 import { createCycleApi } from './api/cycle-api';
 import type { Trainer } from '../../engine/trainer';
@@ -76,6 +78,7 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     onMediaProgress: (p) => events?.emit('vault', 'mediaProgress', p),
   });
   const engine = o.engine ?? createDefaultEngine();
+  const backbones = new Backbones(db, path.join(o.dataDir, 'backbones'), engine);
   const models = new ModelFiles(path.join(o.dataDir, 'models'));
   let emitConnection = () => {};
   const local = new LocalFederation(o.dataDir, o.log);
@@ -100,11 +103,12 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
     ...(o.log ? { log: o.log } : {}),
     ...(o.seedKey !== undefined ? { seedKey: o.seedKey } : {}),
     ...(o.onQueryState ? { onQueryState: o.onQueryState } : {}),
+    backbones,
     onStatus: (s) => events?.emit('cycle', 'statusChanged', s),
     onQueue: (q) => events?.emit('cycle', 'queueReady', q),
     onMetrics: (m) => events?.emit('cycle', 'metricsUpdated', m),
   });
-  const fedDeps = { link, orchestrator, secretKind: o.secrets.kind, local };
+  const fedDeps = { link, orchestrator, secretKind: o.secrets.kind, local, backbones };
   emitConnection = () => events?.emit('federation', 'connectionChanged', connectionStatus(fedDeps));
   const services = {
     vault: createVaultApi({ vault, ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}) }),
@@ -124,12 +128,13 @@ export function createClientNode(o: ClientNodeOptions): ClientNode {
       if (mode === 'standalone') await openLocalFederation(local, link, orchestrator);
       if (mode === 'federated' || mode === 'standalone') await link.restore();
       const task = orchestrator.task();
-      if (task) await vault.setTensorShape(task.inputShape);
+      if (task) await vault.setTensorShape(imageShapeOf(task));
       orchestrator.start();
     },
     async close() {
       await orchestrator.stop();
       local.close();
+      backbones.close();
       await engine.close();
       await vault.close();
       db.close();
@@ -145,7 +150,7 @@ async function openLocalFederation(local: LocalFederation, link: FederationLink,
   if (local.exists() && link.enrolment()?.serverUrl === local.open().url) return;
   const task = orchestrator.task();
   if (!task) return;
-  local.create({ name: task.name, classNames: task.classNames, budgetPerCycle: task.budgetPerCycle, epochs: task.localEpochs, strategy: task.strategy, imageSize: task.inputShape[0], model: task.model }, orchestrator.state().cycle);
+  local.create({ name: task.name, classNames: task.classNames, budgetPerCycle: task.budgetPerCycle, epochs: task.localEpochs, strategy: task.strategy, imageSize: task.inputShape[0], model: task.model, ...(task.backbone ? { backbone: task.backbone } : {}) }, orchestrator.state().cycle);
   const url = local.transport()?.url;
   if (url) await link.enrol(url, local.enrolmentCode(), task.name);
 }

@@ -2,7 +2,7 @@
 // enrolment code, or work standalone (a single clinic: active learning without a server),
 // and leave again. Connection state and the offline outbox come as events.
 import { z } from 'zod';
-import { InputScalingSchema, LocalOnlySettingsSchema, TrainingRecipeSchema, ValidationSettingsSchema } from '../wire/federation-config';
+import { BackboneSpecSchema, InputScalingSchema, LocalOnlySettingsSchema, TrainingRecipeSchema, ValidationSettingsSchema } from '../wire/federation-config';
 import { defineService, method } from './define';
 
 /** Label sets offered when working standalone. */
@@ -45,6 +45,8 @@ export const FederationPlanSchema = z.object({
   learningRate: z.number().positive().optional(),
   /** The labels this clinic keeps out of training to measure its model on (absent: none). */
   validation: ValidationSettingsSchema.optional(),
+  /** The pretrained backbone whose features the model (a head) trains on (absent: a whole network). */
+  backbone: BackboneSpecSchema.optional(),
 });
 export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 
@@ -109,7 +111,22 @@ export const StandaloneInputSchema = z.object({
    * network with BatchNorm that makes better use of 64 and 96 px inputs.
    */
   model: StandaloneModelSchema.optional(),
+  /**
+   * A pretrained feature extractor on this machine (a TensorFlow.js model.json or an .onnx file):
+   * the workspace then trains a linear head on its features, computed once per image. Replaces
+   * `model`; images are kept at the backbone's input size.
+   */
+  backbonePath: z.string().min(1).max(4096).optional(),
 });
+
+/** The backbone this client has installed for its federation (null: none needed or none yet). */
+export const BackboneStatusSchema = z.object({
+  /** What the federation names (null: it trains a whole network). */
+  required: BackboneSpecSchema.nullable(),
+  /** Installed here and matching the federation's sha256. */
+  installed: z.boolean(),
+});
+export type BackboneStatus = z.infer<typeof BackboneStatusSchema>;
 
 /** What of the optional reports leaves this site (issue 19's allow-list). */
 export const ReportPolicySchema = z.object({
@@ -132,6 +149,12 @@ export const federationService = defineService(
     getReportPolicy: method(z.undefined(), ReportPolicySchema),
     /** Applies to reports made from now on. */
     setReportPolicy: method(ReportPolicySchema, ReportPolicySchema),
+    getBackbone: method(z.undefined(), BackboneStatusSchema),
+    /**
+     * Installs the federation's backbone from a file on this machine (model.json or .onnx): it is
+     * copied into the data folder after its sha256 is checked against the federation's.
+     */
+    installBackbone: method(z.object({ path: z.string().min(1).max(4096) }), BackboneStatusSchema),
     /** Tries to deliver the outbox now (otherwise retried with backoff). */
     flushOutbox: method(z.undefined(), z.object({ delivered: z.number().int().nonnegative(), pending: z.number().int().nonnegative() })),
   },

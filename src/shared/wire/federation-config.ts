@@ -35,6 +35,22 @@ export const ModelSpecSchema = z.strictObject({
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
 /**
+ * A pretrained feature extractor every clinic runs locally (issue 16): the federation trains and
+ * averages only a head on its features (model 'linear-head', input [1, 1, featureDim]). Its file
+ * never travels through the server: each site installs the same file, checked by sha256.
+ */
+export const BackboneSpecSchema = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex'),
+  format: z.enum(['tfjs-layers', 'tfjs-graph', 'onnx']),
+  featureDim: z.number().int().positive().max(16_384),
+  /** [height, width, channels] of the images it takes (the vault keeps its images at this size). */
+  inputShape: z.tuple([z.number().int().positive().max(1024), z.number().int().positive().max(1024), z.union([z.literal(1), z.literal(3)])]),
+  inputScaling: InputScalingSchema.default('unit'),
+  description: z.string().max(2000).default(''),
+});
+export type BackboneSpec = z.infer<typeof BackboneSpecSchema>;
+
+/**
  * How every client trains a round: the paper's SGD settings (the defaults, FAIRFAL.md), or with
  * the converging recipe's fields set (core/protocol recipe.ts: CONVERGE_RECIPE) at least
  * minSteps steps, class-balanced draws, augmentation, cosine lr and early stopping on held-out labels.
@@ -145,6 +161,17 @@ export const FederationConfigSchema = z.strictObject({
   maxSampleCountStepPerCycle: z.number().int().nonnegative().default(1000),
   /** No client's share of a round's total FedAvg weight exceeds this (capped weights). */
   maxClientWeightShare: z.number().gt(0).max(1).default(0.5),
+  /** Train a head on this pretrained backbone's features instead of a whole network. */
+  backbone: BackboneSpecSchema.optional(),
+}).superRefine((c, ctx) => {
+  if (!c.backbone) {
+    if (c.model.name === 'linear-head') ctx.addIssue({ code: 'custom', path: ['backbone'], message: "model 'linear-head' trains on a backbone's features: name the backbone" });
+    return;
+  }
+  const [h, w, d] = c.model.inputShape;
+  if (c.model.name !== 'linear-head' || h !== 1 || w !== 1 || d !== c.backbone.featureDim) {
+    ctx.addIssue({ code: 'custom', path: ['model'], message: `a federation on a backbone trains model 'linear-head' with inputShape [1, 1, ${c.backbone.featureDim}] (the backbone's feature length)` });
+  }
 });
 /** The config as written by the admin (defaults optional). */
 export type FederationConfigInput = z.input<typeof FederationConfigSchema>;

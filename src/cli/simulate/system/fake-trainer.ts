@@ -45,6 +45,14 @@ export class FakeTrainer implements Trainer {
     return getModel(task.model.toLowerCase()).init(modelConfig(task), 0).specs;
   }
 
+  async backboneInfo(): Promise<never> {
+    throw new Error('the simulator fake trainer has no backbones');
+  }
+
+  async extractFeatures(): Promise<never> {
+    throw new Error('the simulator fake trainer has no backbones');
+  }
+
   initialWeights(task: EngineModel, seed: number): Float32Array {
     return getModel(task.model.toLowerCase()).init(modelConfig(task), seed).data;
   }

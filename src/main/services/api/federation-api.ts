@@ -6,9 +6,13 @@ import {
   ApiError,
   LABEL_SET_PRESETS,
   type ApiImpl,
+  type BackboneStatus,
   type ConnectionStatus,
   type FederationPlan,
 } from '../../../shared/api';
+import { BackboneError } from '../../../engine/backbone/types';
+import type { BackboneSpec } from '../../../shared/wire';
+import type { Backbones } from '../backbone/backbones';
 import type { CycleOrchestrator } from '../cycle/orchestrator';
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
@@ -21,6 +25,8 @@ export interface FederationApiDeps {
   secretKind: string;
   /** Standalone mode's federation of one. */
   local: LocalFederation;
+  /** Installed pretrained backbones (issue 16). */
+  backbones: Backbones;
 }
 
 export function taskFromFederation(f: PublicFederation, clients: number | null = null): FederationPlan {
@@ -43,6 +49,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     localOnly: c.localOnly,
     learningRate: c.learningRate.initial,
     validation: c.validation,
+    ...(c.backbone ? { backbone: c.backbone } : {}),
   };
 }
 
@@ -64,6 +71,11 @@ export function connectionStatus(deps: FederationApiDeps): ConnectionStatus {
     certificatePin: mode === 'federated' ? (e?.certificatePin ?? null) : null,
     transportWarning: mode === 'federated' && e ? transportWarning(e.serverUrl) : null,
   };
+}
+
+function backboneStatus(deps: FederationApiDeps): BackboneStatus {
+  const required = deps.orchestrator.task()?.backbone ?? null;
+  return { required, installed: required !== null && deps.backbones.file(required.sha256) !== null };
 }
 
 export function createFederationApi(deps: FederationApiDeps): ApiImpl['federation'] {
@@ -101,7 +113,25 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
       if (orchestrator.state().mode !== 'none') throw new ApiError('conflict', 'leave the current federation (or standalone mode) first');
       if ((input.preset === undefined) === (input.classNames === undefined)) throw new ApiError('invalid-input', 'give either a preset or your own classNames');
       const classNames = input.preset ? [...LABEL_SET_PRESETS[input.preset]] : (input.classNames as string[]);
-      const plan = { name: input.name, classNames, budgetPerCycle: input.budgetPerCycle, epochs: input.epochs, strategy: input.strategy, ...(input.imageSize ? { imageSize: input.imageSize } : {}), ...(input.model ? { model: input.model } : {}) };
+      let backbone: BackboneSpec | undefined;
+      if (input.backbonePath) {
+        try {
+          backbone = await deps.backbones.install(input.backbonePath);
+        } catch (err) {
+          if (err instanceof BackboneError) throw new ApiError('invalid-input', `cannot use that backbone: ${err.message}`);
+          throw err;
+        }
+      }
+      const plan = {
+        name: input.name,
+        classNames,
+        budgetPerCycle: input.budgetPerCycle,
+        epochs: input.epochs,
+        strategy: input.strategy,
+        ...(input.imageSize ? { imageSize: input.imageSize } : {}),
+        ...(input.model ? { model: input.model } : {}),
+        ...(backbone ? { backbone } : {}),
+      };
       // A federation of one in this data folder, followed like any federation (issue 15).
       try {
         deps.local.create(plan);
@@ -113,6 +143,21 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
       const e = await link.enrol(local.url, deps.local.enrolmentCode(), input.name);
       await orchestrator.configure('standalone', taskFromFederation(e.federation, 1));
       return connectionStatus(deps);
+    },
+    async getBackbone() {
+      return backboneStatus(deps);
+    },
+    async installBackbone({ path: file }) {
+      const required = orchestrator.task()?.backbone;
+      if (!required) throw new ApiError('conflict', 'this federation trains a whole network: it needs no backbone');
+      try {
+        await deps.backbones.install(file, required.sha256);
+      } catch (err) {
+        if (err instanceof BackboneError) throw new ApiError('invalid-input', err.message);
+        throw err;
+      }
+      orchestrator.start();
+      return backboneStatus(deps);
     },
     async leave() {
       await orchestrator.reset();

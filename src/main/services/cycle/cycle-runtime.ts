@@ -4,7 +4,8 @@
 // The driver (federated-driver.ts, which standalone mode's federation of one runs too) and the steps (cycle-steps.ts) are
 // functions of this runtime; orchestrator.ts is the public face.
 import type { QueryInput, QuerySelection } from '../../../core';
-import type { ImageSet } from '../../../engine/dataset';
+import type { ImageSet, Pixels } from '../../../engine/dataset';
+import type { BackboneSpec } from '../../../shared/wire';
 import type { CycleStatus, CycleMetrics, Queue, FederationPlan } from '../../../shared/api';
 import type { FederationLink } from '../federation/link';
 import type { Vault } from '../vault/vault';
@@ -12,6 +13,7 @@ import { type CycleStore, initialState, type CycleState } from './cycle-store';
 import type { Trainer, EngineModel } from '../../../engine/trainer';
 import { type ModelFiles } from './model-files';
 import { NO_VALIDATION, splitValidation } from '../../../core/protocol';
+import type { Backbones } from '../backbone/backbones';
 
 export interface EvaluationSet {
   describe: string;
@@ -42,6 +44,8 @@ export interface OrchestratorDeps {
   seedKey?: string;
   /** Called with every query's full state before its queue is stored (the simulator's --dump-query-state). */
   onQueryState?: (s: QueryStateEvent) => void;
+  /** Installed backbones and their cached features (a federation on a backbone needs them). */
+  backbones?: Backbones;
 }
 
 /** One query as the strategy saw it: pool order, both models, gamma_bar, budget and its decision. */
@@ -80,6 +84,16 @@ export interface Pool {
   unlabeled: Int32Array;
 }
 
+/** The federation trains on a backbone this data folder does not have yet. */
+export class BackboneMissingError extends Error {
+  override readonly name = 'BackboneMissingError';
+  constructor(readonly spec: BackboneSpec) {
+    super(
+      `This federation trains on the features of a pretrained backbone (${spec.description || 'no description'}; sha256 ${spec.sha256.slice(0, 12)}…) that is not installed here: install the file your federation's coordinator shared (Federation settings, or --backbone PATH)`,
+    );
+  }
+}
+
 export class CycleRuntime {
   busy = false;
   progress: number | null = null;
@@ -88,7 +102,7 @@ export class CycleRuntime {
   private wake: (() => void) | null = null;
   private lastEmit = 0;
   readonly now: () => Date;
-  private images: { version: string; data: Uint8Array } | null = null;
+  private images: { version: string; data: Pixels } | null = null;
 
   constructor(readonly deps: OrchestratorDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -185,12 +199,48 @@ export class CycleRuntime {
     return (hashOrder(key, cycle * 131 + salt) * 2 ** 31) | 0;
   }
 
+  /**
+   * The pool, after computing any missing backbone features (a federation on a backbone: the
+   * engine's worker runs the backbone over new images once; progress shows while it does).
+   */
+  async readyPool(): Promise<Pool> {
+    const spec = this.requireTask().backbone;
+    if (spec) {
+      const backbones = this.deps.backbones;
+      if (!backbones?.file(spec.sha256)) throw new BackboneMissingError(spec);
+      const ids = this.poolIds();
+      if (backbones.missingCount(spec, ids) > 0) {
+        this.update({ message: 'Computing image features with the pretrained backbone (once per image)' }, false);
+        await this.work((onProgress, isCancelled) => backbones.ensureFeatures(spec, ids, () => this.pixels(ids), (done, total) => onProgress(done / Math.max(1, total)), isCancelled));
+        this.images = null;
+      }
+    }
+    return this.pool();
+  }
+
+  /** The vault's samples in pool order: neither excluded nor held for review. */
+  private poolIds(): string[] {
+    const excluded = this.deps.store.exclusions();
+    const held = this.deps.vault.review.heldIds();
+    return this.deps.vault.index.allIds().filter((id) => !excluded.has(id) && !held.has(id));
+  }
+
+  private features(spec: BackboneSpec, ids: string[]): Float32Array {
+    const backbones = this.deps.backbones;
+    if (!backbones?.file(spec.sha256)) throw new BackboneMissingError(spec);
+    return backbones.read(spec, ids);
+  }
+
+  /** Pixels of these samples at the vault's tensor size (labels unset). */
+  private pixels(ids: string[]): ImageSet {
+    const [h, w, c] = this.deps.vault.tensors.shape;
+    return { images: this.deps.vault.tensors.read(ids), labels: new Int32Array(ids.length), count: ids.length, height: h, width: w, channels: c };
+  }
+
   pool(): Pool {
     // Images excluded from the study are in neither set: never queried, trained on or counted.
     // So are images the modality guard holds back until the clinician decides.
-    const excluded = this.deps.store.exclusions();
-    const held = this.deps.vault.review.heldIds();
-    const ids = this.deps.vault.index.allIds().filter((id) => !excluded.has(id) && !held.has(id));
+    const ids = this.poolIds();
     const labels = this.deps.store.labels();
     const C = this.requireTask().classNames.length;
     const y = new Int32Array(ids.length);
@@ -204,14 +254,21 @@ export class CycleRuntime {
       } else unlabeled.push(i);
     });
     const split = splitValidation(allLabeled.map((i) => ({ key: ids[i] as string, label: y[i] as number })), this.requireTask().validation ?? NO_VALIDATION);
-    const [h, w, c] = this.deps.vault.tensors.shape;
+    const spec = this.requireTask().backbone;
+    // With a backbone the model's inputs are its cached features, [1, 1, D] per image.
+    const [h, w, c] = spec ? [1, 1, spec.featureDim] : this.deps.vault.tensors.shape;
     // The vault only appends (samples ordered by seq), so shape + count + last id names its
     // version; the same buffer lets the engine keep the images registered in its worker.
-    const version = `${this.deps.vault.tensors.key}:${ids.length}:${ids[ids.length - 1] ?? ''}`;
-    if (this.images?.version !== version) this.images = { version, data: this.deps.vault.tensors.read(ids) };
+    const version = `${spec ? spec.sha256 : this.deps.vault.tensors.key}:${ids.length}:${ids[ids.length - 1] ?? ''}`;
+    if (this.images?.version !== version) this.images = { version, data: spec ? this.features(spec, ids) : this.deps.vault.tensors.read(ids) };
     const images = this.images.data;
     return { ids, data: { images, labels: y, count: ids.length, height: h, width: w, channels: c }, labeled: Int32Array.from(split.train, (j) => allLabeled[j] as number), heldOut: Int32Array.from(split.heldOut, (j) => allLabeled[j] as number), unlabeled: Int32Array.from(unlabeled) };
   }
+}
+
+/** The size the vault keeps its images at: the backbone's input where there is one, else the model's. */
+export function imageShapeOf(plan: FederationPlan): readonly [number, number, number] {
+  return plan.backbone?.inputShape ?? plan.inputShape;
 }
 
 export function modelTask(info: FederationPlan): EngineModel {

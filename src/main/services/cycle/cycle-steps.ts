@@ -26,7 +26,7 @@ export interface QueryRequest {
 export async function runQuery(rt: CycleRuntime, q: QueryRequest): Promise<void> {
   const { cycle, info, global, budget } = q;
   const mt = modelTask(info);
-  const pool = rt.pool();
+  const pool = await rt.readyPool();
   const modelHash = rt.deps.models.save(global);
   await measureCycle(rt, cycle, mt, global, pool, info.classNames);
   let local: Float32Array | null = null;
@@ -74,7 +74,7 @@ export async function seedQueue(rt: CycleRuntime, cycle: number, info: Federatio
     await rt.idle(60_000);
     return;
   }
-  const pool = rt.pool();
+  const pool = await rt.readyPool();
   if (pool.ids.length === 0) {
     rt.update({ step: 'joined', message: 'Import images to begin' }, false);
     await rt.idle(5000);

@@ -70,7 +70,7 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
       }
       rt.update({ step: 'query', cycle: task.cycle, round: null, message: 'Measuring class balance (gamma)' });
       const global = await link.model(task.modelHash);
-      const pool = rt.pool();
+      const pool = await rt.readyPool();
       const gamma = await rt.work(() => computeGammaK(rt.deps.engine, modelTask(info), global, pool.data, pool.labeled));
       await link.submitGamma(task.cycle, gamma);
       return;
@@ -108,7 +108,7 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
     await rt.idle(500);
     return;
   }
-  const pool = rt.pool();
+  const pool = await rt.readyPool();
   if (pool.labeled.length + pool.heldOut.length === 0) {
     await seedQueue(rt, task.cycle, info, () => link.model(task.baseModelHash));
     return;

@@ -9,7 +9,7 @@
 // is the public face: it starts and stops the driver and takes the annotator's labels.
 import type { CycleMetrics, CycleStatus, ExclusionEntry, Queue, FederationPlan, Readings } from '../../../shared/api';
 import { initialState, type CycleState } from './cycle-store';
-import { CycleRuntime, type OrchestratorDeps, type Pool } from './cycle-runtime';
+import { CycleRuntime, imageShapeOf, type OrchestratorDeps, type Pool } from './cycle-runtime';
 import { runFederated } from './federated-driver';
 
 export { CycleCancelledError, modelTask, type EvaluationSet, type OrchestratorDeps } from './cycle-runtime';
@@ -66,7 +66,7 @@ export class CycleOrchestrator {
   /** Starts (or resumes) in the given mode with this task; persists both. */
   async configure(mode: 'federated' | 'standalone', task: FederationPlan): Promise<void> {
     await this.stop();
-    await this.deps.vault.setTensorShape(task.inputShape);
+    await this.deps.vault.setTensorShape(imageShapeOf(task));
     const fresh = { ...initialState(this.rt.now().toISOString()), mode, step: 'joined' as const, budget: task.budgetPerCycle, roundsPerCycle: task.roundsPerCycle, message: mode === 'standalone' ? 'Ready: import images and label a few to start' : 'Joined: waiting for the server' };
     this.deps.store.reset(fresh);
     this.deps.store.taskCell.set(task);

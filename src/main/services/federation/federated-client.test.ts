@@ -128,6 +128,8 @@ function countingEngine(): { engine: Trainer; trains: () => number } {
     },
     trainLocalOnly: (...a) => inner.trainLocalOnly(...a),
     predict: (...a) => inner.predict(...a),
+    backboneInfo: (f) => inner.backboneInfo(f),
+    extractFeatures: (...a) => inner.extractFeatures(...a),
     evaluate: (...a) => inner.evaluate(...a),
     backend: () => inner.backend(),
     close: () => inner.close(),

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { CONVERGE_LEARNING_RATE, CONVERGE_RECIPE, cycleInitSeed } from '../../../core/protocol';
 import { createFederation, engineInitialWeights, silentLogger, startInMemoryServer, type InMemoryServer, type Logger } from '../../../server';
-import { FederationConfigSchema, type FederationConfig } from '../../../shared/wire';
+import { FederationConfigSchema, type BackboneSpec, type FederationConfig } from '../../../shared/wire';
 
 export interface StandalonePlan {
   name: string;
@@ -19,6 +19,8 @@ export interface StandalonePlan {
   imageSize?: number;
   /** Engine model name (default 'cnn4conv', the paper's). */
   model?: string;
+  /** A pretrained backbone: the model is then a linear head on its features. */
+  backbone?: BackboneSpec;
 }
 
 /** Long enough that no phase of one clinic ever closes by a deadline. */
@@ -28,7 +30,10 @@ export function standaloneConfig(plan: StandalonePlan, seed: number): Federation
   return FederationConfigSchema.parse({
     name: plan.name,
     classNames: [...plan.classNames],
-    model: { name: plan.model ?? 'cnn4conv', inputShape: [plan.imageSize ?? 28, plan.imageSize ?? 28, 3] },
+    model: plan.backbone
+      ? { name: 'linear-head', inputShape: [1, 1, plan.backbone.featureDim] }
+      : { name: plan.model ?? 'cnn4conv', inputShape: [plan.imageSize ?? 28, plan.imageSize ?? 28, 3] },
+    ...(plan.backbone ? { backbone: plan.backbone } : {}),
     cycles: 1000,
     // One round per cycle: a clinic alone trains one model on its labels (its held-out part
     // aside) with the recipe that converges for any label count (issue 16): at least

@@ -161,4 +161,18 @@ export const NODE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'cached backbone features (issue 16)',
+    // One row per image and backbone (sha256): its slot in that backbone's features file.
+    // A changed backbone has another sha256, so stale features are never read; they are dropped.
+    sql: `
+      CREATE TABLE features (
+        sample_id TEXT NOT NULL,
+        backbone TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        PRIMARY KEY (sample_id, backbone)
+      );
+    `,
+  },
 ];

@@ -62,13 +62,14 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
   const [budget, setBudget] = useState(20);
   const [imageSize, setImageSize] = useState<28 | 64 | 96>(28);
   const [model, setModel] = useState<StandaloneModel>('cnn4conv');
+  const [backbonePath, setBackbonePath] = useState('');
   const [annotator, setAnnotator] = useState(ws.settings.annotator);
   const { busy, error, run } = useSubmit(onDone);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
       if (annotator.trim()) await ws.updateSettings({ annotator: annotator.trim() });
-      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal', imageSize, model });
+      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal', imageSize, model, ...(backbonePath.trim() ? { backbonePath: backbonePath.trim() } : {}) });
       ws.connection.set(status);
     });
   };
@@ -114,6 +115,11 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
             <option value="cnn4conv">Compact 4-layer network, as in the FairFAL paper</option>
             <option value="resnet9s">Residual network (ResNet-9, small): makes more of 64 and 96 px images</option>
           </select>
+        </label>
+        <label>
+          Pretrained feature extractor (optional)
+          <input value={backbonePath} onChange={(e) => setBackbonePath(e.target.value)} placeholder="/path/to/model.json or .onnx" data-testid="backbone-input" />
+          <span className="muted small">With one, only a small classifier learns from your labels, on features the extractor computes once per image: a useful model from a few dozen labels. It replaces the network and image detail above.</span>
         </label>
       </div>
       {error && <Notice tone="error">{error}</Notice>}

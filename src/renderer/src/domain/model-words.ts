@@ -1,0 +1,15 @@
+// What the study's model is, in words a clinician reads in Settings (issue 16).
+import type { FederationPlan } from '../../../shared/api';
+
+export function describeModel(task: Pick<FederationPlan, 'model' | 'inputShape' | 'backbone'>): string {
+  const b = task.backbone;
+  if (b) {
+    const what = b.description.trim() || 'a pretrained feature extractor';
+    return `A small classifier trained on the features of ${what} (${b.featureDim} features per image, images at ${b.inputShape[0]} × ${b.inputShape[1]} px; file ${b.sha256.slice(0, 12)}…)`;
+  }
+  const [h, w] = task.inputShape;
+  const size = `${h} × ${w} px images`;
+  if (task.model === 'cnn4conv') return `Compact 4-layer network, as in the FairFAL paper (${size})`;
+  if (task.model === 'resnet9s') return `Residual network, ResNet-9 small (${size})`;
+  return `${task.model} (${size})`;
+}

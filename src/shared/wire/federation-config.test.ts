@@ -1,0 +1,36 @@
+// A federation on a pretrained backbone trains a linear head on its features: the config must
+// say so consistently, or be refused with a message naming the mismatch.
+import { describe, expect, it } from 'vitest';
+import { FederationConfigSchema, type FederationConfigInput } from './federation-config';
+
+const base: FederationConfigInput = {
+  name: 'fundus study',
+  classNames: ['a', 'b', 'c'],
+  model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
+  cycles: 2,
+  roundsPerCycle: 2,
+  localEpochs: 1,
+  labelingBudgetPerCycle: 30,
+  minClientsPerRound: 2,
+  roundDeadlineSeconds: 60,
+  labelingDeadlineSeconds: 60,
+};
+const backbone = { sha256: 'a'.repeat(64), format: 'onnx' as const, featureDim: 64, inputShape: [28, 28, 3] as [number, number, 3] };
+
+describe('federation config with a backbone', () => {
+  it('accepts a linear head of the backbone feature length', () => {
+    const c = FederationConfigSchema.parse({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 64] }, backbone });
+    expect(c.backbone).toMatchObject({ featureDim: 64, inputScaling: 'unit', description: '' });
+  });
+
+  it('refuses a whole network on a backbone, a head of the wrong width, and a head without a backbone', () => {
+    const message = (input: FederationConfigInput) => {
+      const r = FederationConfigSchema.safeParse(input);
+      return r.success ? 'accepted' : r.error.issues.map((i) => i.message).join('; ');
+    };
+    expect(message({ ...base, backbone })).toMatch(/trains model 'linear-head' with inputShape \[1, 1, 64\]/);
+    expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 32] }, backbone })).toMatch(/\[1, 1, 64\]/);
+    expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 64] } })).toMatch(/name the backbone/);
+    expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 64] }, backbone: { ...backbone, sha256: 'not-a-hash' } })).toMatch(/sha256/);
+  });
+});
