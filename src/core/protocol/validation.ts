@@ -7,6 +7,8 @@
 // as labels arrive (each cycle trains from a fresh init, so a label that moves between the
 // parts never leaks into a figure of a model that trained on it).
 
+import { fnv1a } from '../hash';
+
 export interface ValidationSettings {
   /** Share of each class's labels held out (0 = none: the paper's protocol trains on every label). */
   fraction: number;
@@ -35,7 +37,7 @@ export function splitValidation(items: readonly LabeledItem[], settings: Validat
   const byClass = new Map<number, { i: number; h: number }[]>();
   items.forEach((it, i) => {
     const list = byClass.get(it.label) ?? [];
-    list.push({ i, h: stableHash(it.key) });
+    list.push({ i, h: fnv1a(it.key, 0x5a17) });
     byClass.set(it.label, list);
   });
   const held = new Set<number>();
@@ -53,14 +55,4 @@ export function splitValidation(items: readonly LabeledItem[], settings: Validat
   const heldOut: number[] = [];
   items.forEach((_, i) => (held.has(i) ? heldOut : train).push(i));
   return { train, heldOut };
-}
-
-/** FNV-1a of the key, as an unsigned 32-bit integer (the order in which a class's labels are held out). */
-function stableHash(s: string): number {
-  let h = 0x811c9dc5 ^ 0x5a17;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

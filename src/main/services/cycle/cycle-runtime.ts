@@ -13,6 +13,7 @@ import { type CycleStore, initialState, type CycleState } from './cycle-store';
 import type { Trainer, EngineModel } from '../../../engine/trainer';
 import { type ModelFiles } from './model-files';
 import { NO_VALIDATION, splitValidation } from '../../../core/protocol';
+import { fnv1a } from '../../../core/hash';
 import type { Backbones } from '../backbone/backbones';
 
 export interface EvaluationSet {
@@ -277,10 +278,5 @@ export function modelTask(info: FederationPlan): EngineModel {
 
 /** A deterministic number in [0, 1) from a string and a salt (FNV-1a). */
 export function hashOrder(s: string, salt: number): number {
-  let h = 0x811c9dc5 ^ salt;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) / 2 ** 32;
+  return fnv1a(s, salt) / 2 ** 32;
 }
