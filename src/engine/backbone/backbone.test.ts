@@ -125,6 +125,22 @@ describe('TensorFlow.js backbones', () => {
 });
 
 describe('ONNX backbones', () => {
+  // bench/learning/transfer/pretrain.ts: CNN4Conv pretrained on ODIR fundus photographs, written
+  // as a TensorFlow.js model by this engine and as ONNX by PyTorch's exporter from the same weights.
+  const dir = path.resolve('bench/learning/transfer/backbone');
+
+  it('the same pretrained weights as ONNX (PyTorch export, NCHW) and as TensorFlow.js give the same features', async () => {
+    const onnx = await loadBackbone(path.join(dir, 'backbone.onnx'));
+    const tfjs = await loadBackbone(path.join(dir, 'model.json'));
+    expect(onnx.info).toMatchObject({ format: 'onnx', inputShape: [28, 28, 3], featureDim: 64 });
+    expect(tfjs.info.description).toMatch(/pretrained on odir-fundus-28/);
+    const idx = Int32Array.from({ length: 64 }, (_, i) => i * 5);
+    const [a, b] = [await extractFeatures(onnx, retina, idx, { batchSize: 20 }), await extractFeatures(tfjs, retina, idx)];
+    expect(maxRelErr(a, b)).toBeLessThan(1e-5);
+    expect(Math.max(...a)).toBeGreaterThan(0.1); // not a dead network
+    await Promise.all([onnx.close(), tfjs.close()]);
+  }, 60_000);
+
   it('refuses a file that is not an ONNX model', async () => {
     const file = path.join(tmp('fairfal-onnx-bad-'), 'model.onnx');
     writeFileSync(file, 'not a protobuf at all');
