@@ -147,7 +147,7 @@ export type ReadyReport = z.infer<typeof ReadyReportSchema>;
 
 /**
  * POST /v1/rounds/:roundId/metrics: optional metrics a client chooses to share about the
- * global model that round produced, measured on its local test split. Never label counts.
+ * global model that round produced, measured on its held-out labels (never trained on). Never label counts.
  */
 export const RoundMetricsReportSchema = z.strictObject({ localTestAccuracy: z.number().min(0).max(1) });
 export type RoundMetricsReport = z.infer<typeof RoundMetricsReportSchema>;
