@@ -176,6 +176,10 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   expect(rows.get(excludedFile)!.slice(2, 4)).toEqual(['', '']);
   expect(rows.get(excludedFile)!.slice(10, 12)).toEqual(['wrong-modality', 'fundus photograph not dermoscopy']);
   await expect(page.getByTestId('what-leaves')).toContainText('Nothing. In standalone mode');
+  // The study's network in words (issue 16); no backbone, so no backbone panel.
+  await expect(page.getByTestId('model-description')).toHaveText('Compact 4-layer network, as in the FairFAL paper (28 × 28 px images)');
+  await expect(page.getByTestId('backbone-panel')).toHaveCount(0);
+  await page.locator('section[aria-labelledby="s-fed"]').screenshot({ path: screenshotPath('ui-settings-federation.png') });
   await page.screenshot({ path: screenshotPath('ui-settings.png') });
 
   // ---- Dark theme on the queue.

@@ -4,7 +4,7 @@
 // in the same run, the PyTorch peer (torch_peer.py) trains the same net to convergence on exactly
 // the labels our model trained on (the clinic's labels minus its held-out part).
 // Resumable: a finished run or peer result is kept under --out and skipped.
-//   node --import tsx bench/learning/run.ts [--datasets derma,odir] [--seeds 1,2,3] [--cycles 7]
+//   node --import tsx bench/learning/run.ts [--datasets derma,odir] [--seeds 1,2,3] [--cycles 7] [--budget 100]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     datasets: { type: 'string', default: 'derma,odir' },
     seeds: { type: 'string', default: '1,2,3' },
     cycles: { type: 'string', default: '7' },
+    /** Labels per query (100: the issue's command; 50 with 13 cycles reaches 701 labels). */
+    budget: { type: 'string', default: '100' },
     out: { type: 'string', default: 'bench/learning/results' },
   },
 });
@@ -51,7 +53,7 @@ function runClient(key: DatasetKey, seed: number, cycles: number): RunResult {
   // 51 random start labels whatever the archive's size (issue 16's command: 0.0072 of 7,014).
   const initial = (50.6 / d.train).toFixed(6);
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/client.ts', '--data-dir', dir, '--standalone', '--preset', d.preset, '--import', d.npz, '--npz-split', 'train',
-    '--oracle', '--initial-labels', initial, '--seed', String(seed), '--budget', '100', '--cycles', String(cycles), '--eval-npz', d.npz, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    '--oracle', '--initial-labels', initial, '--seed', String(seed), '--budget', values.budget, '--cycles', String(cycles), '--eval-npz', d.npz, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`client run ${key} seed ${seed} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
   const done = events.find((e) => e['event'] === 'done') as { metrics: CycleMetrics[] };
@@ -75,14 +77,15 @@ function runClient(key: DatasetKey, seed: number, cycles: number): RunResult {
   return result;
 }
 
-const PEER_CYCLES = [0, 1, 2, 6];
+/** The issue's label counts (about 50, 150, 250 and 700) get a peer: the cycles that reach them. */
+const PEER_LABELS = [51, 151, 251, 651, 701];
+const PEER_CYCLES = PEER_LABELS.map((n) => (n - 51) / Number(values.budget)).filter((c) => Number.isInteger(c));
 
 interface PeerResult { balancedAccuracy: number; accuracy: number; trainCount: number }
 
 function runPeer(key: DatasetKey, runs: RunResult[]): Record<string, PeerResult> {
   const file = join(out, `${key}-peer.json`);
   const have = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, PeerResult>) : {};
-  // The issue's label counts (about 50, 150, 250 and 700: cycles 0, 1, 2 and 6) get a peer.
   const jobs = runs
     .flatMap((r) => r.trainedOn.map((train, c) => ({ key: `seed${r.seed}-cycle${c}`, train, seed: r.seed, cycle: c })))
     .filter((j) => PEER_CYCLES.includes(j.cycle) && !have[j.key])

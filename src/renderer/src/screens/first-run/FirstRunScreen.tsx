@@ -101,6 +101,8 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
           Images to label per cycle
           <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Math.max(1, Number(e.target.value) || 1))} data-testid="budget-input" />
         </label>
+      </div>
+      <div className="form-row even">
         <label>
           Image detail the model sees
           <select value={imageSize} onChange={(e) => setImageSize(Number(e.target.value) as 28 | 64 | 96)} data-testid="image-size">
@@ -112,14 +114,16 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
         <label>
           Network
           <select value={model} onChange={(e) => setModel(e.target.value as StandaloneModel)} data-testid="model-select">
-            <option value="cnn4conv">Compact 4-layer network, as in the FairFAL paper</option>
-            <option value="resnet9s">Residual network (ResNet-9, small): makes more of 64 and 96 px images</option>
+            <option value="cnn4conv">Compact 4-layer network (FairFAL paper)</option>
+            <option value="resnet9s">Residual network, ResNet-9 small: better at 64 or 96 px</option>
           </select>
         </label>
+      </div>
+      <div className="form-row single">
         <label>
           Pretrained feature extractor (optional)
           <input value={backbonePath} onChange={(e) => setBackbonePath(e.target.value)} placeholder="/path/to/model.json or .onnx" data-testid="backbone-input" />
-          <span className="muted small">With one, only a small classifier learns from your labels, on features the extractor computes once per image: a useful model from a few dozen labels. It replaces the network and image detail above.</span>
+          <span className="muted small">A model pretrained on many images like yours. Only a small classifier then learns from your labels, on features computed once per image on this computer. It replaces the network and image detail above.</span>
         </label>
       </div>
       {error && <Notice tone="error">{error}</Notice>}
