@@ -37,6 +37,14 @@ test('standalone: import HAM10000, label 10 with the keyboard, undo, reload, das
   await page.getByTestId('annotator-input').fill('Dr. E2E Tester');
   await page.getByTestId('budget-input').fill('12');
   await page.screenshot({ path: screenshotPath('ui-first-run.png') });
+  // The model choices (issue 16) at both screen sizes: every field of the form reachable.
+  for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+    await page.setViewportSize({ width, height });
+    await page.getByTestId('backbone-input').scrollIntoViewIfNeeded();
+    await expect(page.getByTestId('model-select')).toBeInViewport();
+    await page.screenshot({ path: screenshotPath(`ui-first-run-${width}x${height}.png`) });
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByTestId('start-standalone').click();
 
   // ---- Import the folder (typed path: the web host has no native picker).
