@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFederation, engineInitialWeights, silentLogger, startServer, type RunningServer } from '../server';
 import { FederationConfigSchema, StatusSchema } from '../shared/wire';
+import { readFileSync } from 'node:fs';
+import { sha256Of } from '../engine/backbone/files';
 
 const RETINA = path.resolve('../shared/datasets/retinamnist.npz');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -67,7 +69,7 @@ async function startFederationServer(overrides: Partial<Record<string, unknown>>
 }
 
 /** One headless client per code, each on its own shard of RetinaMNIST's train split, labels from the oracle. */
-function runClients(server: RunningServer, codes: string[]): Promise<ClientRun[]> {
+function runClients(server: RunningServer, codes: string[], extra: string[] = []): Promise<ClientRun[]> {
   return Promise.all(
     codes.map((code, k) => {
       const dataDir = mkdtempSync(path.join(tmpdir(), `fairfal-fed-client${k}-`));
@@ -76,7 +78,7 @@ function runClients(server: RunningServer, codes: string[]): Promise<ClientRun[]
         '--data-dir', dataDir, '--server', server.url, '--code', code, '--display-name', `clinic ${k}`,
         '--import', RETINA, '--npz-split', 'train', '--npz-shard', `${k}/${codes.length}`,
         '--oracle', '--initial-labels', '0.05', '--seed', String(k + 1),
-        '--local-only-epochs', '3', '--long-poll-ms', '2000',
+        '--local-only-epochs', '3', '--long-poll-ms', '2000', ...extra,
       ]);
     }),
   );
@@ -126,5 +128,26 @@ describe('federated run on loopback', () => {
     }
     expect(status.phase).toBe('finished');
     expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBeGreaterThanOrEqual(2);
+  });
+
+  // Issue 16: the federation names a pretrained backbone by sha256; each site installs the file
+  // itself (--backbone), computes its features locally and the federation averages a linear head.
+  it('a federation on a pretrained backbone: 2 clients install it, train and federate a linear head', async () => {
+    const dir = path.resolve('bench/learning/transfer/backbone');
+    const sha256 = sha256Of([readFileSync(path.join(dir, 'model.json')), readFileSync(path.join(dir, 'weights.bin'))]);
+    const backbone = { sha256, format: 'tfjs-layers', featureDim: 64, inputShape: [28, 28, 3], description: 'CNN4Conv pretrained on ODIR' };
+    const { server, admin, codes } = await startFederationServer({ cycles: 2, model: { name: 'linear-head', inputShape: [1, 1, 64] }, backbone, labelingBudgetPerCycle: 20 }, 2);
+    const runs = await runClients(server, codes, ['--backbone', path.join(dir, 'model.json')]);
+    const status = StatusSchema.parse(await (await fetch(`${server.url}/status`, { headers: admin })).json());
+    for (const [k, r] of runs.entries()) {
+      expect(r.code, `client ${k} exited ${r.code}\n${r.stderr.slice(-3000)}`).toBe(0);
+      expect(r.lines.find((l) => l.event === 'backbone')).toMatchObject({ sha256, featureDim: 64, installed: true });
+      const q = r.lines.find((l) => l.event === 'queue') as { strategy: string; items: unknown[] };
+      expect(q).toMatchObject({ strategy: 'fairfal' });
+      expect(q.items).toHaveLength(10);
+      expect(r.lines.find((l) => l.event === 'done')).toMatchObject({ step: 'finished', outboxPending: 0 });
+    }
+    expect(status.phase).toBe('finished');
+    expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBeGreaterThanOrEqual(4);
   });
 });
