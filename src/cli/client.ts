@@ -36,6 +36,7 @@ Taking part (once; remembered in the data dir)
   --model NAME            standalone: cnn4conv (the paper's, default) | resnet9s (small residual net)
   --backbone PATH         a pretrained feature extractor (TensorFlow.js model.json or .onnx): standalone
                           trains a linear head on its features; a federation on a backbone needs its file
+  --backbone-mode M       standalone: frozen (default: a head on its features) | fine-tune-last-block
 
 Images
   --import PATH           folder (recursive), image file or MedMNIST .npz; repeatable
@@ -77,6 +78,7 @@ const { values } = parseArgs({
     'image-size': { type: 'string' },
     model: { type: 'string' },
     backbone: { type: 'string' },
+    'backbone-mode': { type: 'string' },
     epochs: { type: 'string' },
     import: { type: 'string', multiple: true },
     'npz-split': { type: 'string', multiple: true },
@@ -185,7 +187,7 @@ async function main(): Promise<number> {
           strategy: 'fairfal',
           ...(values['image-size'] ? { imageSize: imageSize(values['image-size']) } : {}),
           ...(values.model ? { model: standaloneModel(values.model) } : {}),
-          ...(values.backbone ? { backbonePath: values.backbone } : {}),
+          ...(values.backbone ? { backbonePath: values.backbone, backboneMode: backboneMode(values['backbone-mode']) } : {}),
         });
       } else {
         throw new UsageError('not part of anything yet: give --server URL --code CODE, or --standalone (see --help)');
@@ -281,6 +283,11 @@ function loadEvaluation(): EvaluationSet | null {
   if (!s) throw new UsageError(`${file} has no '${split}' split`);
   const images = splitAsRgb(s);
   return { describe: `${path.basename(file)} ${split} split (${s.count} images)`, data: { images, labels: s.labels, count: s.count, height: s.height, width: s.width, channels: 3 } };
+}
+
+function backboneMode(v: string | undefined): 'frozen' | 'fine-tune-last-block' {
+  if (v === undefined || v === 'frozen' || v === 'fine-tune-last-block') return v ?? 'frozen';
+  throw new UsageError(`--backbone-mode must be frozen or fine-tune-last-block, got '${v}'`);
 }
 
 function standaloneModel(v: string): StandaloneModel {

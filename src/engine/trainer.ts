@@ -117,6 +117,7 @@ export function roundTrainOptions(p: TrainParams): TrainOptions {
     ...(r.sampling && r.sampling !== 'shuffle' ? { sampling: r.sampling } : {}),
     ...(r.augment ? { augment: { hflip: r.hflip ?? true, ...r.augment } } : {}),
     ...(r.cosine ? { cosine: true } : {}),
+    ...(r.frozenBlocks && r.frozenBlocks.length > 0 ? { freeze: [...r.frozenBlocks] } : {}),
     ...(stop && p.holdout && p.holdout.length >= stop.minHeldOut ? { holdout: { indices: p.holdout, everySteps: stop.everySteps, patience: stop.patience } } : {}),
     ...(p.proxMu ? { proxMu: p.proxMu } : {}),
     ...(p.earlyStopAccuracy !== undefined ? { earlyStopAccuracy: p.earlyStopAccuracy } : {}),

@@ -30,6 +30,8 @@ export interface RecipeSettings {
   augment: AugmentSettings | null;
   cosine: boolean;
   earlyStopping: EarlyStopSettings | null;
+  /** Blocks held fixed (tensor-name prefixes): fine-tuning only the last block of a pretrained network. */
+  frozenBlocks: string[];
 }
 
 export const PAPER_RECIPE: RecipeSettings = {
@@ -42,6 +44,7 @@ export const PAPER_RECIPE: RecipeSettings = {
   augment: null,
   cosine: false,
   earlyStopping: null,
+  frozenBlocks: [],
 };
 
 export const CONVERGE_RECIPE: RecipeSettings = {
@@ -54,6 +57,7 @@ export const CONVERGE_RECIPE: RecipeSettings = {
   augment: { vflip: true, rot90: true, jitter: 0.1, cropScale: 0.7 },
   cosine: true,
   earlyStopping: { everySteps: 50, patience: 4, minHeldOut: 40 },
+  frozenBlocks: [],
 };
 
 /**

@@ -71,7 +71,7 @@ describe('TensorFlow.js backbones', () => {
     const { cfg, ws } = weightsFor('resnet9s', 6);
     const arch = openModel(cfg).arch;
     const file = await exportTfjsBackbone(arch, ws, tmp('fairfal-bb-ft-'), { description: '' });
-    const { config, weights } = await engineWeightsFromBackbone(file, 3, 9);
+    const { config, weights } = engineWeightsFromBackbone(file, 3, 9);
     expect(config).toMatchObject({ name: 'resnet9s', height: 28, width: 28, channels: 3, numClasses: 3 });
     for (const b of arch.blocks) {
       for (const t of ['conv.weight', 'conv.bias', 'bn.weight', 'bn.running_mean', 'bn.running_var']) {

@@ -62,7 +62,7 @@ export async function exportTfjsBackbone(arch: ConvNetArch, ws: WeightSet, dir: 
         convertedBy: null,
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-        userDefinedMetadata: { inputScaling: arch.config.inputScaling ?? 'unit', description: o.description, engineModel: arch.config.name },
+        userDefinedMetadata: { inputScaling: arch.config.inputScaling ?? 'unit', description: o.description, engineModel: arch.config.name, inputShape: [arch.config.height, arch.config.width, arch.config.channels] },
       };
       writeFileSync(`${modelJson}.tmp`, JSON.stringify(json));
       renameSync(`${modelJson}.tmp`, modelJson);

@@ -50,15 +50,18 @@ function checkFinite(specs: tf.io.WeightsManifestEntry[], files: Buffer[], name:
   }
 }
 
-interface TfjsFiles {
+export interface TfjsFiles {
   raw: Buffer;
   weightFiles: Buffer[];
   format: BackboneFormat;
   handler: tf.io.IOHandler;
   metadata: Record<string, unknown>;
+  /** Weight entries in file order (name, shape, dtype), as the manifest lists them. */
+  specs: tf.io.WeightsManifestEntry[];
+  topology: Record<string, unknown>;
 }
 
-function readTfjsFiles(modelJson: string): TfjsFiles {
+export function readTfjsFiles(modelJson: string): TfjsFiles {
   const raw = readBounded(modelJson, 'model.json');
   let parsed;
   try {
@@ -77,18 +80,7 @@ function readTfjsFiles(modelJson: string): TfjsFiles {
     ...(parsed.signature ? { signature: parsed.signature } : {}),
     ...(parsed.userDefinedMetadata ? { userDefinedMetadata: parsed.userDefinedMetadata as Record<string, object> } : {}),
   };
-  return { raw, weightFiles, format, handler: { load: async () => artifacts }, metadata: parsed.userDefinedMetadata ?? {} };
-}
-
-/** A TensorFlow.js layers model from its files (for reading an engine export's weights back). */
-export async function loadTfjsLayers(modelJson: string): Promise<{ model: tf.LayersModel; metadata: Record<string, unknown> }> {
-  const { format, handler, metadata } = readTfjsFiles(modelJson);
-  if (format !== 'tfjs-layers') throw new BackboneError(`${path.basename(modelJson)} is a graph model; only layers models carry their weights by layer`);
-  try {
-    return { model: await tf.loadLayersModel(handler), metadata };
-  } catch (e) {
-    throw new BackboneError(`${path.basename(modelJson)} could not be loaded as a TensorFlow.js layers model: ${(e as Error).message}`);
-  }
+  return { raw, weightFiles, format, handler: { load: async () => artifacts }, metadata: parsed.userDefinedMetadata ?? {}, specs: artifacts.weightSpecs ?? [], topology: parsed.modelTopology };
 }
 
 export async function loadTfjsBackbone(modelJson: string): Promise<Backbone> {

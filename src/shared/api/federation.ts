@@ -47,6 +47,8 @@ export const FederationPlanSchema = z.object({
   validation: ValidationSettingsSchema.optional(),
   /** The pretrained backbone whose features the model (a head) trains on (absent: a whole network). */
   backbone: BackboneSpecSchema.optional(),
+  /** The pretrained backbone the model is fine-tuned from (its own network, some blocks frozen). */
+  pretrained: BackboneSpecSchema.optional(),
 });
 export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 
@@ -117,6 +119,11 @@ export const StandaloneInputSchema = z.object({
    * `model`; images are kept at the backbone's input size.
    */
   backbonePath: z.string().min(1).max(4096).optional(),
+  /**
+   * 'frozen' (default): a linear head on the backbone's features. 'fine-tune-last-block': the
+   * backbone's own network (an engine export only), its last block and a new classifier trained.
+   */
+  backboneMode: z.enum(['frozen', 'fine-tune-last-block']).optional(),
 });
 
 /** The backbone this client has installed for its federation (null: none needed or none yet). */

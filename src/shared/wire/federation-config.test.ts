@@ -32,5 +32,9 @@ describe('federation config with a backbone', () => {
     expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 32] }, backbone })).toMatch(/\[1, 1, 64\]/);
     expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 64] } })).toMatch(/name the backbone/);
     expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 64] }, backbone: { ...backbone, sha256: 'not-a-hash' } })).toMatch(/sha256/);
+    // Fine-tuning keeps the pretrained network: its own architecture and input, no head on top.
+    expect(message({ ...base, pretrained: backbone, training: { frozenBlocks: ['block1', 'block2', 'block3'] } })).toBe('accepted');
+    expect(message({ ...base, model: { name: 'cnn4conv', inputShape: [64, 64, 3] }, pretrained: backbone })).toMatch(/keeps its own architecture and input \[28, 28, 3\]/);
+    expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 64] }, backbone, pretrained: backbone })).toMatch(/without a separate backbone/);
   });
 });

@@ -77,6 +77,8 @@ export const TrainingRecipeSchema = z.strictObject({
     .strictObject({ everySteps: z.number().int().positive(), patience: z.number().int().positive(), minHeldOut: z.number().int().min(1) })
     .nullable()
     .default(null),
+  /** Blocks every clinic holds fixed (e.g. all but the last of a pretrained network being fine-tuned). */
+  frozenBlocks: z.array(z.string().min(1).max(64)).max(64).default([]),
 });
 const sameRecipe: z.infer<typeof TrainingRecipeSchema> extends RecipeSettings ? (RecipeSettings extends z.infer<typeof TrainingRecipeSchema> ? true : false) : false = true;
 void sameRecipe;
@@ -163,7 +165,19 @@ export const FederationConfigSchema = z.strictObject({
   maxClientWeightShare: z.number().gt(0).max(1).default(0.5),
   /** Train a head on this pretrained backbone's features instead of a whole network. */
   backbone: BackboneSpecSchema.optional(),
+  /**
+   * The initial weights are this pretrained backbone's (an engine export), fine-tuned: the
+   * network is the backbone's own, every cycle restarts from it, `training.frozenBlocks` stay fixed.
+   */
+  pretrained: BackboneSpecSchema.optional(),
 }).superRefine((c, ctx) => {
+  if (c.pretrained) {
+    const same = c.pretrained.inputShape.every((d, i) => d === c.model.inputShape[i]);
+    if (c.backbone || c.model.name === 'linear-head' || !same) {
+      ctx.addIssue({ code: 'custom', path: ['pretrained'], message: `a fine-tuned pretrained network keeps its own architecture and input [${c.pretrained.inputShape.join(', ')}], without a separate backbone` });
+    }
+    return;
+  }
   if (!c.backbone) {
     if (c.model.name === 'linear-head') ctx.addIssue({ code: 'custom', path: ['backbone'], message: "model 'linear-head' trains on a backbone's features: name the backbone" });
     return;

@@ -13,6 +13,9 @@ import {
 import { BackboneError } from '../../../engine/backbone/types';
 import type { BackboneSpec } from '../../../shared/wire';
 import type { Backbones } from '../backbone/backbones';
+import { engineWeightsFromBackbone } from '../../../engine/backbone/engine-weights';
+import type { StandalonePlan } from '../federation/local-federation';
+import { randomInt } from 'node:crypto';
 import type { CycleOrchestrator } from '../cycle/orchestrator';
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
@@ -50,6 +53,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     learningRate: c.learningRate.initial,
     validation: c.validation,
     ...(c.backbone ? { backbone: c.backbone } : {}),
+    ...(c.pretrained ? { pretrained: c.pretrained } : {}),
   };
 }
 
@@ -114,9 +118,16 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
       if ((input.preset === undefined) === (input.classNames === undefined)) throw new ApiError('invalid-input', 'give either a preset or your own classNames');
       const classNames = input.preset ? [...LABEL_SET_PRESETS[input.preset]] : (input.classNames as string[]);
       let backbone: BackboneSpec | undefined;
+      let pretrained: StandalonePlan['pretrained'];
       if (input.backbonePath) {
         try {
           backbone = await deps.backbones.install(input.backbonePath);
+          if (input.backboneMode === 'fine-tune-last-block') {
+            const file = deps.backbones.file(backbone.sha256) as string;
+            const e = engineWeightsFromBackbone(file, classNames.length, randomInt(0, 2 ** 31 - 1));
+            pretrained = { spec: backbone, model: e.config.name, weights: e.weights.data, frozenBlocks: e.allButLastBlock };
+            backbone = undefined;
+          }
         } catch (err) {
           if (err instanceof BackboneError) throw new ApiError('invalid-input', `cannot use that backbone: ${err.message}`);
           throw err;
@@ -131,6 +142,7 @@ export function createFederationApi(deps: FederationApiDeps): ApiImpl['federatio
         ...(input.imageSize ? { imageSize: input.imageSize } : {}),
         ...(input.model ? { model: input.model } : {}),
         ...(backbone ? { backbone } : {}),
+        ...(pretrained ? { pretrained } : {}),
       };
       // A federation of one in this data folder, followed like any federation (issue 15).
       try {

@@ -16,6 +16,8 @@ import { ApiEventBus } from '../event-bus';
 import { FileSecretStore } from '../federation/secret-store';
 import { webMediaUrl } from '../vault/media-store';
 import { Backbones } from './backbones';
+import { engineWeightsFromBackbone } from '../../../engine/backbone/engine-weights';
+import { tensorView } from '../../../core/weights';
 
 const RETINA = path.resolve('../shared/datasets/retinamnist.npz');
 const dirs: string[] = [];
@@ -51,12 +53,12 @@ function countingEngine(): { engine: Trainer; extracted: () => number } {
   return { engine, extracted: () => n };
 }
 
-async function node(engine: Trainer, backbonePath: string) {
+async function node(engine: Trainer, backbonePath: string, backboneMode: 'frozen' | 'fine-tune-last-block' = 'frozen') {
   const dataDir = tmp('fairfal-bb-node-');
   const events = new ApiEventBus();
   const n = createClientNode({ dataDir, events, engine, secrets: new FileSecretStore(path.join(dataDir, 'secrets')), mediaUrl: webMediaUrl });
   await n.vault.startImport([RETINA], { npzSplits: ['train'], npzShard: { index: 0, count: 10 } }).done;
-  await n.services.federation.startStandalone({ name: 'bb', classNames: ['0', '1', '2', '3', '4'], epochs: 1, budgetPerCycle: 5, strategy: 'fairfal', backbonePath });
+  await n.services.federation.startStandalone({ name: 'bb', classNames: ['0', '1', '2', '3', '4'], epochs: 1, budgetPerCycle: 5, strategy: 'fairfal', backbonePath, backboneMode });
   const queued = () => new Promise<void>((resolve) => events.listen((svc, e) => svc === 'cycle' && e === 'queueReady' && resolve()));
   return { node: n, dataDir, queued };
 }
@@ -92,6 +94,30 @@ describe('a standalone workspace on a pretrained backbone', () => {
     await n.services.cycle.submitLabels({ labels: q.items.map((it) => ({ sampleId: it.sampleId, label: items.find((s) => s.id === it.sampleId)!.sourceLabel! })), final: true });
     await ready;
     expect(extracted()).toBe(poolSize);
+    await n.close();
+  }, 240_000);
+
+  it('fine-tunes the last block of a pretrained engine network: earlier blocks stay as pretrained', async () => {
+    const { engine, extracted } = countingEngine();
+    const file = path.resolve('bench/learning/transfer/backbone/model.json');
+    const { node: n, queued } = await node(engine, file, 'fine-tune-last-block');
+    const task = n.orchestrator.task()!;
+    expect(task).toMatchObject({ model: 'cnn4conv', inputShape: [28, 28, 3], pretrained: { featureDim: 64 } });
+    expect(task.backbone).toBeUndefined();
+    expect(task.training?.frozenBlocks).toEqual(['block1', 'block2', 'block3']);
+    const items = (await n.services.vault.listSamples({ offset: 0, limit: 1000 })).items;
+    await n.services.cycle.submitLabels({ labels: items.slice(0, 40).map((s) => ({ sampleId: s.id, label: s.sourceLabel! })), final: false });
+    const ready = queued();
+    await n.services.cycle.startLocalWork(undefined);
+    await ready;
+    expect(extracted()).toBe(0); // the network runs whole: no cached features
+    const trained = n.models.load(n.orchestrator.state().modelHash!);
+    const pretrained = engineWeightsFromBackbone(file, 5, 0).weights;
+    const specs = pretrained.specs;
+    const view = (data: Float32Array, name: string) => tensorView({ specs, data }, name);
+    for (const t of ['block1.conv.weight', 'block2.bn.weight', 'block3.bn.running_mean']) expect(Array.from(view(trained, t))).toEqual(Array.from(view(pretrained.data, t)));
+    expect(Array.from(view(trained, 'block4.conv.weight'))).not.toEqual(Array.from(view(pretrained.data, 'block4.conv.weight')));
+    expect((await n.services.cycle.getMetrics(undefined))[0]?.source).toBe('held-out');
     await n.close();
   }, 240_000);
 

@@ -21,6 +21,8 @@ export interface StandalonePlan {
   model?: string;
   /** A pretrained backbone: the model is then a linear head on its features. */
   backbone?: BackboneSpec;
+  /** Or a pretrained network fine-tuned: its weights start every cycle, `frozenBlocks` stay fixed. */
+  pretrained?: { spec: BackboneSpec; model: string; weights: Float32Array; frozenBlocks: string[] };
 }
 
 /** Long enough that no phase of one clinic ever closes by a deadline. */
@@ -32,8 +34,11 @@ export function standaloneConfig(plan: StandalonePlan, seed: number): Federation
     classNames: [...plan.classNames],
     model: plan.backbone
       ? { name: 'linear-head', inputShape: [1, 1, plan.backbone.featureDim] }
-      : { name: plan.model ?? 'cnn4conv', inputShape: [plan.imageSize ?? 28, plan.imageSize ?? 28, 3] },
+      : plan.pretrained
+        ? { name: plan.pretrained.model, inputShape: plan.pretrained.spec.inputShape }
+        : { name: plan.model ?? 'cnn4conv', inputShape: [plan.imageSize ?? 28, plan.imageSize ?? 28, 3] },
     ...(plan.backbone ? { backbone: plan.backbone } : {}),
+    ...(plan.pretrained ? { pretrained: plan.pretrained.spec } : {}),
     cycles: 1000,
     // One round per cycle: a clinic alone trains one model on its labels (its held-out part
     // aside) with the recipe that converges for any label count (issue 16): at least
@@ -41,9 +46,10 @@ export function standaloneConfig(plan: StandalonePlan, seed: number): Federation
     roundsPerCycle: 1,
     localEpochs: plan.epochs,
     learningRate: { initial: CONVERGE_LEARNING_RATE, decayAtRoundFraction: 1, decayFactor: 1 },
-    training: CONVERGE_RECIPE,
+    training: { ...CONVERGE_RECIPE, frozenBlocks: plan.pretrained?.frozenBlocks ?? [] },
     reinitializeEachCycle: true,
-    freshInitSeed: seed,
+    // Fine-tuning restarts every cycle from the pretrained weights (the federation's initial ones).
+    ...(plan.pretrained ? {} : { freshInitSeed: seed }),
     labelingBudgetPerCycle: plan.budgetPerCycle,
     strategy: { name: plan.strategy, params: {} },
     minClientsPerRound: 1,
@@ -81,7 +87,7 @@ export class LocalFederation {
     createFederation({
       dataDir: this.dir,
       config,
-      initialWeights: engineInitialWeights(config, cycleInitSeed(seed, startCycle)),
+      initialWeights: plan.pretrained ? plan.pretrained.weights : engineInitialWeights(config, cycleInitSeed(seed, startCycle)),
       ...(startCycle > 0 ? { startAt: { cycle: startCycle, gammaBar: null } } : {}),
     });
     return this.open();

@@ -6,6 +6,10 @@ describe('model in words', () => {
     expect(describeModel({ model: 'cnn4conv', inputShape: [28, 28, 3] })).toBe('Compact 4-layer network, as in the FairFAL paper (28 × 28 px images)');
     expect(describeModel({ model: 'resnet9s', inputShape: [64, 64, 3] })).toMatch(/Residual network.*64 × 64 px/);
     const backbone = { sha256: 'ab'.repeat(32), format: 'onnx' as const, featureDim: 64, inputShape: [28, 28, 3] as [number, number, 3], inputScaling: 'unit' as const, description: 'CNN4Conv pretrained on ODIR fundus photographs' };
+    const training = { momentum: 0.9, weightDecay: 5e-4, batchSize: 32, hflip: true, minSteps: 400, sampling: 'class-balanced' as const, augment: null, cosine: true, earlyStopping: null, frozenBlocks: ['block1', 'block2', 'block3'] };
+    expect(describeModel({ model: 'cnn4conv', inputShape: [28, 28, 3], pretrained: backbone, training })).toBe(
+      'CNN4Conv pretrained on ODIR fundus photographs, fine-tuned on your labels: its last block and a new classifier learn, the earlier blocks stay as pretrained (28 × 28 px images; file abababababab…)',
+    );
     expect(describeModel({ model: 'linear-head', inputShape: [1, 1, 64], backbone })).toBe(
       'A small classifier trained on the features of CNN4Conv pretrained on ODIR fundus photographs (64 features per image, images at 28 × 28 px; file abababababab…)',
     );

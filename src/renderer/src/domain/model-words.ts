@@ -1,7 +1,7 @@
 // What the study's model is, in words a clinician reads in Settings (issue 16).
 import type { FederationPlan } from '../../../shared/api';
 
-export function describeModel(task: Pick<FederationPlan, 'model' | 'inputShape' | 'backbone'>): string {
+export function describeModel(task: Pick<FederationPlan, 'model' | 'inputShape' | 'backbone' | 'pretrained' | 'training'>): string {
   const b = task.backbone;
   if (b) {
     const what = b.description.trim() || 'a pretrained feature extractor';
@@ -9,6 +9,12 @@ export function describeModel(task: Pick<FederationPlan, 'model' | 'inputShape' 
   }
   const [h, w] = task.inputShape;
   const size = `${h} × ${w} px images`;
+  const p = task.pretrained;
+  if (p) {
+    const frozen = task.training?.frozenBlocks.length ?? 0;
+    const what = p.description.trim() || 'a pretrained network';
+    return `${what}, fine-tuned on your labels: ${frozen > 0 ? 'its last block and a new classifier learn, the earlier blocks stay as pretrained' : 'every layer learns'} (${size}; file ${p.sha256.slice(0, 12)}…)`;
+  }
   if (task.model === 'cnn4conv') return `Compact 4-layer network, as in the FairFAL paper (${size})`;
   if (task.model === 'resnet9s') return `Residual network, ResNet-9 small (${size})`;
   return `${task.model} (${size})`;

@@ -63,13 +63,14 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
   const [imageSize, setImageSize] = useState<28 | 64 | 96>(28);
   const [model, setModel] = useState<StandaloneModel>('cnn4conv');
   const [backbonePath, setBackbonePath] = useState('');
+  const [backboneMode, setBackboneMode] = useState<'frozen' | 'fine-tune-last-block'>('frozen');
   const [annotator, setAnnotator] = useState(ws.settings.annotator);
   const { busy, error, run } = useSubmit(onDone);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
       if (annotator.trim()) await ws.updateSettings({ annotator: annotator.trim() });
-      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal', imageSize, model, ...(backbonePath.trim() ? { backbonePath: backbonePath.trim() } : {}) });
+      const status = await api.federation.startStandalone({ name: `${PRESET_INFO[preset].title} (standalone)`, preset, budgetPerCycle: budget, epochs: 10, strategy: 'fairfal', imageSize, model, ...(backbonePath.trim() ? { backbonePath: backbonePath.trim(), backboneMode } : {}) });
       ws.connection.set(status);
     });
   };
@@ -123,8 +124,17 @@ function StandaloneForm({ onDone }: { onDone(): void }) {
         <label>
           Pretrained feature extractor (optional)
           <input value={backbonePath} onChange={(e) => setBackbonePath(e.target.value)} placeholder="/path/to/model.json or .onnx" data-testid="backbone-input" />
-          <span className="muted small">A model pretrained on many images like yours. Only a small classifier then learns from your labels, on features computed once per image on this computer. It replaces the network and image detail above.</span>
+          <span className="muted small">A model pretrained on many images like yours. It replaces the network and image detail above.</span>
         </label>
+        {backbonePath.trim() !== '' && (
+          <label>
+            How your labels train it
+            <select value={backboneMode} onChange={(e) => setBackboneMode(e.target.value as 'frozen' | 'fine-tune-last-block')} data-testid="backbone-mode">
+              <option value="frozen">A small classifier on its features (computed once per image; fastest)</option>
+              <option value="fine-tune-last-block">Fine-tune its last block and a new classifier (only for models exported by FairFAL Annotator)</option>
+            </select>
+          </label>
+        )}
       </div>
       {error && <Notice tone="error">{error}</Notice>}
       <div className="form-actions">
