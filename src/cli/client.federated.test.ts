@@ -69,7 +69,7 @@ async function startFederationServer(overrides: Partial<Record<string, unknown>>
 }
 
 /** One headless client per code, each on its own shard of RetinaMNIST's train split, labels from the oracle. */
-function runClients(server: RunningServer, codes: string[], extra: string[] = []): Promise<ClientRun[]> {
+function runClients(server: RunningServer, codes: string[], extra: string[] = [], perClient: (k: number) => string[] = () => []): Promise<ClientRun[]> {
   return Promise.all(
     codes.map((code, k) => {
       const dataDir = mkdtempSync(path.join(tmpdir(), `fairfal-fed-client${k}-`));
@@ -78,7 +78,7 @@ function runClients(server: RunningServer, codes: string[], extra: string[] = []
         '--data-dir', dataDir, '--server', server.url, '--code', code, '--display-name', `clinic ${k}`,
         '--import', RETINA, '--npz-split', 'train', '--npz-shard', `${k}/${codes.length}`,
         '--oracle', '--initial-labels', '0.05', '--seed', String(k + 1),
-        '--local-only-epochs', '3', '--long-poll-ms', '2000', ...extra,
+        '--local-only-epochs', '3', '--long-poll-ms', '2000', ...extra, ...perClient(k),
       ]);
     }),
   );
@@ -87,7 +87,8 @@ function runClients(server: RunningServer, codes: string[], extra: string[] = []
 describe('federated run on loopback', () => {
   it('server + 3 headless clients on disjoint RetinaMNIST partitions complete 2 cycles, each queue with reasons', async () => {
     const { server, admin, codes } = await startFederationServer({}, 3);
-    const runs = await runClients(server, codes);
+    // Only clinic 0 shares its held-out accuracy (issue 16/19's allow-list); the others withhold it.
+    const runs = await runClients(server, codes, [], (k) => (k === 0 ? ['--share-metrics'] : []));
 
     const status = StatusSchema.parse(await (await fetch(`${server.url}/status`, { headers: admin })).json());
     for (const [k, r] of runs.entries()) {
@@ -114,6 +115,14 @@ describe('federated run on loopback', () => {
     expect(status.phase).toBe('finished');
     expect(status.gammaBar).not.toBeNull();
     expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBeGreaterThanOrEqual(4);
+    // The round clinic 0 trained before its query got its held-out accuracy, and from it alone.
+    const reported = status.recentRounds.filter((r) => r.metrics.reporters > 0);
+    expect(reported.length).toBeGreaterThanOrEqual(1);
+    for (const r of reported) expect(r.metrics.reporters).toBe(1);
+    const clinic0 = runs[0]!.lines.find((l) => l.event === 'done') as { metrics: { cycle: number; source: string; accuracy: number }[] };
+    expect(clinic0.metrics[0]?.source).toBe('held-out');
+    const sent = reported[0]!;
+    expect(sent.metrics.meanLocalTestAccuracy).toBeCloseTo(clinic0.metrics.find((m) => m.cycle === sent.cycle)!.accuracy, 6);
   });
 
   // SCAFFOLD: clients train with the server's control variate and upload weights plus their

@@ -37,6 +37,7 @@ Taking part (once; remembered in the data dir)
   --backbone PATH         a pretrained feature extractor (TensorFlow.js model.json or .onnx): standalone
                           trains a linear head on its features; a federation on a backbone needs its file
   --backbone-mode M       standalone: frozen (default: a head on its features) | fine-tune-last-block
+  --share-metrics         federated: send this site's held-out accuracy to the federation (default: withheld)
 
 Images
   --import PATH           folder (recursive), image file or MedMNIST .npz; repeatable
@@ -79,6 +80,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     backbone: { type: 'string' },
     'backbone-mode': { type: 'string' },
+    'share-metrics': { type: 'boolean' },
     epochs: { type: 'string' },
     import: { type: 'string', multiple: true },
     'npz-split': { type: 'string', multiple: true },
@@ -199,6 +201,11 @@ async function main(): Promise<number> {
       await node.services.federation.installBackbone({ path: values.backbone });
     }
     if (task.backbone) say({ event: 'backbone', sha256: task.backbone.sha256, featureDim: task.backbone.featureDim, installed: (await node.services.federation.getBackbone(undefined)).installed });
+    // The site's allow-list (issue 19): held-out accuracy leaves only when the site opts in.
+    if (values['share-metrics']) {
+      const policy = await node.services.federation.getReportPolicy(undefined);
+      await node.services.federation.setReportPolicy({ ...policy, metrics: 'share' });
+    }
     say({ event: 'joined', mode: node.orchestrator.state().mode, task: task.name, classes: task.classNames.length, pool: node.vault.index.count() });
 
     // 3. The annotator: CSV and/or oracle.
