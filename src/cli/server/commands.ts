@@ -13,6 +13,7 @@ import {
   engineInitialWeights,
   FederationCoordinator,
   jsonLogger,
+  pretrainedInitialWeights,
   readInitialWeightsFile,
   startServer,
   type Logger,
@@ -23,6 +24,7 @@ export async function federationCreate(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     config: { type: 'string' },
     'initial-weights': { type: 'string' },
+    pretrained: { type: 'string' },
     seed: { type: 'string' },
   });
   if (!values.config) throw new UsageError('federation create needs --config f.json');
@@ -35,9 +37,12 @@ export async function federationCreate(argv: string[]): Promise<void> {
   const parsed = FederationConfigSchema.safeParse(json);
   if (!parsed.success) throw new UsageError(`${values.config} is not a valid federation config:\n${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
-  const initialWeights = values['initial-weights']
-    ? readInitialWeightsFile(values['initial-weights'])
-    : engineInitialWeights(config, num('seed', values.seed, 0));
+  if (config.pretrained && !values.pretrained) throw new UsageError('this config fine-tunes a pretrained network: give its model.json with --pretrained');
+  const initialWeights = values.pretrained
+    ? pretrainedInitialWeights(config, values.pretrained, num('seed', values.seed, 0))
+    : values['initial-weights']
+      ? readInitialWeightsFile(values['initial-weights'])
+      : engineInitialWeights(config, num('seed', values.seed, 0));
   const dataDir = values['data-dir'];
   const created = createFederation({ dataDir, config, initialWeights });
   process.stdout.write(

@@ -9,6 +9,9 @@ import { decodeWeights, WEIGHTS_MAGIC } from '../../core/weights';
 import { getModel, ModelConfigError } from '../../engine/models/registry';
 import { decodeModelBlob, type FederationConfig } from '../../shared/wire';
 import { BadRequestError } from './errors';
+import { engineWeightsFromBackbone } from '../../engine/backbone/engine-weights';
+import { sha256Of } from '../../engine/backbone/files';
+import { readTfjsFiles } from '../../engine/backbone/tfjs-backbone';
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 
@@ -25,6 +28,33 @@ export function readInitialWeightsFile(file: string): Float32Array {
   } catch (e) {
     throw new BadRequestError(`initial weights file ${file}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A federation that fine-tunes a pretrained network (config `pretrained`) starts from that
+ * network's weights: read from the engine-exported model.json the admin gives, checked against
+ * the config's sha256, architecture and input; the classifier is the seeded initialisation.
+ */
+export function pretrainedInitialWeights(config: FederationConfig, modelJson: string, seed: number): Float32Array {
+  const spec = config.pretrained;
+  if (!spec) throw new BadRequestError('this federation config names no pretrained network (its "pretrained" field)');
+  let files: { raw: Buffer; weightFiles: Buffer[] };
+  try {
+    files = readTfjsFiles(modelJson);
+  } catch (e) {
+    throw new BadRequestError(`pretrained network ${modelJson}: ${(e as Error).message}`);
+  }
+  const sha = sha256Of([files.raw, ...files.weightFiles]);
+  if (sha !== spec.sha256) throw new BadRequestError(`${modelJson} is ${sha.slice(0, 12)}…, the config names ${spec.sha256.slice(0, 12)}…`);
+  let e;
+  try {
+    e = engineWeightsFromBackbone(modelJson, config.classNames.length, seed);
+  } catch (err) {
+    throw new BadRequestError(`pretrained network ${modelJson}: ${(err as Error).message}`);
+  }
+  const same = e.config.name === config.model.name.toLowerCase() && [e.config.height, e.config.width, e.config.channels].every((d, i) => d === config.model.inputShape[i]);
+  if (!same) throw new BadRequestError(`${modelJson} is ${e.config.name} ${e.config.height}x${e.config.width}x${e.config.channels}; the config trains ${config.model.name} ${config.model.inputShape.join('x')}`);
+  return e.weights.data;
 }
 
 /** Seeded init from the engine's model registry (model names are matched case-insensitively). */

@@ -176,6 +176,9 @@ export const FederationConfigSchema = z.strictObject({
     if (c.backbone || c.model.name === 'linear-head' || !same) {
       ctx.addIssue({ code: 'custom', path: ['pretrained'], message: `a fine-tuned pretrained network keeps its own architecture and input [${c.pretrained.inputShape.join(', ')}], without a separate backbone` });
     }
+    if (c.freshInitSeed !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['freshInitSeed'], message: 'fine-tuning restarts every cycle from the pretrained weights: remove freshInitSeed (it would draw random ones)' });
+    }
     return;
   }
   if (!c.backbone) {
