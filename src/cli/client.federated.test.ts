@@ -10,6 +10,7 @@ import { createFederation, engineInitialWeights, silentLogger, startServer, type
 import { FederationConfigSchema, StatusSchema } from '../shared/wire';
 import { readFileSync } from 'node:fs';
 import { sha256Of } from '../engine/backbone/files';
+import { federationEpsilon } from '../core/privacy';
 
 const RETINA = path.resolve('../shared/datasets/retinamnist.npz');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -158,5 +159,29 @@ describe('federated run on loopback', () => {
     }
     expect(status.phase).toBe('finished');
     expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBeGreaterThanOrEqual(4);
+  });
+
+  // Issue 19: client-level differential privacy with central noise. The server reports the
+  // accountant's epsilon for the rounds it published, and stops before the budget is exceeded.
+  it('a federation with differential privacy reports its epsilon and stops when the budget is spent', async () => {
+    const dp = { noiseMultiplier: 1.5, clipNorm: 0.02, weightCap: 50, delta: 1e-5 };
+    const full = await startFederationServer({ cycles: 1, roundsPerCycle: 3, labelingBudgetPerCycle: 20, differentialPrivacy: dp }, 2);
+    const runs = await runClients(full.server, full.codes);
+    for (const [k, r] of runs.entries()) expect(r.code, `client ${k} exited ${r.code}\n${r.stderr.slice(-3000)}`).toBe(0);
+    for (const r of runs) expect(r.lines.find((l) => l.event === 'done')).toMatchObject({ step: 'finished', outboxPending: 0 });
+    const status = StatusSchema.parse(await (await fetch(`${full.server.url}/status`, { headers: full.admin })).json());
+    expect(status.phase).toBe('finished');
+    expect(status.privacy).toMatchObject({ noiseMultiplier: 1.5, rounds: 3, budgetSpent: false, targetEpsilon: null });
+    expect(status.privacy!.epsilon).toBeCloseTo(federationEpsilon(1.5, 3, 1e-5), 10);
+
+    // A budget that one round fits and two do not: training stops after the first round.
+    const budget = (federationEpsilon(1.5, 1, 1e-5) + federationEpsilon(1.5, 2, 1e-5)) / 2;
+    const capped = await startFederationServer({ cycles: 2, roundsPerCycle: 3, labelingBudgetPerCycle: 20, differentialPrivacy: { ...dp, targetEpsilon: budget } }, 2);
+    const cappedRuns = await runClients(capped.server, capped.codes);
+    for (const r of cappedRuns) expect(r.lines.find((l) => l.event === 'done')).toMatchObject({ step: 'finished' });
+    const stopped = StatusSchema.parse(await (await fetch(`${capped.server.url}/status`, { headers: capped.admin })).json());
+    expect(stopped.phase).toBe('finished');
+    expect(stopped.privacy).toMatchObject({ rounds: 1, budgetSpent: true });
+    expect(stopped.privacy!.epsilon).toBeLessThanOrEqual(budget);
   });
 });

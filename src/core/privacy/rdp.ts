@@ -83,3 +83,12 @@ export function epsilonFromRdp(orders: readonly number[], rdp: readonly number[]
   });
   return best;
 }
+
+/**
+ * A federation's client-level guarantee after `rounds` rounds of DP-FedAvg in which every
+ * enrolled clinic takes part (no sampling: q = 1), as (epsilon, delta).
+ */
+export function federationEpsilon(noiseMultiplier: number, rounds: number, delta: number): number {
+  if (rounds === 0) return 0;
+  return epsilonFromRdp(DEFAULT_ORDERS, rdpSampledGaussian(1, noiseMultiplier, rounds, DEFAULT_ORDERS), delta).epsilon;
+}

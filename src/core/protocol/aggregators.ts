@@ -3,6 +3,7 @@
 // math is in ../aggregation, this is the policy around it (which rule, capped FedAvg weights,
 // SCAFFOLD's control variate).
 import { cappedWeights, coordinateMedian, fedAvg, scaffoldAggregate, trimmedMean } from '../aggregation';
+import { addGaussianNoise, cappedWeight, clipToNorm, noisePlan } from '../privacy';
 
 export const AGGREGATOR_NAMES = ['fedavg', 'fedprox', 'scaffold', 'median', 'trimmed-mean'] as const;
 export type AggregatorName = (typeof AGGREGATOR_NAMES)[number];
@@ -32,6 +33,15 @@ export interface AggregationInput {
   totalClients: number;
   /** FedAvg/FedProx: no client's share of the round's weight above this (default 1: plain FedAvg). */
   maxClientShare?: number;
+  /** Standard normal draws for differential privacy's noise (the server: a cryptographic source). */
+  normal?: () => number;
+}
+
+/** DP-FedAvg's settings as the aggregator uses them (core/privacy; the wire validates them). */
+export interface DpSettings {
+  noiseMultiplier: number;
+  clipNorm: number;
+  weightCap: number;
 }
 
 export interface AggregationOutput {
@@ -70,7 +80,35 @@ function cappedFedAvg({ updates, maxClientShare }: AggregationInput): Float32Arr
   return fedAvg(updates.map((u, k) => ({ weights: u.weights, sampleCount: w[k] as number })));
 }
 
-export function createAggregator(config: AggregatorSpec): Aggregator {
+/**
+ * DP-FedAvg (McMahan et al. 2018) with central noise: global + (sum_k w_k clip(delta_k) + noise) / D,
+ * w_k = min(1, labels_k / weightCap), D = the enrolled clients (a fixed denominator, so that one
+ * clinic moves the average by at most clipNorm / D whatever the others do), noise N(0, (z C)^2).
+ * BatchNorm statistics are part of the clipped and noised vector.
+ */
+export function dpFedAvg(input: AggregationInput, dp: DpSettings): Float32Array {
+  const { global, updates } = input;
+  if (!input.normal) throw new Error('differential privacy needs a noise source');
+  const denominator = Math.max(input.totalClients, updates.length);
+  const sum = new Float32Array(global.length);
+  for (const u of updates) {
+    const delta = new Float32Array(global.length);
+    for (let i = 0; i < delta.length; i++) delta[i] = (u.weights[i] as number) - (global[i] as number);
+    const { clipped } = clipToNorm(delta, dp.clipNorm);
+    const w = cappedWeight(u.sampleCount, dp.weightCap);
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + w * (clipped[i] as number);
+  }
+  addGaussianNoise(sum, noisePlan(dp.noiseMultiplier, dp.clipNorm, denominator, 1).sumStd, input.normal);
+  const out = new Float32Array(global.length);
+  for (let i = 0; i < out.length; i++) out[i] = (global[i] as number) + (sum[i] as number) / denominator;
+  return out;
+}
+
+export function createAggregator(config: AggregatorSpec, dp?: DpSettings): Aggregator {
+  if (dp) {
+    if (config.name !== 'fedavg' && config.name !== 'fedprox') throw new Error(`differential privacy works with FedAvg and FedProx, not ${config.name}`);
+    return simple(config, (input) => dpFedAvg(input, dp));
+  }
   switch (config.name) {
     case 'fedavg':
       return simple(config, cappedFedAvg);

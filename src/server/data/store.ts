@@ -229,6 +229,11 @@ export class FederationStore {
     return this.db.prepare('SELECT * FROM rounds ORDER BY id DESC LIMIT ?').all(limit) as RoundRow[];
   }
 
+  /** Rounds whose model was published (what differential privacy's accountant counts). */
+  closedRoundCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM rounds WHERE status = 'closed'").get() as { n: number }).n;
+  }
+
   extendRoundDeadline(roundId: number, deadline: number): void {
     this.db.prepare("UPDATE rounds SET deadline = ? WHERE id = ? AND status = 'open'").run(deadline, roundId);
   }

@@ -57,6 +57,29 @@ export function pretrainedInitialWeights(config: FederationConfig, modelJson: st
   return e.weights.data;
 }
 
+/**
+ * [start, end) offsets of the model's BatchNorm running variances: differential privacy's noise
+ * covers them too, and a noised variance can go below zero, which post-processing clamps (that
+ * costs no privacy). Empty when the registry does not know the model.
+ */
+export function varianceRanges(config: FederationConfig): [number, number][] {
+  const [height, width, channels] = config.model.inputShape;
+  let specs;
+  try {
+    specs = getModel(config.model.name.toLowerCase()).describe({ name: config.model.name.toLowerCase(), height, width, channels, numClasses: config.classNames.length }).specs;
+  } catch {
+    return [];
+  }
+  const out: [number, number][] = [];
+  let offset = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (s.name.endsWith('running_var')) out.push([offset, offset + n]);
+    offset += n;
+  }
+  return out;
+}
+
 /** Seeded init from the engine's model registry (model names are matched case-insensitively). */
 export function engineInitialWeights(config: FederationConfig, seed: number): Float32Array {
   const [height, width, channels] = config.model.inputShape;

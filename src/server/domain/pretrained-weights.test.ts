@@ -41,3 +41,13 @@ describe('initial weights of a fine-tuning federation', () => {
     expect(FederationConfigSchema.safeParse({ ...base, freshInitSeed: 4 }).success).toBe(false);
   });
 });
+
+describe('differential privacy post-processing', () => {
+  it("finds the model's BatchNorm running variances, which the noise may push below zero", async () => {
+    const { varianceRanges } = await import('./initial-weights');
+    const config = FederationConfigSchema.parse({ ...base, pretrained: undefined, training: {}, differentialPrivacy: { noiseMultiplier: 1, clipNorm: 0.1 } });
+    const ranges = varianceRanges(config);
+    expect(ranges).toHaveLength(4);
+    expect(ranges.every(([a, b]) => b - a === 64)).toBe(true);
+  });
+});

@@ -12,7 +12,9 @@ import type { Clock, FaultHook, Logger } from './runtime';
 import { updateNormBound } from './update-validation';
 import { aggregateGammaBar } from '../../core/fairfal/queryModel';
 import { createAggregator, cycleInitSeed, type Aggregator, type ClientUpdate } from '../../core/protocol';
-import { engineInitialWeights } from './initial-weights';
+import { federationEpsilon } from '../../core/privacy';
+import { cryptoNormal } from './noise';
+import { engineInitialWeights, varianceRanges } from './initial-weights';
 
 const SECOND = 1000;
 
@@ -34,8 +36,10 @@ export class RoundEngine {
   }
 
   aggregator(config: FederationConfig): Aggregator {
-    return createAggregator(config.aggregation);
+    return createAggregator(config.aggregation, config.differentialPrivacy);
   }
+
+  private readonly normal = cryptoNormal();
 
   /** A stored model/control blob as a vector (small cache: the current base is read per upload). */
   vector(hash: string): Float32Array {
@@ -192,13 +196,20 @@ export class RoundEngine {
       updates,
       totalClients: store.activeClientCount(),
       maxClientShare: f.config.maxClientWeightShare,
+      normal: this.normal,
     });
+    if (f.config.differentialPrivacy) {
+      for (const [a, b] of varianceRanges(f.config)) for (let i = a; i < b; i++) out.weights[i] = Math.max(1e-5, out.weights[i] as number);
+    }
     const computedMs = performance.now() - started;
     const resultHash = this.storeVector(out.weights);
     const controlHash = out.control ? this.storeVector(out.control) : null;
     fault('aggregate:blobs-written');
 
     const isLastRound = round.round_index + 1 >= f.config.roundsPerCycle;
+    // Differential privacy's budget: the federation ends before a round would exceed it.
+    const dp = f.config.differentialPrivacy;
+    const budgetSpent = dp?.targetEpsilon !== undefined && federationEpsilon(dp.noiseMultiplier, store.closedRoundCount() + 2, dp.delta) > dp.targetEpsilon;
     const closed = store.transaction(() => {
       if (store.round(round.id)?.status !== 'open') return false; // already aggregated
       store.insertVersion({ hash: resultHash, kind: 'global', cycle: round.cycle, round_id: round.id, created_at: now });
@@ -206,7 +217,9 @@ export class RoundEngine {
       store.closeRound(round.id, resultHash, now);
       for (const r of rows) store.insertLineage(resultHash, round.id, r.client_id, r.sample_count);
       store.setLatestHash(resultHash);
-      if (!isLastRound) {
+      if (budgetSpent) {
+        store.setPhase('finished', round.cycle, null);
+      } else if (!isLastRound) {
         this.openRound(f, round.cycle, round.round_index + 1, resultHash, controlHash, now);
       } else if (round.cycle + 1 >= f.config.cycles) {
         store.setPhase('finished', round.cycle, null);

@@ -1,7 +1,8 @@
 // The admin status document (GET /status). Shows who reported and which versions exist;
 // never per-client sample (label) counts.
 import type { z } from 'zod';
-import { StatusSchema, type RoundSummarySchema, type Status } from '../../shared/wire';
+import { StatusSchema, type DifferentialPrivacy, type RoundSummarySchema, type Status } from '../../shared/wire';
+import { federationEpsilon } from '../../core/privacy';
 import type { FederationStore, RoundRow } from '../data/store';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -20,6 +21,21 @@ function roundSummary(store: FederationStore, r: RoundRow): z.input<typeof Round
     resultModelHash: r.result_hash,
     reported: store.updates(r.id).map((u) => u.client_id),
     metrics: { reporters: m.reporters, meanLocalTestAccuracy: m.mean },
+  };
+}
+
+function privacyView(store: FederationStore, dp: DifferentialPrivacy | undefined): Status['privacy'] {
+  if (!dp) return null;
+  const rounds = store.closedRoundCount();
+  const target = dp.targetEpsilon ?? null;
+  return {
+    noiseMultiplier: dp.noiseMultiplier,
+    clipNorm: dp.clipNorm,
+    delta: dp.delta,
+    rounds,
+    epsilon: federationEpsilon(dp.noiseMultiplier, rounds, dp.delta),
+    targetEpsilon: target,
+    budgetSpent: target !== null && federationEpsilon(dp.noiseMultiplier, rounds + 1, dp.delta) > target,
   };
 }
 
@@ -51,6 +67,7 @@ export function buildStatus(store: FederationStore): Status {
       createdAt: iso(v.created_at),
       contributors: store.contributors(v.hash),
     })),
+    privacy: privacyView(store, f.config.differentialPrivacy),
   };
   // Parsing brands the ids and guards the contract.
   return StatusSchema.parse(status);

@@ -49,6 +49,16 @@ export const FederationPlanSchema = z.object({
   backbone: BackboneSpecSchema.optional(),
   /** The pretrained backbone the model is fine-tuned from (its own network, some blocks frozen). */
   pretrained: BackboneSpecSchema.optional(),
+  /** Client-level differential privacy of the federation (issue 19): the guarantee it gives. */
+  privacy: z
+    .object({
+      noiseMultiplier: z.number(),
+      delta: z.number(),
+      /** Epsilon after every planned round (cycles x rounds), or the target where training stops first. */
+      plannedEpsilon: z.number(),
+      targetEpsilon: z.number().nullable(),
+    })
+    .optional(),
 });
 export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 

@@ -218,6 +218,20 @@ export const StatusSchema = z.strictObject({
   clients: z.array(ClientSummarySchema),
   recentRounds: z.array(RoundSummarySchema),
   versions: z.array(ModelVersionSummarySchema),
+  /** Differential privacy's guarantee so far (null: the federation does not use it). */
+  privacy: z
+    .strictObject({
+      noiseMultiplier: z.number(),
+      clipNorm: z.number(),
+      delta: z.number(),
+      /** Published rounds, each a use of the Gaussian mechanism. */
+      rounds: z.number().int().nonnegative(),
+      epsilon: z.number().nonnegative(),
+      targetEpsilon: z.number().nullable(),
+      /** The next round would go past targetEpsilon: training stopped. */
+      budgetSpent: z.boolean(),
+    })
+    .nullable(),
 });
 export type Status = z.infer<typeof StatusSchema>;
 

@@ -38,3 +38,20 @@ describe('federation config with a backbone', () => {
     expect(message({ ...base, model: { name: 'linear-head', inputShape: [1, 1, 64] }, backbone, pretrained: backbone })).toMatch(/without a separate backbone/);
   });
 });
+
+describe('federation config with differential privacy', () => {
+  const message = (input: FederationConfigInput) => {
+    const r = FederationConfigSchema.safeParse(input);
+    return r.success ? 'accepted' : r.error.issues.map((i) => i.message).join('; ');
+  };
+  it('accepts DP-FedAvg with FedAvg or FedProx and fills the defaults', () => {
+    const c = FederationConfigSchema.parse({ ...base, differentialPrivacy: { noiseMultiplier: 1.1, clipNorm: 0.1 } });
+    expect(c.differentialPrivacy).toEqual({ noiseMultiplier: 1.1, clipNorm: 0.1, weightCap: 100, delta: 1e-5 });
+    expect(message({ ...base, aggregation: { name: 'fedprox', mu: 0.01 }, differentialPrivacy: { noiseMultiplier: 1, clipNorm: 1 } })).toBe('accepted');
+  });
+  it('refuses zero noise and the aggregators that need individual updates, saying why', () => {
+    expect(message({ ...base, differentialPrivacy: { noiseMultiplier: 0, clipNorm: 1 } })).toMatch(/zero noise gives no differential privacy/);
+    expect(message({ ...base, aggregation: { name: 'median' }, differentialPrivacy: { noiseMultiplier: 1, clipNorm: 1 } })).toMatch(/'median' needs individual updates/);
+    expect(message({ ...base, aggregation: { name: 'scaffold' }, differentialPrivacy: { noiseMultiplier: 1, clipNorm: 1 } })).toMatch(/'scaffold' is not supported with it yet/);
+  });
+});

@@ -116,6 +116,24 @@ export const SelectionStrategySchema = z.strictObject({
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
 });
 
+/**
+ * Client-level differential privacy, DP-FedAvg with the noise added centrally (issue 19; core/
+ * privacy): each clinic's round delta clipped to clipNorm, its weight min(1, labels / weightCap)
+ * over a fixed denominator (the enrolled clinics), Gaussian noise of std noiseMultiplier x
+ * clipNorm on the sum from a cryptographic source. The guarantee covers what the server
+ * publishes (every global model), not what the server sees: that is secure aggregation's job.
+ */
+export const DifferentialPrivacySchema = z.strictObject({
+  noiseMultiplier: z.number().refine((z) => z > 0, 'the noise multiplier must be above 0: zero noise gives no differential privacy').refine((z) => z <= 100, 'a noise multiplier above 100 leaves nothing to learn'),
+  clipNorm: z.number().positive().max(1e6),
+  /** Labels at which a clinic's weight in the sum is full (1); fewer give proportionally less. */
+  weightCap: z.number().int().positive().max(1e9).default(100),
+  delta: z.number().gt(0).lt(0.1).default(1e-5),
+  /** Stop training (and say so) before a round would take epsilon above this. */
+  targetEpsilon: z.number().positive().optional(),
+});
+export type DifferentialPrivacy = z.infer<typeof DifferentialPrivacySchema>;
+
 export const FederationConfigSchema = z.strictObject({
   name: z.string().min(1).max(200),
   classNames: z.array(z.string().min(1).max(200)).min(2).max(1000),
@@ -170,7 +188,11 @@ export const FederationConfigSchema = z.strictObject({
    * network is the backbone's own, every cycle restarts from it, `training.frozenBlocks` stay fixed.
    */
   pretrained: BackboneSpecSchema.optional(),
+  differentialPrivacy: DifferentialPrivacySchema.optional(),
 }).superRefine((c, ctx) => {
+  if (c.differentialPrivacy && c.aggregation.name !== 'fedavg' && c.aggregation.name !== 'fedprox') {
+    ctx.addIssue({ code: 'custom', path: ['differentialPrivacy'], message: `differential privacy clips and noises a weighted sum (FedAvg, FedProx); '${c.aggregation.name}' ${c.aggregation.name === 'scaffold' ? 'is not supported with it yet' : 'needs individual updates'}` });
+  }
   if (c.pretrained) {
     const same = c.pretrained.inputShape.every((d, i) => d === c.model.inputShape[i]);
     if (c.backbone || c.model.name === 'linear-head' || !same) {

@@ -11,7 +11,8 @@ import {
   type FederationPlan,
 } from '../../../shared/api';
 import { BackboneError } from '../../../engine/backbone/types';
-import type { BackboneSpec } from '../../../shared/wire';
+import type { BackboneSpec, DifferentialPrivacy } from '../../../shared/wire';
+import { federationEpsilon } from '../../../core/privacy';
 import type { Backbones } from '../backbone/backbones';
 import { engineWeightsFromBackbone } from '../../../engine/backbone/engine-weights';
 import type { StandalonePlan } from '../federation/local-federation';
@@ -54,6 +55,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     validation: c.validation,
     ...(c.backbone ? { backbone: c.backbone } : {}),
     ...(c.pretrained ? { pretrained: c.pretrained } : {}),
+    ...(c.differentialPrivacy ? { privacy: privacyOf(c.differentialPrivacy, c.cycles * c.roundsPerCycle) } : {}),
   };
 }
 
@@ -75,6 +77,12 @@ export function connectionStatus(deps: FederationApiDeps): ConnectionStatus {
     certificatePin: mode === 'federated' ? (e?.certificatePin ?? null) : null,
     transportWarning: mode === 'federated' && e ? transportWarning(e.serverUrl) : null,
   };
+}
+
+function privacyOf(dp: DifferentialPrivacy, plannedRounds: number): NonNullable<FederationPlan['privacy']> {
+  const all = federationEpsilon(dp.noiseMultiplier, plannedRounds, dp.delta);
+  const target = dp.targetEpsilon ?? null;
+  return { noiseMultiplier: dp.noiseMultiplier, delta: dp.delta, plannedEpsilon: target !== null ? Math.min(all, target) : all, targetEpsilon: target };
 }
 
 function backboneStatus(deps: FederationApiDeps): BackboneStatus {

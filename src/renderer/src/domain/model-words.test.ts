@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeModel } from './model-words';
+import { describeModel, describePrivacy } from './model-words';
 
 describe('model in words', () => {
   it('names the network and image size, or the backbone a head trains on', () => {
@@ -13,5 +13,15 @@ describe('model in words', () => {
     expect(describeModel({ model: 'linear-head', inputShape: [1, 1, 64], backbone })).toBe(
       'A small classifier trained on the features of CNN4Conv pretrained on ODIR fundus photographs (64 features per image, images at 28 × 28 px; file abababababab…)',
     );
+  });
+});
+
+describe('privacy in words', () => {
+  it('states epsilon, delta, the stop and what it does not cover', () => {
+    expect(describePrivacy({})).toBeNull();
+    const words = describePrivacy({ privacy: { noiseMultiplier: 1.1, delta: 1e-5, plannedEpsilon: 7.9123, targetEpsilon: 8 } })!;
+    expect(words).toMatch(/ε = 7\.91 over the whole study \(δ = 0\.00001; smaller ε is stronger\)/);
+    expect(words).toMatch(/stops before it would go past ε = 8/);
+    expect(words).toMatch(/not what the study server sees/);
   });
 });

@@ -19,3 +19,12 @@ export function describeModel(task: Pick<FederationPlan, 'model' | 'inputShape' 
   if (task.model === 'resnet9s') return `Residual network, ResNet-9 small (${size})`;
   return `${task.model} (${size})`;
 }
+
+/** The federation's differential-privacy guarantee in words (issue 19), or null without one. */
+export function describePrivacy(task: Pick<FederationPlan, 'privacy'>): string | null {
+  const p = task.privacy;
+  if (!p) return null;
+  const eps = p.plannedEpsilon < 10 ? p.plannedEpsilon.toFixed(2) : p.plannedEpsilon.toFixed(1);
+  const stop = p.targetEpsilon !== null ? ` Training stops before it would go past ε = ${p.targetEpsilon}.` : '';
+  return `Differential privacy: every clinic's influence on each shared model is limited and random noise is added (noise multiplier ${p.noiseMultiplier}), so that the shared models reveal little about whether this clinic took part: ε = ${eps} over the whole study (δ = ${p.delta}; smaller ε is stronger).${stop} It protects what is shared with the clinics, not what the study server sees.`;
+}

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { SystemStatus, VaultStats } from '../../../../shared/api';
 import { useApi } from '../../api/ApiContext';
-import { describeModel } from '../../domain/model-words';
+import { describeModel, describePrivacy } from '../../domain/model-words';
 import { BackbonePanel } from './BackbonePanel';
 import { Notice, ScreenHeader } from '../../components/ui';
 import { describeConnection } from '../../components/NavBar';
@@ -88,6 +88,7 @@ export function SettingsScreen() {
             )}
             <dt>Study</dt><dd>{conn?.task ? <span title={`model ${conn.task.model}`}>{conn.task.name} · {conn.task.budgetPerCycle} labels per cycle</span> : '—'}</dd>
             {conn?.task && (<><dt>Model</dt><dd data-testid="model-description">{describeModel(conn.task)}</dd></>)}
+            {conn?.task && describePrivacy(conn.task) && (<><dt>Privacy</dt><dd data-testid="privacy-description">{describePrivacy(conn.task)}</dd></>)}
           </dl>
           {conn?.task && <BackbonePanel taskKey={`${conn.task.name}:${conn.task.backbone?.sha256 ?? ''}`} />}
           {conn?.transportWarning && <Notice tone="warn">{conn.transportWarning}</Notice>}
