@@ -76,7 +76,7 @@ async function runArm(arm: (typeof ARMS)[number], labeled: Int32Array, seed: num
   let cfg: ModelConfig = { name: 'cnn4conv', height: 28, width: 28, channels: 3, numClasses: C };
   let start = initWeights(cfg, seed);
   if (arm !== 'scratch') {
-    ({ config: cfg, weights: start } = await engineWeightsFromBackbone(modelJson, C, seed));
+    ({ config: cfg, weights: start } = engineWeightsFromBackbone(modelJson, C, seed));
   }
   const m = openModel(cfg);
   const freeze = arm === 'fine-tuned, last block' ? m.arch.blocks.slice(0, -1).map((b) => b.prefix) : undefined;
