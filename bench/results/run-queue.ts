@@ -2,7 +2,7 @@
  * Runs a queue of fixed-protocol simulations in priority order, `--lanes` runs at a time, each
  * a resumable `simulate` process (its own directory under --root). Re-running this script
  * resumes unfinished runs and skips finished ones. Usage:
- *   node --import tsx bench/results/run-queue.ts [--set issue8|system|fidelity|ablation] [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
+ *   node --import tsx bench/results/run-queue.ts [--set issue8|system|fidelity|ablation|privacy] [--lanes 2] [--workers 1] [--only fairfal-seed1,...]
  * Sets: issue8 = the reproduction table as first made by the old driver (bench/results/runs);
  * system = the same table through the product's server and client nodes (bench/results/runs-system,
  * issue 15); fidelity = issue 14's runs
@@ -33,7 +33,27 @@ const ABLATIONS: [string, string[]][] = [
   ['hflip-off', ['--no-hflip']],
 ];
 
+/** Issue 19: DP-FedAvg's three noise levels (clip 3: honest round deltas measure 2-6; weight full at 30 labels). */
+const DP_LEVELS = ['0.01', '0.1', '1'];
+const dpRun = (z: string, seed: number): QueuedRun => ({
+  strategy: 'fairfal',
+  seed,
+  name: `dp-z${z}-seed${seed}`,
+  args: ['--secure-aggregation', '--dp-noise', z, '--dp-clip', '3', '--dp-weight-cap', '30'],
+});
+const secAggRun = (seed: number): QueuedRun => ({ strategy: 'fairfal', seed, name: `secagg-seed${seed}`, args: ['--secure-aggregation'] });
+
 export const QUEUES: Record<string, { root: string; runs: QueuedRun[] }> = {
+  // Issue 19: FairFAL on issue 8's protocol with secure aggregation alone, and with secure
+  // aggregation plus distributed DP noise at three levels; seed 1 of each first.
+  privacy: {
+    root: join('bench', 'privacy', 'runs'),
+    runs: [
+      secAggRun(1), ...DP_LEVELS.map((z) => dpRun(z, 1)),
+      secAggRun(2), secAggRun(3),
+      ...DP_LEVELS.flatMap((z) => [dpRun(z, 2), dpRun(z, 3)]),
+    ],
+  },
   issue8: {
     root: join('bench', 'results', 'runs'),
     runs: table([

@@ -184,4 +184,21 @@ describe('federated run on loopback', () => {
     expect(stopped.privacy).toMatchObject({ rounds: 1, budgetSpent: true });
     expect(stopped.privacy!.epsilon).toBeLessThanOrEqual(budget);
   });
+
+  // Issue 19: secure aggregation with distributed DP noise. Three real headless clients exchange
+  // keys and sealed shares through the server, upload masked fixed-point contributions (weight,
+  // clipping and their share of the noise applied by each clinic) and reveal the shares that
+  // unmask the sum: two cycles complete, and the server kept no plaintext update.
+  it('secure aggregation with differential privacy: 3 headless clients complete 2 cycles', async () => {
+    const dp = { noiseMultiplier: 0.5, clipNorm: 0.05, weightCap: 50, delta: 1e-5 };
+    const fed = await startFederationServer({ roundsPerCycle: 2, differentialPrivacy: dp, secureAggregation: {} }, 3);
+    const runs = await runClients(fed.server, fed.codes);
+    for (const [k, r] of runs.entries()) expect(r.code, `client ${k} exited ${r.code}\n${r.stderr.slice(-3000)}`).toBe(0);
+    for (const r of runs) expect(r.lines.find((l) => l.event === 'done')).toMatchObject({ step: 'finished', outboxPending: 0 });
+    const status = StatusSchema.parse(await (await fetch(`${fed.server.url}/status`, { headers: fed.admin })).json());
+    expect(status.phase).toBe('finished');
+    expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBe(4);
+    expect(status.privacy).toMatchObject({ rounds: 4, budgetSpent: false });
+    for (const v of status.versions.filter((x) => x.kind === 'global')) expect(v.contributors).toHaveLength(3);
+  });
 });

@@ -50,9 +50,14 @@ export const SimConfigSchema = z
     progress: z.boolean(),
     fresh: z.boolean(),
     dumpQueryState: z.string().min(1).optional(),
+    secureAggregation: z.boolean().default(false),
+    dpNoise: z.number().positive().optional(),
+    dpClip: z.number().positive().optional(),
+    dpWeightCap: z.number().int().positive().optional(),
   })
   .strict()
-  .refine((c) => c.targetFraction >= c.initialFraction, { message: 'targetFraction must be >= initialFraction' });
+  .refine((c) => c.targetFraction >= c.initialFraction, { message: 'targetFraction must be >= initialFraction' })
+  .refine((c) => (c.dpNoise === undefined) === (c.dpClip === undefined), { message: 'differential privacy needs both --dp-noise and --dp-clip' });
 
 export type SimConfig = z.infer<typeof SimConfigSchema>;
 
@@ -130,6 +135,10 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     help: "write every client's query state (weights, ids, gamma_bar, our selection) under DIR/cycle<c>/client<k> for bench/parity",
   },
+  { key: 'secureAggregation', flag: 'secure-aggregation', kind: 'bool', help: 'issue 19: clinics upload masked contributions; the server unmasks only the sum', default: false },
+  { key: 'dpNoise', flag: 'dp-noise', kind: 'number', help: 'issue 19: DP-FedAvg noise multiplier z (with --dp-clip); distributed over the clinics under --secure-aggregation, else central' },
+  { key: 'dpClip', flag: 'dp-clip', kind: 'number', help: "issue 19: DP-FedAvg clipping norm C of each clinic's round delta" },
+  { key: 'dpWeightCap', flag: 'dp-weight-cap', kind: 'int', help: 'issue 19: labels at which a clinic weighs fully in DP-FedAvg (default 100)' },
 ];
 
 export class ConfigError extends Error {

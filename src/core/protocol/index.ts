@@ -8,3 +8,5 @@ export * from './schedule';
 export * from './seeds';
 export * from './validation';
 export * from './recipe';
+export * from './secure-sum';
+export * from './update-bound';

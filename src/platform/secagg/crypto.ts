@@ -5,7 +5,7 @@
  * t-of-n secret sharing of seeds with a SHA-256 commitment checked after reconstruction (the
  * library does not authenticate shares: a tampered or foreign share must not pass unnoticed).
  */
-import { createCipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { combine, split } from 'shamir-secret-sharing';
 
 export class SecAggError extends Error {
@@ -22,6 +22,12 @@ export function generateKeyPair(): KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('x25519');
   const der = publicKey.export({ format: 'der', type: 'spki' });
   return { publicKey: new Uint8Array(der.subarray(der.length - 32)), privateKey };
+}
+
+/** The raw 32-byte public half of a private key. */
+export function publicKeyOf(privateKey: KeyObject): Uint8Array {
+  const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(der.subarray(der.length - 32));
 }
 
 const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
@@ -64,16 +70,54 @@ export async function shareSeed(seed: Uint8Array, n: number, t: number): Promise
   return split(seed, n, t);
 }
 
-/** The seed from at least t shares, checked against its commitment. */
+/**
+ * The seed from at least t shares, checked against its commitment. A bad share (tampered,
+ * replayed from another seed) fails the check; with more than t shares, windows of t that leave
+ * each share out in turn are tried, so one bad share among t + 1 or more cannot stop the round.
+ */
 export async function recoverSeed(shares: Uint8Array[], t: number, expected: Uint8Array): Promise<Uint8Array> {
   if (shares.length < t) throw new SecAggError(`${shares.length} shares, the threshold is ${t}: the round cannot be unmasked`);
-  let seed: Uint8Array;
-  try {
-    seed = await combine(shares.slice(0, t));
-  } catch (e) {
-    throw new SecAggError(`shares do not combine: ${(e as Error).message}`);
+  const tries = shares.length === t ? 1 : shares.length;
+  let last = 'the recovered seed does not match its commitment';
+  for (let start = 0; start < tries; start++) {
+    const window = Array.from({ length: t }, (_, i) => shares[(start + i) % shares.length] as Uint8Array);
+    let seed: Uint8Array;
+    try {
+      seed = await combine(window);
+    } catch (e) {
+      last = `shares do not combine: ${(e as Error).message}`;
+      continue;
+    }
+    const c = commitment(seed);
+    if (c.length === expected.length && timingSafeEqual(c, expected)) return seed;
   }
-  const c = commitment(seed);
-  if (c.length !== expected.length || !timingSafeEqual(c, expected)) throw new SecAggError('a share was tampered with or belongs to another seed: the recovered seed does not match its commitment');
-  return seed;
+  throw new SecAggError(`a share was tampered with or belongs to another seed (${last}): no ${t} of the ${shares.length} shares recover a seed that matches its commitment`);
+}
+
+/**
+ * Authenticated encryption of a message to one peer (a share bundle the server relays): key from
+ * X25519 + HKDF under `context`, ChaCha20-Poly1305 with a random nonce, `context` also bound as
+ * associated data, so a ciphertext replayed into another round, pair or direction fails to open.
+ */
+export function seal(privateKey: KeyObject, peerPublicKey: Uint8Array, context: string, plaintext: Uint8Array): Uint8Array {
+  const key = Buffer.from(agree(privateKey, peerPublicKey, `seal ${context}`));
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  cipher.setAAD(Buffer.from(context), { plaintextLength: plaintext.length });
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return new Uint8Array(Buffer.concat([nonce, cipher.getAuthTag(), body]));
+}
+
+export function open(privateKey: KeyObject, peerPublicKey: Uint8Array, context: string, sealed: Uint8Array): Uint8Array {
+  if (sealed.length < 28) throw new SecAggError('a sealed share is too short to be one');
+  const key = Buffer.from(agree(privateKey, peerPublicKey, `seal ${context}`));
+  const b = Buffer.from(sealed);
+  const decipher = createDecipheriv('chacha20-poly1305', key, b.subarray(0, 12), { authTagLength: 16 });
+  decipher.setAAD(Buffer.from(context), { plaintextLength: sealed.length - 28 });
+  decipher.setAuthTag(b.subarray(12, 28));
+  try {
+    return new Uint8Array(Buffer.concat([decipher.update(b.subarray(28)), decipher.final()]));
+  } catch {
+    throw new SecAggError(`a sealed share does not open (${context}): tampered with, replayed from another round, or not meant for this client`);
+  }
 }

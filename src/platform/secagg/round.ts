@@ -11,7 +11,7 @@
  * With fewer than t survivors, nothing can be unmasked: the round fails, revealing nothing.
  */
 import { addRing, subRing } from './fixed-point';
-import { agree, commitment, expandMask, exportPrivateKey, generateKeyPair, importPrivateKey, randomSeed, recoverSeed, SecAggError, shareSeed, type KeyPair } from './crypto';
+import { agree, commitment, expandMask, exportPrivateKey, generateKeyPair, importPrivateKey, open, publicKeyOf, randomSeed, recoverSeed, seal, SecAggError, shareSeed, type KeyPair } from './crypto';
 
 export interface PublicKeys {
   /** Client index -> raw X25519 public key. */
@@ -21,7 +21,10 @@ export interface PublicKeys {
 /** What a client publishes at setup (through the server): its key, commitments to what it shares. */
 export interface Advertisement {
   index: number;
+  /** The pairwise-mask key. */
   publicKey: Uint8Array;
+  /** The key shares are sealed to (a second pair, as in Bonawitz et al.). */
+  encryptionKey: Uint8Array;
   selfSeedCommitment: Uint8Array;
   privateKeyCommitment: Uint8Array;
 }
@@ -34,17 +37,93 @@ export interface ShareBundle {
   privateKey: Uint8Array;
 }
 
+/** A client's secrets for one round (what it keeps in its own database between the phases). */
+export interface ClientSecrets {
+  maskKey: Uint8Array;
+  encryptionKey: Uint8Array;
+  selfSeed: Uint8Array;
+}
+
+export function newClientSecrets(): ClientSecrets {
+  return { maskKey: exportPrivateKey(generateKeyPair().privateKey), encryptionKey: exportPrivateKey(generateKeyPair().privateKey), selfSeed: randomSeed() };
+}
+
+/** A sealed share bundle on its way through the server. */
+export interface SealedShare {
+  from: number;
+  to: number;
+  sealed: Uint8Array;
+}
+
+/** What a survivor reveals in the unmask phase: per client index, one share of one secret. */
+export interface Reveal {
+  selfSeed: Map<number, Uint8Array>;
+  privateKey: Map<number, Uint8Array>;
+}
+
 export class SecAggClient {
-  private readonly pair: KeyPair = generateKeyPair();
-  private readonly selfSeed = randomSeed();
+  private readonly pair: KeyPair;
+  private readonly encryption: KeyPair;
+  private readonly selfSeed: Uint8Array;
 
   constructor(
     readonly index: number,
     private readonly round: string,
-  ) {}
+    secrets: ClientSecrets = newClientSecrets(),
+  ) {
+    const mask = importPrivateKey(secrets.maskKey);
+    const enc = importPrivateKey(secrets.encryptionKey);
+    this.pair = { privateKey: mask, publicKey: publicKeyOf(mask) };
+    this.encryption = { privateKey: enc, publicKey: publicKeyOf(enc) };
+    this.selfSeed = secrets.selfSeed;
+  }
 
   advertise(): Advertisement {
-    return { index: this.index, publicKey: this.pair.publicKey, selfSeedCommitment: commitment(this.selfSeed), privateKeyCommitment: commitment(exportPrivateKey(this.pair.privateKey)) };
+    return {
+      index: this.index,
+      publicKey: this.pair.publicKey,
+      encryptionKey: this.encryption.publicKey,
+      selfSeedCommitment: commitment(this.selfSeed),
+      privateKeyCommitment: commitment(exportPrivateKey(this.pair.privateKey)),
+    };
+  }
+
+  /** Shares for every member (itself included), each sealed to its recipient's encryption key. */
+  async sealedShares(members: readonly Advertisement[], threshold: number): Promise<SealedShare[]> {
+    const bundles = await this.shares(members.map((m) => m.index), threshold);
+    return bundles.map((b) => {
+      const to = members.find((m) => m.index === b.to) as Advertisement;
+      return { from: b.from, to: b.to, sealed: seal(this.encryption.privateKey, to.encryptionKey, shareContext(this.round, b.from, b.to), packBundle(b)) };
+    });
+  }
+
+  /** The bundles sealed to this client, opened and checked (sender, recipient, round). */
+  openShares(members: readonly Advertisement[], incoming: readonly SealedShare[]): ShareBundle[] {
+    return incoming.map((s) => {
+      if (s.to !== this.index) throw new SecAggError(`a share for client ${s.to} was handed to client ${this.index}`);
+      const from = members.find((m) => m.index === s.from);
+      if (!from) throw new SecAggError(`a share comes from ${s.from}, who is not in this round`);
+      const b = unpackBundle(open(this.encryption.privateKey, from.encryptionKey, shareContext(this.round, s.from, s.to), s.sealed));
+      if (b.from !== s.from || b.to !== s.to) throw new SecAggError(`a share bundle names ${b.from}->${b.to} inside but travelled as ${s.from}->${s.to}`);
+      return b;
+    });
+  }
+
+  /**
+   * The unmask phase: for each survivor its self-seed share, for each dropped client its
+   * private-key share, never both for one client (the caller answers once per round).
+   */
+  reveal(held: readonly ShareBundle[], survivors: readonly number[], dropped: readonly number[], threshold: number): Reveal {
+    if (survivors.length < threshold) throw new SecAggError(`${survivors.length} survivors, the threshold is ${threshold}: nothing is revealed`);
+    const overlap = survivors.filter((i) => dropped.includes(i));
+    if (overlap.length > 0) throw new SecAggError(`client ${overlap[0]} is named both a survivor and dropped: refusing to reveal both of its secrets`);
+    if (!survivors.includes(this.index)) throw new SecAggError(`client ${this.index} is not among the survivors it is asked to unmask`);
+    const out: Reveal = { selfSeed: new Map(), privateKey: new Map() };
+    for (const b of held) {
+      if (survivors.includes(b.from)) out.selfSeed.set(b.from, b.selfSeed);
+      else if (dropped.includes(b.from)) out.privateKey.set(b.from, b.privateKey);
+    }
+    return out;
   }
 
   /** t-of-n shares of the self seed and of the private key, one bundle per client (itself included). */
@@ -66,6 +145,29 @@ export class SecAggClient {
     }
     return y;
   }
+}
+
+const shareContext = (round: string, from: number, to: number) => `${round} share ${from}->${to}`;
+
+function packBundle(b: ShareBundle): Uint8Array {
+  const out = new Uint8Array(12 + b.selfSeed.length + b.privateKey.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, b.from, true);
+  v.setUint32(4, b.to, true);
+  v.setUint16(8, b.selfSeed.length, true);
+  v.setUint16(10, b.privateKey.length, true);
+  out.set(b.selfSeed, 12);
+  out.set(b.privateKey, 12 + b.selfSeed.length);
+  return out;
+}
+
+function unpackBundle(bytes: Uint8Array): ShareBundle {
+  if (bytes.length < 12) throw new SecAggError('a share bundle is truncated');
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const nb = v.getUint16(8, true);
+  const nk = v.getUint16(10, true);
+  if (bytes.length !== 12 + nb + nk) throw new SecAggError('a share bundle has the wrong length');
+  return { from: v.getUint32(0, true), to: v.getUint32(4, true), selfSeed: bytes.slice(12, 12 + nb), privateKey: bytes.slice(12 + nb) };
 }
 
 const pairContext = (round: string, a: number, b: number) => `${round} pair ${Math.min(a, b)}-${Math.max(a, b)}`;
@@ -119,3 +221,6 @@ export async function unmaskSum(input: UnmaskInput): Promise<Uint32Array> {
   }
   return sum;
 }
+
+/** The label every mask and sealed share of one attempt is bound to (federation, round, attempt). */
+export const secAggRoundLabel = (federation: string, roundId: number, attempt: number): string => `${federation.slice(0, 16)} round ${roundId} attempt ${attempt}`;

@@ -97,7 +97,11 @@ describe('secure aggregation', () => {
   it('fails safely below the threshold and refuses a tampered share', async () => {
     const values = vectors(10, 4);
     await expect(runRound(values, { n: 10, threshold: 6, dropAfterUpload: [0, 1, 2, 3, 4] })).rejects.toThrow(/5 shares, the threshold is 6: the round cannot be unmasked/);
-    await expect(runRound(values, { n: 10, threshold: 6, tamper: true })).rejects.toThrow(/tampered with or belongs to another seed/);
+    // Exactly t shares, one tampered: no seed matches its commitment, nothing is unmasked.
+    await expect(runRound(values, { n: 10, threshold: 6, dropAfterUpload: [5, 6, 7, 8], tamper: true })).rejects.toThrow(/tampered with or belongs to another seed/);
+    // Ten shares, one tampered: it is refused and the other nine recover the seed.
+    const robust = await runRound(values, { n: 10, threshold: 6, tamper: true });
+    expect(maxDiff(robust.sum, plainSum(values, [...Array(10).keys()]))).toBeLessThan(1e-4);
   }, 60_000);
 
   it('fixed-point encoding refuses values outside its range and sums that could overflow', () => {

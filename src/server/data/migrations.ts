@@ -115,4 +115,56 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE gammas_v2 RENAME TO gammas;
     `,
   },
+  {
+    version: 3,
+    name: 'secure aggregation (issue 19): a round\'s stage and attempt, its members\' public keys, sealed shares, masked uploads and reveals',
+    sql: `
+      CREATE TABLE secagg_rounds (
+        round_id INTEGER PRIMARY KEY REFERENCES rounds(id),
+        attempt INTEGER NOT NULL,
+        stage TEXT NOT NULL CHECK (stage IN ('keys', 'shares', 'upload', 'unmask')),
+        members INTEGER,
+        threshold INTEGER,
+        scale_bits INTEGER,
+        stage_deadline INTEGER NOT NULL
+      );
+      CREATE TABLE secagg_members (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        attempt INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        idx INTEGER NOT NULL,
+        mask_key BLOB NOT NULL,
+        encryption_key BLOB NOT NULL,
+        self_commit BLOB NOT NULL,
+        key_commit BLOB NOT NULL,
+        shared INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (round_id, attempt, client_id),
+        UNIQUE (round_id, attempt, idx)
+      );
+      CREATE TABLE secagg_shares (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        attempt INTEGER NOT NULL,
+        from_idx INTEGER NOT NULL,
+        to_idx INTEGER NOT NULL,
+        sealed BLOB NOT NULL,
+        PRIMARY KEY (round_id, attempt, from_idx, to_idx)
+      );
+      CREATE TABLE secagg_uploads (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        attempt INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        body_hash TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (round_id, attempt, client_id)
+      );
+      CREATE TABLE secagg_reveals (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        attempt INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        body TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (round_id, attempt, client_id)
+      );
+    `,
+  },
 ];

@@ -281,7 +281,8 @@ export class FederationStore {
     const rows = this.db
       .prepare(
         `SELECT hash AS h FROM model_versions
-         UNION SELECT u.body_hash FROM updates u JOIN rounds r ON r.id = u.round_id WHERE r.status = 'open'`,
+         UNION SELECT u.body_hash FROM updates u JOIN rounds r ON r.id = u.round_id WHERE r.status = 'open'
+         UNION SELECT s.body_hash FROM secagg_uploads s JOIN rounds r ON r.id = s.round_id WHERE r.status = 'open'`,
       )
       .all() as { h: string }[];
     return new Set(rows.map((r) => r.h));

@@ -7,6 +7,9 @@ import {
   type ClientId,
   type PublicFederation,
   type ClientTask,
+  type TrainTask,
+  type SecAggKeysRequest,
+  type SecAggRevealRequest,
   ModelHashSchema,
   CycleIndexSchema,
   RoundIdSchema,
@@ -162,23 +165,27 @@ export class FederationCoordinator {
       case 'training': {
         const round = this.store.currentOpenRound();
         if (!round) return wait('no round open');
-        if (this.store.update(round.id, clientId)) return wait(`update for round ${round.id} received; waiting for the round to close`);
-        const lr = roundLearningRate(c.learningRate, round.round_index, c.roundsPerCycle);
-        const task: ClientTask = {
-          kind: 'train',
-          cycle,
-          deadline: iso(round.deadline),
-          roundId: RoundIdSchema.parse(round.id),
-          roundIndex: round.round_index,
-          roundsPerCycle: c.roundsPerCycle,
-          baseModelHash: ModelHashSchema.parse(round.base_hash),
-          paramCount: f.paramCount,
-          localEpochs: c.localEpochs,
-          learningRate: lr,
-          ...this.engine.aggregator(c).configureRound({ roundIndex: round.round_index, roundsPerCycle: c.roundsPerCycle }),
+        const train = (): TrainTask => {
+          const lr = roundLearningRate(c.learningRate, round.round_index, c.roundsPerCycle);
+          const task: TrainTask = {
+            kind: 'train',
+            cycle,
+            deadline: iso(round.deadline),
+            roundId: RoundIdSchema.parse(round.id),
+            roundIndex: round.round_index,
+            roundsPerCycle: c.roundsPerCycle,
+            baseModelHash: ModelHashSchema.parse(round.base_hash),
+            paramCount: f.paramCount,
+            localEpochs: c.localEpochs,
+            learningRate: lr,
+            ...this.engine.aggregator(c).configureRound({ roundIndex: round.round_index, roundsPerCycle: c.roundsPerCycle }),
+          };
+          if (round.control_hash) task.controlHash = ModelHashSchema.parse(round.control_hash);
+          return task;
         };
-        if (round.control_hash) task.controlHash = ModelHashSchema.parse(round.control_hash);
-        return task;
+        if (c.secureAggregation) return this.engine.secure.task(f, round, clientId, train, wait);
+        if (this.store.update(round.id, clientId)) return wait(`update for round ${round.id} received; waiting for the round to close`);
+        return train();
       }
       case 'query': {
         if (this.store.gammas(f.cycle).some((g) => g.client_id === clientId)) return wait('gamma received; waiting for the other clients');
@@ -225,8 +232,52 @@ export class FederationCoordinator {
     return maxUpdateBodyBytes(f.paramCount, this.engine.aggregator(f.config).vectorsPerUpdate);
   }
 
+  // ---- secure aggregation's stages (domain/secure-round.ts) ----
+
+  private requireSecure(): void {
+    if (!this.store.federation().config.secureAggregation) throw new WrongPhaseError('this federation does not use secure aggregation: send a plaintext update');
+  }
+
+  /** Largest masked upload worth reading (exactly this many bytes are accepted). */
+  maxMaskedBytes(): number {
+    const f = this.store.federation();
+    return f.config.secureAggregation ? this.engine.secure.maskedBytes(f) : 0;
+  }
+
+  submitSecAggKeys(clientId: ClientId, roundId: number, attempt: number, req: SecAggKeysRequest): { index: number } {
+    this.requireSecure();
+    this.engine.advance();
+    const out = this.engine.secure.submitKeys(clientId, roundId, attempt, req);
+    this.engine.advanceSafely();
+    return out;
+  }
+
+  submitSecAggShares(clientId: ClientId, roundId: number, attempt: number, shares: readonly { to: number; sealed: string }[]): void {
+    this.requireSecure();
+    this.engine.advance();
+    this.engine.secure.submitShares(clientId, roundId, attempt, shares);
+    this.engine.advanceSafely();
+  }
+
+  async submitMaskedUpdate(clientId: ClientId, roundId: number, attempt: number, body: Uint8Array): Promise<{ duplicate: boolean }> {
+    this.requireSecure();
+    this.engine.advance();
+    const out = await this.engine.secure.submitMasked(clientId, roundId, attempt, body);
+    if (!out.duplicate) this.log('info', 'masked update accepted', { roundId, attempt, clientId });
+    this.engine.advanceSafely();
+    return out;
+  }
+
+  submitSecAggReveal(clientId: ClientId, roundId: number, attempt: number, req: SecAggRevealRequest): void {
+    this.requireSecure();
+    this.engine.advance();
+    this.engine.secure.submitReveal(clientId, roundId, attempt, req);
+    this.engine.advanceSafely();
+  }
+
   async submitUpdate(clientId: ClientId, roundId: number, body: Uint8Array): Promise<{ duplicate: boolean }> {
     this.engine.advance(); // a deadline that passed closes the round before we look at it
+    if (this.store.federation().config.secureAggregation) throw new WrongPhaseError('this federation uses secure aggregation: plaintext updates are refused, send a masked one (see the train task)');
     const round = this.store.round(roundId);
     if (!round) throw new NotFoundError(`round ${roundId} does not exist`);
     const bodyHash = sha256Hex(body);
@@ -326,7 +377,7 @@ export class FederationCoordinator {
     const round = this.store.round(roundId);
     if (!round) throw new NotFoundError(`round ${roundId} does not exist`);
     if (round.status !== 'closed') throw new WrongPhaseError(`round ${roundId} has not produced a model yet`);
-    if (!this.store.update(roundId, clientId)) throw new ForbiddenError(`client ${clientId} took no part in round ${roundId}`);
+    if (!this.store.update(roundId, clientId) && !this.engine.secure.store.contributed(roundId, clientId)) throw new ForbiddenError(`client ${clientId} took no part in round ${roundId}`);
     const known = this.store.metrics(roundId, clientId);
     if (known !== undefined) {
       if (known === localTestAccuracy) return;

@@ -11,12 +11,20 @@ import type { FederationRow, FederationStore, RoundRow, UpdateRow } from '../dat
 import type { Clock, FaultHook, Logger } from './runtime';
 import { updateNormBound } from './update-validation';
 import { aggregateGammaBar } from '../../core/fairfal/queryModel';
-import { createAggregator, cycleInitSeed, type Aggregator, type ClientUpdate } from '../../core/protocol';
+import { createAggregator, cycleInitSeed, type AggregationOutput, type Aggregator, type ClientUpdate } from '../../core/protocol';
 import { federationEpsilon } from '../../core/privacy';
-import { cryptoNormal } from './noise';
+import { cryptoNormal } from '../../platform/crypto-normal';
 import { engineInitialWeights, varianceRanges } from './initial-weights';
+import { SecureRounds } from './secure-round';
 
 const SECOND = 1000;
+
+/** One clinic's part in a published round: lineage (count 0 when secure aggregation hid it) and its upload blob. */
+export interface Contribution {
+  clientId: string;
+  sampleCount: number;
+  bodyHash: string;
+}
 
 export interface EngineDeps {
   store: FederationStore;
@@ -31,8 +39,18 @@ export class RoundEngine {
   readonly events = new EventEmitter();
   private readonly vectorCache = new Map<string, Float32Array>();
 
+  /** Rounds under secure aggregation (their stages, relays and the unmasking of the sum). */
+  readonly secure: SecureRounds;
+
   constructor(private readonly deps: EngineDeps) {
     this.events.setMaxListeners(0);
+    this.secure = new SecureRounds({
+      ...deps,
+      events: this.events,
+      vector: (h) => this.vector(h),
+      publish: (f, round, out, contributions, now) => this.publish(f, round, out, contributions, now),
+      advance: () => this.advanceSafely(),
+    });
   }
 
   aggregator(config: FederationConfig): Aggregator {
@@ -106,6 +124,7 @@ export class RoundEngine {
       case 'training': {
         const round = store.currentOpenRound();
         if (!round) throw new Error(`federation is training cycle ${f.cycle} but no round is open`);
+        if (c.secureAggregation) return this.secure.step(f, round, now);
         const updates = store.updates(round.id);
         const deadlinePassed = now >= round.deadline;
         if (updates.length >= c.minClientsPerRound || (deadlinePassed && updates.length > 0)) {
@@ -177,7 +196,7 @@ export class RoundEngine {
   }
 
   private aggregate(f: FederationRow, round: RoundRow, rows: UpdateRow[], now: number): boolean {
-    const { store, blobs, log, fault } = this.deps;
+    const { store, blobs } = this.deps;
     const started = performance.now();
     const aggregator = this.aggregator(f.config);
     const global = this.vector(round.base_hash);
@@ -198,6 +217,15 @@ export class RoundEngine {
       maxClientShare: f.config.maxClientWeightShare,
       normal: this.normal,
     });
+    return this.publish(f, round, out, rows.map((r) => ({ clientId: r.client_id, sampleCount: r.sample_count, bodyHash: r.body_hash })), now, started);
+  }
+
+  /**
+   * Stores a round's result and moves the state machine on (next round, query, labeling or
+   * finished); `contributions` are the lineage and the upload blobs to delete once committed.
+   */
+  publish(f: FederationRow, round: RoundRow, out: AggregationOutput, contributions: readonly Contribution[], now: number, started = performance.now()): boolean {
+    const { store, blobs, log, fault } = this.deps;
     if (f.config.differentialPrivacy) {
       for (const [a, b] of varianceRanges(f.config)) for (let i = a; i < b; i++) out.weights[i] = Math.max(1e-5, out.weights[i] as number);
     }
@@ -215,7 +243,7 @@ export class RoundEngine {
       store.insertVersion({ hash: resultHash, kind: 'global', cycle: round.cycle, round_id: round.id, created_at: now });
       if (controlHash) store.insertVersion({ hash: controlHash, kind: 'control', cycle: round.cycle, round_id: round.id, created_at: now });
       store.closeRound(round.id, resultHash, now);
-      for (const r of rows) store.insertLineage(resultHash, round.id, r.client_id, r.sample_count);
+      for (const r of contributions) store.insertLineage(resultHash, round.id, r.clientId, r.sampleCount);
       store.setLatestHash(resultHash);
       if (budgetSpent) {
         store.setPhase('finished', round.cycle, null);
@@ -235,14 +263,15 @@ export class RoundEngine {
     fault('aggregate:committed');
     // Update bodies are no longer needed once the version is committed (lineage stays in the
     // DB). Removed off the event loop; a crash before that is cleaned up at startup.
-    void Promise.all(rows.map((r) => blobs.deleteAsync(r.body_hash))).catch((e: unknown) =>
+    void Promise.all(contributions.map((r) => blobs.deleteAsync(r.bodyHash))).catch((e: unknown) =>
       log('warn', 'could not remove update blobs', { roundId: round.id, error: String(e) }),
     );
     log('info', 'round aggregated', {
       roundId: round.id,
       cycle: round.cycle,
       roundIndex: round.round_index,
-      updates: rows.length,
+      updates: contributions.length,
+      secure: f.config.secureAggregation !== undefined,
       strategy: f.config.aggregation.name,
       version: resultHash,
       aggregateMs: Math.round(computedMs * 10) / 10,

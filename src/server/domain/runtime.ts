@@ -24,6 +24,9 @@ export type FaultPoint =
   | 'update:blob-written' // update blob durable, DB row not yet committed
   | 'update:committed'
   | 'aggregate:blobs-written' // new global version on disk, round not yet closed in the DB
-  | 'aggregate:committed'; // round closed, update blobs not yet cleaned up
+  | 'aggregate:committed' // round closed, update blobs not yet cleaned up
+  | 'masked:blob-written' // secure aggregation: a masked upload on disk, its row not yet committed
+  | 'masked:committed'
+  | 'reveal:committed'; // secure aggregation: a survivor's shares stored, the sum not yet unmasked
 
 export type FaultHook = (point: FaultPoint) => void;

@@ -1,5 +1,5 @@
 // Checks an uploaded update against its round BEFORE anything is stored.
-import { allFinite, l2Distance, l2Norm } from '../../core/aggregation';
+import { allFinite, l2Distance } from '../../core/aggregation';
 import { decodeUpdate, UpdateFormatError, type DecodedUpdate } from '../../shared/wire';
 import { InvalidUpdateError } from './errors';
 
@@ -20,10 +20,8 @@ export interface RoundExpectation {
   maxSampleCountStep: number;
 }
 
-/** The norm bound in force for a round: min(absolute, relative x ||base||). */
-export function updateNormBound(base: Float32Array, e: { maxUpdateNorm?: number | undefined; maxRelativeUpdateNorm: number }): number {
-  return Math.min(e.maxUpdateNorm ?? Infinity, e.maxRelativeUpdateNorm * l2Norm(base));
-}
+export { updateNormBound } from '../../core/protocol/update-bound';
+import { updateNormBound } from '../../core/protocol/update-bound';
 
 export interface ValidatedUpdate extends DecodedUpdate {
   /** L2 norm of (weights - base weights). */

@@ -10,6 +10,9 @@ import {
   RoundIdSchema,
   RoundMetricsReportSchema,
   ClientIdSchema,
+  SecAggKeysRequestSchema,
+  SecAggRevealRequestSchema,
+  SecAggSharesRequestSchema,
   type EnrolResponse,
   type UpdateAccepted,
 } from '../../shared/wire';
@@ -96,6 +99,54 @@ export function serverRoutes(coordinator: FederationCoordinator): Route[] {
       const { duplicate } = await coordinator.submitUpdate(client(ctx), roundId, ctx.body);
       const json: UpdateAccepted = { accepted: true, duplicate, roundId };
       return { status: duplicate ? 200 : 201, json };
+    },
+  });
+
+  // ---- secure aggregation (shared/wire/secagg-api.ts) ----
+  const secagg = (ctx: RequestContext) => ({
+    roundId: parseParam('round id', intParam('round id', ctx.params.roundId), RoundIdSchema),
+    attempt: intParam('attempt', ctx.params.attempt),
+  });
+  r.add({
+    method: 'POST',
+    pattern: `${p}/rounds/:roundId/secagg/:attempt/keys`,
+    auth: 'client',
+    handler: (ctx) => {
+      const { roundId, attempt } = secagg(ctx);
+      const json = coordinator.submitSecAggKeys(client(ctx), roundId, attempt, parseJson(ctx.body, SecAggKeysRequestSchema));
+      return { status: 200, json };
+    },
+  });
+  r.add({
+    method: 'POST',
+    pattern: `${p}/rounds/:roundId/secagg/:attempt/shares`,
+    auth: 'client',
+    handler: (ctx) => {
+      const { roundId, attempt } = secagg(ctx);
+      coordinator.submitSecAggShares(client(ctx), roundId, attempt, parseJson(ctx.body, SecAggSharesRequestSchema).shares);
+      return { status: 200, json: { ok: true } };
+    },
+  });
+  r.add({
+    method: 'POST',
+    pattern: `${p}/rounds/:roundId/secagg/:attempt/masked`,
+    auth: 'client',
+    bodyLimit: Math.max(1, coordinator.maxMaskedBytes()),
+    handler: async (ctx) => {
+      const { roundId, attempt } = secagg(ctx);
+      const { duplicate } = await coordinator.submitMaskedUpdate(client(ctx), roundId, attempt, ctx.body);
+      const json: UpdateAccepted = { accepted: true, duplicate, roundId };
+      return { status: duplicate ? 200 : 201, json };
+    },
+  });
+  r.add({
+    method: 'POST',
+    pattern: `${p}/rounds/:roundId/secagg/:attempt/reveal`,
+    auth: 'client',
+    handler: (ctx) => {
+      const { roundId, attempt } = secagg(ctx);
+      coordinator.submitSecAggReveal(client(ctx), roundId, attempt, parseJson(ctx.body, SecAggRevealRequestSchema));
+      return { status: 200, json: { ok: true } };
     },
   });
 

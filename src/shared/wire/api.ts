@@ -11,6 +11,7 @@ import {
   ModelHashSchema,
   RoundIdSchema,
 } from './ids';
+import { SecAggKeysTaskSchema, SecAggSharesTaskSchema, SecAggUnmaskTaskSchema, SecureTrainSchema } from './secagg-api';
 
 export const API_PREFIX = '/v1';
 
@@ -80,6 +81,8 @@ export const TrainTaskSchema = z.strictObject({
   aggregation: AggregationConfigSchema,
   /** SCAFFOLD only: hash of the server control variate c for this round. */
   controlHash: ModelHashSchema.optional(),
+  /** Secure aggregation: the upload is a masked contribution, built as this says. */
+  secureAggregation: SecureTrainSchema.optional(),
 });
 export type TrainTask = z.infer<typeof TrainTaskSchema>;
 
@@ -122,6 +125,9 @@ export const ClientTaskSchema = z.discriminatedUnion('kind', [
   QueryAndLabelTaskSchema,
   WaitTaskSchema,
   FinishedTaskSchema,
+  SecAggKeysTaskSchema,
+  SecAggSharesTaskSchema,
+  SecAggUnmaskTaskSchema,
 ]);
 export type ClientTask = z.infer<typeof ClientTaskSchema>;
 

@@ -134,6 +134,25 @@ export const DifferentialPrivacySchema = z.strictObject({
 });
 export type DifferentialPrivacy = z.infer<typeof DifferentialPrivacySchema>;
 
+/**
+ * Secure aggregation (issue 19; Bonawitz et al. 2017): the server learns only the sum of a round's
+ * contributions, never one clinic's update or label count. Each clinic's FedAvg weight,
+ * min(1, labels / weightCap), rides inside its masked vector; values are sent in fixed point
+ * and must lie within +-range (a clinic refuses to send one outside it).
+ */
+export const SecureAggregationSchema = z.strictObject({
+  /** Share of a round's members whose shares must survive to unmask the sum (at least a majority). */
+  survivorFraction: z.number().gt(0.5).max(1).default(2 / 3),
+  /**
+   * Labels at which a clinic weighs fully; one with more counts as this many (like
+   * maxClientWeightShare, no clinic dominates the sum). Smaller caps also keep more of the
+   * fixed-point precision (the sum is divided by the weights' sum).
+   */
+  weightCap: z.number().int().positive().max(1e6).default(200),
+  range: z.number().positive().max(1e6).default(64),
+});
+export type SecureAggregation = z.infer<typeof SecureAggregationSchema>;
+
 export const FederationConfigSchema = z.strictObject({
   name: z.string().min(1).max(200),
   classNames: z.array(z.string().min(1).max(200)).min(2).max(1000),
@@ -189,7 +208,12 @@ export const FederationConfigSchema = z.strictObject({
    */
   pretrained: BackboneSpecSchema.optional(),
   differentialPrivacy: DifferentialPrivacySchema.optional(),
+  secureAggregation: SecureAggregationSchema.optional(),
 }).superRefine((c, ctx) => {
+  if (c.secureAggregation) {
+    if (c.minClientsPerRound < 3) ctx.addIssue({ code: 'custom', path: ['secureAggregation'], message: `secure aggregation needs at least 3 clinics per round (minClientsPerRound is ${c.minClientsPerRound}): with 2, each learns the other's update from the sum` });
+    if (c.aggregation.name === 'median' || c.aggregation.name === 'trimmed-mean') ctx.addIssue({ code: 'custom', path: ['secureAggregation'], message: `secure aggregation reveals only a sum: '${c.aggregation.name}' needs every clinic's individual update` });
+  }
   if (c.differentialPrivacy && c.aggregation.name !== 'fedavg' && c.aggregation.name !== 'fedprox') {
     ctx.addIssue({ code: 'custom', path: ['differentialPrivacy'], message: `differential privacy clips and noises a weighted sum (FedAvg, FedProx); '${c.aggregation.name}' ${c.aggregation.name === 'scaffold' ? 'is not supported with it yet' : 'needs individual updates'}` });
   }

@@ -3,3 +3,4 @@ export * from './ids';
 export * from './federation-config';
 export * from './api';
 export * from './update-codec';
+export * from './secagg-api';

@@ -45,6 +45,11 @@ export function federationConfigFor(cfg: SimConfig, data: SimData): FederationCo
     maxClientWeightShare: 1,
     maxSampleCountPerClient: 1e9,
     maxSampleCountStepPerCycle: 1e9,
+    // Issue 19's protections, as an admin would switch them on.
+    ...(cfg.secureAggregation ? { secureAggregation: {} } : {}),
+    ...(cfg.dpNoise !== undefined && cfg.dpClip !== undefined
+      ? { differentialPrivacy: { noiseMultiplier: cfg.dpNoise, clipNorm: cfg.dpClip, ...(cfg.dpWeightCap !== undefined ? { weightCap: cfg.dpWeightCap } : {}) } }
+      : {}),
   };
 }
 

@@ -168,10 +168,14 @@ async function runLocked(ctx: SystemRunContext, run: RunDir): Promise<RunOutcome
   const totals = fractions.map((_, c) => K * initialPerClient + c * K * budget);
   progress?.setPlan(fractions.length, plannedWork(cfg, totals, cycles.length, withLocal));
 
+  // The server's own log (rounds aggregated, update norms, secure aggregation's stages and
+  // timings), kept beside the run: what an admin would read.
+  const serverLogPath = join(ctx.dir, 'server-log.jsonl');
   const fed = new SimulatedFederation({
     dir: systemDir,
     transport: 'memory',
     config,
+    logger: (level, msg, fields) => level !== 'debug' && appendFileSync(serverLogPath, JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields }) + '\n'),
     initialWeights: engineInitialWeights(config, rebuildAt === null ? initialSeed(cfg) : cycleInitSeed(cfg.seed, rebuildAt)),
     clinics: clinicSpecs(cfg, data, partition, rebuildAt === null ? header.initialLabeled : labeledAt(rebuildAt)),
     ...(rebuildAt !== null ? { startAt: { cycle: rebuildAt, gammaBar: cycles.at(-1)?.gammaBar ?? null } } : {}),

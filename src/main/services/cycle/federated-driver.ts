@@ -4,7 +4,9 @@
 // is never redone.
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
-import { ModelHashSchema, RoundIdSchema, type ClientTask, type TrainTask } from '../../../shared/wire';
+import { ModelHashSchema, RoundIdSchema, type ClientTask, type SecureTrain, type TrainTask } from '../../../shared/wire';
+import { secAggOutboxKey } from '../federation/link';
+import { sendKeys, sendMasked, sendReveal, sendShares, type TrainedUpdate } from './secure-steps';
 import type { FederationPlan } from '../../../shared/api';
 import { CycleCancelledError, type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
 import { runQuery, seedQueue } from './cycle-steps';
@@ -63,6 +65,12 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
     }
     case 'train':
       return trainRound(rt, link, info, task);
+    case 'secagg-keys':
+      return sendKeys(rt, link, task);
+    case 'secagg-shares':
+      return sendShares(rt, link, task);
+    case 'secagg-unmask':
+      return sendReveal(rt, link, task);
     case 'submit-gamma': {
       if (link.outbox.get(`gamma:${task.cycle}`)) {
         await rt.idle(500);
@@ -104,8 +112,14 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
 
 /** One round of local training from the round's global model; the update goes out through the outbox. */
 async function trainRound(rt: CycleRuntime, link: FederationLink, info: FederationPlan, task: TrainTask): Promise<void> {
-  if (link.outbox.get(`update:${task.roundId}`)) {
+  const sa = task.secureAggregation;
+  if (link.outbox.get(sa ? secAggOutboxKey(task.roundId, sa.attempt, 'masked') : `update:${task.roundId}`)) {
     await rt.idle(500);
+    return;
+  }
+  if (sa && !link.secAgg.holds(task.roundId, sa.attempt)) {
+    rt.update({ message: `Secure aggregation: this app lost round ${task.roundId}'s keys; it sits this round out` }, false);
+    await rt.idle(2000);
     return;
   }
   const pool = await rt.readyPool();
@@ -127,10 +141,18 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
     const r = await rt.work((onP, isC) => rt.deps.engine.trainScaffold(mt, base, pool.data, pool.labeled, params, { server, client }, onP, isC));
     // c_i advances before the update is queued; a retrain of this round starts from `client` again.
     rt.deps.store.scaffold.advance(task.cycle, task.roundId, client, r.control);
-    await link.submitUpdate(header, r.weights, r.controlDelta);
+    if (sa) await submitSecure(rt, link, task.roundId, sa, { base, weights: r.weights, controlDelta: r.controlDelta, labelCount: header.sampleCount });
+    else await link.submitUpdate(header, r.weights, r.controlDelta);
   } else {
     const weights = await rt.work((onP, isC) => rt.deps.engine.train(mt, base, pool.data, pool.labeled, params, onP, isC));
-    await link.submitUpdate(header, weights);
+    if (sa) await submitSecure(rt, link, task.roundId, sa, { base, weights, labelCount: header.sampleCount });
+    else await link.submitUpdate(header, weights);
   }
   rt.update({ step: 'joined', lastRound: { cycle: task.cycle, roundId: task.roundId }, message: `Round ${task.roundIndex + 1} sent: waiting for the federation` });
+}
+
+async function submitSecure(rt: CycleRuntime, link: FederationLink, roundId: number, sa: SecureTrain, u: TrainedUpdate): Promise<void> {
+  const config = link.enrolment()?.federation.config;
+  if (!config) throw new Error('secure aggregation without an enrolment');
+  if (!(await sendMasked(link, config, roundId, sa, u))) throw new Error(`secure aggregation: round ${roundId}'s keys disappeared while it trained`);
 }

@@ -24,6 +24,7 @@ import {
 } from '../../../shared/wire';
 import { KvCell, type Db } from '../storage/node-db';
 import { ReportPolicyStore } from './report-policy';
+import { SecAggSession } from './secagg-session';
 import { FederationOfflineError, FederationRejectedError, request, requestJson, type HttpOptions } from './http';
 import { Outbox, type DrainResult } from './outbox';
 import type { SecretStore } from './secret-store';
@@ -77,10 +78,17 @@ export class FederationLink {
 
   /** The allow-list of optional reports (gamma_k, accuracy figures). */
   readonly reports: ReportPolicyStore;
+  /** This clinic's secrets and shares for the current secure-aggregation round. */
+  readonly secAgg: SecAggSession;
 
   constructor(private readonly deps: LinkDeps) {
     this.outbox = new Outbox(deps.db, deps.clock);
     this.reports = new ReportPolicyStore(deps.db);
+    this.secAgg = new SecAggSession(deps.db, () => {
+      const e = this.enrolment();
+      if (!e) throw new NotEnrolledError();
+      return e.federation.initialModelHash;
+    });
     this.enrolmentCell = new KvCell(deps.db, 'federation.enrolment', EnrolmentSchema);
     this.modelsDir = path.join(deps.dataDir, 'models');
     this.clock = deps.clock ?? Date.now;
@@ -186,6 +194,21 @@ export class FederationLink {
     return this.flush();
   }
 
+  /**
+   * One secure-aggregation message (keys, shares, masked upload, reveal) through the outbox:
+   * persisted before it is sent, delivered once. `key` names the round, attempt and stage.
+   */
+  async sendSecAgg(roundId: number, attempt: number, stage: 'keys' | 'shares' | 'masked' | 'reveal', body: Uint8Array): Promise<DrainResult> {
+    this.outbox.enqueue({
+      key: secAggOutboxKey(roundId, attempt, stage),
+      kind: stage === 'masked' ? 'update' : 'secagg',
+      path: `${API_PREFIX.slice(1)}/rounds/${roundId}/secagg/${attempt}/${stage}`,
+      contentType: stage === 'masked' ? 'application/octet-stream' : 'application/json',
+      body,
+    });
+    return this.flush();
+  }
+
   /** Sends gamma_k, or "withheld" where the clinic's allow-list says so. */
   async submitGamma(cycle: number, gamma: number): Promise<DrainResult> {
     const body = json({ gamma: this.reports.gammaToSend(gamma) });
@@ -275,6 +298,8 @@ export class FederationLink {
     if (changed) this.deps.onChange?.();
   }
 }
+
+export const secAggOutboxKey = (roundId: number, attempt: number, stage: string): string => `secagg-${stage}:${roundId}:${attempt}`;
 
 function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');

@@ -13,7 +13,7 @@
 import type { Db } from '../storage/node-db';
 import { FederationOfflineError, FederationRejectedError, request, type HttpOptions } from './http';
 
-export type OutboxKind = 'update' | 'gamma' | 'ready' | 'metrics';
+export type OutboxKind = 'update' | 'gamma' | 'ready' | 'metrics' | 'secagg';
 
 export interface OutboxItem {
   key: string;

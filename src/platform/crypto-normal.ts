@@ -1,7 +1,7 @@
 // Differential privacy's noise on the server comes from the operating system's cryptographic
 // generator (a seeded generator would let whoever knows the seed subtract the noise).
 import { randomBytes } from 'node:crypto';
-import { normalSampler } from '../../core/privacy';
+import { normalSampler } from '../core/privacy';
 
 /** Uniform (0, 1) doubles from crypto.randomBytes, 53 bits each, drawn in 64 KB blocks. */
 export function cryptoUniform(): () => number {
