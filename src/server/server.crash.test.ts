@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fedAvg } from '../core/aggregation';
 import { createFederation } from './domain/create-federation';
 import { TestClient, shifted, tempDataDir, testConfig, updateFor } from './testing/harness';
+import { SecureTestClient } from './testing/secure-client';
 
 const CHILD = path.join(import.meta.dirname, 'testing', 'crash-child.ts');
 const children: ChildProcess[] = [];
@@ -68,7 +69,7 @@ function checkConsistency(dataDir: string, opts: { allowTempFiles?: boolean } = 
     const fed = db.prepare('SELECT phase, latest_hash FROM federation').get() as { phase: string; latest_hash: string };
     expect(open.n).toBe(fed.phase === 'training' ? 1 : 0);
     for (const r of db.prepare("SELECT id, result_hash FROM rounds WHERE status = 'closed'").all() as { id: number; result_hash: string }[]) {
-      const updates = db.prepare('SELECT client_id FROM updates WHERE round_id = ? ORDER BY client_id').all(r.id);
+      const updates = db.prepare('SELECT client_id FROM updates WHERE round_id = ? UNION SELECT client_id FROM secagg_uploads WHERE round_id = ? ORDER BY client_id').all(r.id, r.id);
       const lineage = db.prepare('SELECT client_id FROM lineage WHERE round_id = ? ORDER BY client_id').all(r.id);
       expect(lineage).toEqual(updates); // every accepted update counted exactly once
       expect(db.prepare('SELECT 1 FROM model_versions WHERE hash = ?').get(r.result_hash)).toBeDefined();
@@ -181,6 +182,47 @@ describe('crash safety (kill -9 in a child process)', () => {
       checkConsistency(dataDir, { allowTempFiles: true });
       child = await startChild(dataDir);
     }
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    checkConsistency(dataDir);
+  });
+
+  // Issue 19: a secure round survives kill -9 at its most delicate point (a survivor's shares
+  // stored, the sum not yet unmasked). After the restart the other survivors reveal, the server
+  // unmasks the same sum, and at no point does a file on disk hold a clinic's update.
+  it('secure aggregation: killed mid-round after a reveal is stored, the restarted server unmasks the same sum', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const initial = Float32Array.from({ length: 2000 }, (_, i) => Math.cos(i));
+    const created = createFederation({ dataDir, config: testConfig({ minClientsPerRound: 3, roundsPerCycle: 2, maxUpdateNorm: 1e6, secureAggregation: {} }), initialWeights: initial });
+    let child = await startChild(dataDir, 'reveal:committed');
+    const clients = await enrolThree(child.url, created.adminToken);
+    const secure = clients.map((c) => new SecureTestClient(c, created.initialModelHash));
+    const update = (k: number) => (_t: unknown, base: Float32Array) => ({ weights: base.map((v, i) => v + 0.01 * (k + 1) * Math.sin(i)), labelCount: k + 2 });
+    let died = false;
+    void child.exited.then(() => (died = true));
+    for (let guard = 0; guard < 500 && !died; guard++) {
+      for (const [k, c] of secure.entries()) await c.step(update(k)).catch(() => undefined);
+    }
+    expect(await child.exited).toBe('SIGKILL');
+    checkConsistency(dataDir, { allowTempFiles: true });
+    const plainBytes = secure.map((_, k) => Buffer.from(new Float32Array(update(k)(null, initial).weights.subarray(50, 66)).buffer));
+    const noPlainOnDisk = () => {
+      for (const f of readdirSync(path.join(dataDir, 'blobs'))) for (const b of plainBytes) expect(readFileSync(path.join(dataDir, 'blobs', f)).indexOf(b)).toBe(-1);
+    };
+    noPlainOnDisk();
+
+    child = await startChild(dataDir);
+    for (const c of secure) c.client = new TestClient(child.url, c.client.credential);
+    const status = async () => (await (await fetch(`${child.url}/status`, { headers: { authorization: `Bearer ${created.adminToken}` } })).json()) as { recentRounds: { status: string; resultModelHash: string | null }[] };
+    for (let guard = 0; guard < 500 && !(await status()).recentRounds.some((r) => r.status === 'closed'); guard++) {
+      for (const [k, c] of secure.entries()) await c.step(update(k));
+    }
+    const closed = (await status()).recentRounds.find((r) => r.status === 'closed');
+    const model = await secure[0]!.client.model(closed!.resultModelHash!);
+    const expected = fedAvg(secure.map((_, k) => ({ weights: update(k)(null, initial).weights, sampleCount: k + 2 })));
+    expect(model.reduce((m, v, i) => Math.max(m, Math.abs(v - (expected[i] as number))), 0)).toBeLessThan(1e-5);
+    noPlainOnDisk();
     child.proc.kill('SIGKILL');
     await child.exited;
     checkConsistency(dataDir);

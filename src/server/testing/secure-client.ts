@@ -28,7 +28,8 @@ export class SecureTestClient {
   lastContribution: Float64Array | null = null;
 
   constructor(
-    readonly client: TestClient,
+    /** Replaceable: after a server restart the clinic talks to the new process with its same secrets. */
+    public client: TestClient,
     private readonly federation: string,
     private readonly dp?: DpSettings,
   ) {}
