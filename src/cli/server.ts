@@ -1,10 +1,12 @@
 // The federation server's command line: `npm run server -- <command> [options]`.
 import { enrolCode, federationCreate, revoke, serve, status } from './server/commands';
 import { UsageError } from './server/args';
+import { PRIVACY_USAGE } from './server/privacy-flags';
 
 const USAGE = `usage: npm run server -- <command> [--data-dir DIR] [options]
 
-  federation create --config f.json [--initial-weights w.bin] [--seed N]
+  federation create --config f.json [--initial-weights w.bin] [--seed N] [--pretrained model.json]
+${PRIVACY_USAGE}
                       create the federation (prints the admin token once)
   serve [--host 127.0.0.1] [--port 8787] [--tls-cert cert.pem --tls-key key.pem] [--log-level info]
   enrol-code [--count 1] [--ttl-hours 72]   issue one-time enrolment codes

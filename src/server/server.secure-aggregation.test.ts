@@ -240,4 +240,21 @@ describe('secure aggregation through the federation API', () => {
     expect(short.status).toBe(422);
     expect(await short.text()).toMatch(/16004 bytes/);
   });
+
+  it('differential privacy with adaptive clipping, secure and central: the clipping norm moves towards the quantile after each round', async () => {
+    const dp = { noiseMultiplier: 0.01, clipNorm: 50, weightCap: 10, adaptiveClipping: { targetQuantile: 0.5, learningRate: 0.2, countNoiseMultiplier: 0.01 } };
+    // Secure: every clinic's delta (norm ~0.45) is within 50, so the unclipped fraction is 1 (test clinics add no noise).
+    const secure = await federation({ roundsPerCycle: 2, differentialPrivacy: dp, secureAggregation: {} }, 3);
+    const clinics = secure.clients.map((c) => new SecureTestClient(c, secure.h.initialHash, { ...dp }));
+    await drive(secure.h, clinics, (k, t, base) => updateOf(k, t.roundIndex, base), 1);
+    expect((await secure.h.status()).privacy!.clipNorm).toBeCloseTo(50 * Math.exp(-0.2 * 0.5), 9);
+    // Central: the server counts (with its own, tiny, count noise here).
+    const central = await federation({ roundsPerCycle: 2, differentialPrivacy: dp }, 3);
+    for (const [k, c] of central.clients.entries()) {
+      const t = await c.trainTask();
+      const base = await c.model(t.baseModelHash);
+      expect((await c.upload(t.roundId, updateFor(t, updateOf(k, 0, base).weights, 5))).status).toBe(201);
+    }
+    expect((await central.h.status()).privacy!.clipNorm).toBeCloseTo(50 * Math.exp(-0.2 * 0.5), 1);
+  });
 });

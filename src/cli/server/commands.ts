@@ -19,6 +19,7 @@ import {
   type Logger,
 } from '../../server';
 import { num, parse, UsageError } from './args';
+import { PRIVACY_OPTIONS, privacySummary, withPrivacyFlags } from './privacy-flags';
 
 export async function federationCreate(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
@@ -26,6 +27,7 @@ export async function federationCreate(argv: string[]): Promise<void> {
     'initial-weights': { type: 'string' },
     pretrained: { type: 'string' },
     seed: { type: 'string' },
+    ...PRIVACY_OPTIONS,
   });
   if (!values.config) throw new UsageError('federation create needs --config f.json');
   let json: unknown;
@@ -34,7 +36,8 @@ export async function federationCreate(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError(`cannot read ${values.config} as JSON: ${(e as Error).message}`);
   }
-  const parsed = FederationConfigSchema.safeParse(json);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`${values.config} must hold one JSON object (the federation config)`);
+  const parsed = FederationConfigSchema.safeParse(withPrivacyFlags(json as Record<string, unknown>, values));
   if (!parsed.success) throw new UsageError(`${values.config} is not a valid federation config:\n${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
   if (config.pretrained && !values.pretrained) throw new UsageError('this config fine-tunes a pretrained network: give its model.json with --pretrained');
@@ -50,6 +53,7 @@ export async function federationCreate(argv: string[]): Promise<void> {
       `Federation "${config.name}" created in ${dataDir}`,
       `  model ${config.model.name} ${config.model.inputShape.join('x')}, ${created.paramCount} parameters`,
       `  initial version ${created.initialModelHash}`,
+      ...privacySummary(config),
       '',
       `  ADMIN TOKEN (shown once, store it safely): ${created.adminToken}`,
       '',

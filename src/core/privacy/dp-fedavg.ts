@@ -91,3 +91,22 @@ export function adaptClipNorm(clipNorm: number, fractionUnclipped: number, targe
   if (!(targetQuantile > 0 && targetQuantile < 1)) throw new DpArgumentError(`target quantile must be in (0, 1), got ${targetQuantile}`);
   return clipNorm * Math.exp(-learningRate * (fractionUnclipped - targetQuantile));
 }
+
+/** Adaptive clipping's settings (Andrew et al. 2021; their defaults: quantile 0.5, rate 0.2). */
+export interface AdaptiveClipping {
+  targetQuantile: number;
+  learningRate: number;
+  /** Noise on the count of unclipped clinics, as a multiple of one clinic's contribution (1). */
+  countNoiseMultiplier: number;
+}
+
+/**
+ * The noise multiplier left for the model delta when the clipped-count query also runs, so that
+ * the two together cost what z alone would (Andrew et al. 2021, Thm. 1):
+ * z_delta = (z^-2 - (2 sigma_b)^-2)^(-1/2). Needs sigma_b > z / 2 (their default: clinics / 20).
+ */
+export function deltaNoiseMultiplier(z: number, countNoiseMultiplier: number): number {
+  const rest = z ** -2 - (2 * countNoiseMultiplier) ** -2;
+  if (!(rest > 0)) throw new DpArgumentError(`adaptive clipping's count noise ${countNoiseMultiplier} must exceed half the noise multiplier (${(z / 2).toPrecision(3)})`);
+  return rest ** -0.5;
+}

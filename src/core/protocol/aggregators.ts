@@ -3,7 +3,7 @@
 // math is in ../aggregation, this is the policy around it (which rule, capped FedAvg weights,
 // SCAFFOLD's control variate).
 import { cappedWeights, coordinateMedian, fedAvg, scaffoldAggregate, trimmedMean } from '../aggregation';
-import { addGaussianNoise, cappedWeight, clipToNorm, noisePlan } from '../privacy';
+import { adaptClipNorm, addGaussianNoise, cappedWeight, clipToNorm, deltaNoiseMultiplier, noisePlan, type AdaptiveClipping } from '../privacy';
 
 export const AGGREGATOR_NAMES = ['fedavg', 'fedprox', 'scaffold', 'median', 'trimmed-mean'] as const;
 export type AggregatorName = (typeof AGGREGATOR_NAMES)[number];
@@ -40,13 +40,29 @@ export interface AggregationInput {
 /** DP-FedAvg's settings as the aggregator uses them (core/privacy; the wire validates them). */
 export interface DpSettings {
   noiseMultiplier: number;
+  /** This round's clipping norm (the config's, or where adaptive clipping has moved it). */
   clipNorm: number;
   weightCap: number;
+  adaptiveClipping?: AdaptiveClipping | undefined;
 }
 
 export interface AggregationOutput {
   weights: Float32Array;
   control?: Float32Array;
+  /** Adaptive clipping: the noised fraction of clinics whose delta was within the clip norm. */
+  unclippedFraction?: number;
+}
+
+/** The noise multiplier on the model delta: z, or what adaptive clipping's count query leaves of it. */
+export function deltaNoise(dp: DpSettings): number {
+  return dp.adaptiveClipping ? deltaNoiseMultiplier(dp.noiseMultiplier, dp.adaptiveClipping.countNoiseMultiplier) : dp.noiseMultiplier;
+}
+
+/** Adaptive clipping's next norm from this round's noised unclipped fraction (unchanged without it). */
+export function nextClipNorm(dp: DpSettings, unclippedFraction: number | undefined): number {
+  if (!dp.adaptiveClipping || unclippedFraction === undefined) return dp.clipNorm;
+  const a = dp.adaptiveClipping;
+  return adaptClipNorm(dp.clipNorm, unclippedFraction, a.targetQuantile, a.learningRate);
 }
 
 /** What a train task tells clients about the round (e.g. FedProx mu); sent as-is. */
@@ -86,28 +102,32 @@ function cappedFedAvg({ updates, maxClientShare }: AggregationInput): Float32Arr
  * clinic moves the average by at most clipNorm / D whatever the others do), noise N(0, (z C)^2).
  * BatchNorm statistics are part of the clipped and noised vector.
  */
-export function dpFedAvg(input: AggregationInput, dp: DpSettings): Float32Array {
+export function dpFedAvg(input: AggregationInput, dp: DpSettings): AggregationOutput {
   const { global, updates } = input;
   if (!input.normal) throw new Error('differential privacy needs a noise source');
   const denominator = Math.max(input.totalClients, updates.length);
   const sum = new Float32Array(global.length);
+  let unclipped = 0;
   for (const u of updates) {
     const delta = new Float32Array(global.length);
     for (let i = 0; i < delta.length; i++) delta[i] = (u.weights[i] as number) - (global[i] as number);
-    const { clipped } = clipToNorm(delta, dp.clipNorm);
+    const { clipped, norm } = clipToNorm(delta, dp.clipNorm);
+    if (norm <= dp.clipNorm) unclipped++;
     const w = cappedWeight(u.sampleCount, dp.weightCap);
     for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + w * (clipped[i] as number);
   }
-  addGaussianNoise(sum, noisePlan(dp.noiseMultiplier, dp.clipNorm, denominator, 1).sumStd, input.normal);
-  const out = new Float32Array(global.length);
-  for (let i = 0; i < out.length; i++) out[i] = (global[i] as number) + (sum[i] as number) / denominator;
-  return out;
+  addGaussianNoise(sum, noisePlan(deltaNoise(dp), dp.clipNorm, denominator, 1).sumStd, input.normal);
+  const weights = new Float32Array(global.length);
+  for (let i = 0; i < weights.length; i++) weights[i] = (global[i] as number) + (sum[i] as number) / denominator;
+  if (!dp.adaptiveClipping) return { weights };
+  const noisedCount = unclipped + dp.adaptiveClipping.countNoiseMultiplier * input.normal();
+  return { weights, unclippedFraction: noisedCount / Math.max(1, updates.length) };
 }
 
 export function createAggregator(config: AggregatorSpec, dp?: DpSettings): Aggregator {
   if (dp) {
     if (config.name !== 'fedavg' && config.name !== 'fedprox') throw new Error(`differential privacy works with FedAvg and FedProx, not ${config.name}`);
-    return simple(config, (input) => dpFedAvg(input, dp));
+    return { config, vectorsPerUpdate: 1, usesControlVariate: false, configureRound: () => ({ aggregation: config }), aggregate: (input) => dpFedAvg(input, dp) };
   }
   switch (config.name) {
     case 'fedavg':

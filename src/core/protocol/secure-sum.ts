@@ -6,15 +6,17 @@
 // of the Gaussian noise. Pure arithmetic, tested against the plaintext aggregators.
 import { clipToBound } from '../aggregation';
 import { addGaussianNoise, cappedWeight, clipToNorm, noisePlan } from '../privacy';
-import type { AggregationOutput, AggregatorSpec, DpSettings } from './aggregators';
+import { deltaNoise, type AggregationOutput, type AggregatorSpec, type DpSettings } from './aggregators';
 
 /**
  * - weighted (FedAvg, FedProx): [w_k * delta_k, w_k], w_k = min(1, labels_k / weightCap);
  *   the model moves by sum(w delta) / sum(w), plaintext FedAvg's weighted mean.
  * - scaffold: [delta_k, controlDelta_k], unweighted as SCAFFOLD is; the server knows the count.
  * - dp (DP-FedAvg): w_k * clip(delta_k, C) + N(0, (zC)^2 / t); the sum over a fixed denominator.
+ * - dp-adaptive: the same (z then leaves z_delta for the delta) plus one slot, [||delta_k|| <= C]
+ *   + N(0, sigma_b^2 / t): the noised count of unclipped clinics that moves C (Andrew et al. 2021).
  */
-export type SecureSumKind = 'weighted' | 'scaffold' | 'dp';
+export type SecureSumKind = 'weighted' | 'scaffold' | 'dp' | 'dp-adaptive';
 
 export class SecureSumError extends Error {
   override readonly name = 'SecureSumError';
@@ -31,13 +33,13 @@ export function secureSumKind(aggregation: AggregatorSpec, dp?: DpSettings): Sec
   }
   if (dp) {
     if (aggregation.name === 'scaffold') throw new SecureSumError('differential privacy is not supported with SCAFFOLD yet');
-    return 'dp';
+    return dp.adaptiveClipping ? 'dp-adaptive' : 'dp';
   }
   return aggregation.name === 'scaffold' ? 'scaffold' : 'weighted';
 }
 
 export function secureVectorLength(kind: SecureSumKind, paramCount: number): number {
-  return kind === 'weighted' ? paramCount + 1 : kind === 'scaffold' ? 2 * paramCount : paramCount;
+  return kind === 'weighted' || kind === 'dp-adaptive' ? paramCount + 1 : kind === 'scaffold' ? 2 * paramCount : paramCount;
 }
 
 /**
@@ -91,12 +93,16 @@ export function secureContribution(input: ContributionInput): Float64Array {
   } else {
     const dp = input.dp;
     if (!dp || !input.normal || !input.noiseShares) throw new SecureSumError('a differentially private contribution needs its settings, a noise source and the number of noise shares');
-    const { clipped } = clipToNorm(delta, dp.clipNorm);
+    const { clipped, norm } = clipToNorm(delta, dp.clipNorm);
     const w = cappedWeight(input.labelCount, dp.weightCap);
     const own = new Float32Array(P);
     for (let i = 0; i < P; i++) own[i] = w * (clipped[i] as number);
-    addGaussianNoise(own, noisePlan(dp.noiseMultiplier, dp.clipNorm, 1, input.noiseShares).perClientStd, input.normal);
+    addGaussianNoise(own, noisePlan(deltaNoise(dp), dp.clipNorm, 1, input.noiseShares).perClientStd, input.normal);
     out.set(own, 0);
+    if (kind === 'dp-adaptive') {
+      const sigmaB = dp.adaptiveClipping?.countNoiseMultiplier ?? 0;
+      out[P] = (norm <= dp.clipNorm ? 1 : 0) + (sigmaB / Math.sqrt(input.noiseShares)) * input.normal();
+    }
   }
   return out;
 }
@@ -125,10 +131,10 @@ export function aggregateSecureSum(input: SecureAggregateInput): AggregationOutp
     for (let i = 0; i < P; i++) weights[i] = (global[i] as number) + (sum[i] as number) / total;
     return { weights };
   }
-  if (kind === 'dp') {
+  if (kind === 'dp' || kind === 'dp-adaptive') {
     const D = Math.max(input.totalClients, contributors);
     for (let i = 0; i < P; i++) weights[i] = (global[i] as number) + (sum[i] as number) / D;
-    return { weights };
+    return kind === 'dp' ? { weights } : { weights, unclippedFraction: (sum[P] as number) / contributors };
   }
   if (!input.control) throw new SecureSumError('SCAFFOLD round has no control variate');
   const lr = input.scaffoldLearningRate ?? 1;

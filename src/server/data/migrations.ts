@@ -167,4 +167,9 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'adaptive clipping (issue 19): the clipping norm in force, moved after every round',
+    sql: `ALTER TABLE federation ADD COLUMN dp_clip_norm REAL;`,
+  },
 ];

@@ -17,6 +17,8 @@ export interface FederationRow {
   gammaPublished: boolean;
   latestHash: string;
   createdAt: number;
+  /** Differential privacy's clipping norm in force when adaptive clipping moved it (else null: the config's). */
+  dpClipNorm: number | null;
 }
 
 export interface ClientRow {
@@ -69,6 +71,7 @@ interface RawFederationRow {
   gamma_published: number;
   latest_hash: string;
   created_at: number;
+  dp_clip_norm: number | null;
 }
 
 export class FederationStore {
@@ -105,6 +108,7 @@ export class FederationStore {
       gammaBar: r.gamma_bar,
       gammaPublished: r.gamma_published === 1,
       latestHash: r.latest_hash,
+      dpClipNorm: r.dp_clip_norm,
       createdAt: r.created_at,
     };
   }
@@ -130,6 +134,10 @@ export class FederationStore {
   setGammaBar(gammaBar: number | null): void {
     // Frozen once published: the WHERE clause makes a second write a no-op.
     this.db.prepare('UPDATE federation SET gamma_bar = ?, gamma_published = 1 WHERE id = 1 AND gamma_published = 0').run(gammaBar);
+  }
+
+  setDpClipNorm(clipNorm: number): void {
+    this.db.prepare('UPDATE federation SET dp_clip_norm = ? WHERE id = 1').run(clipNorm);
   }
 
   setLatestHash(hash: string): void {

@@ -11,7 +11,7 @@ import type { FederationRow, FederationStore, RoundRow, UpdateRow } from '../dat
 import type { Clock, FaultHook, Logger } from './runtime';
 import { updateNormBound } from './update-validation';
 import { aggregateGammaBar } from '../../core/fairfal/queryModel';
-import { createAggregator, cycleInitSeed, type AggregationOutput, type Aggregator, type ClientUpdate } from '../../core/protocol';
+import { createAggregator, cycleInitSeed, nextClipNorm, type AggregationOutput, type Aggregator, type ClientUpdate, type DpSettings } from '../../core/protocol';
 import { federationEpsilon } from '../../core/privacy';
 import { cryptoNormal } from '../../platform/crypto-normal';
 import { engineInitialWeights, varianceRanges } from './initial-weights';
@@ -53,8 +53,14 @@ export class RoundEngine {
     });
   }
 
-  aggregator(config: FederationConfig): Aggregator {
-    return createAggregator(config.aggregation, config.differentialPrivacy);
+  aggregator(config: FederationConfig, dp?: DpSettings): Aggregator {
+    return createAggregator(config.aggregation, dp ?? config.differentialPrivacy);
+  }
+
+  /** Differential privacy's settings for the open round: the clipping norm adaptive clipping has reached. */
+  dpSettings(f: FederationRow): DpSettings | undefined {
+    const dp = f.config.differentialPrivacy;
+    return dp ? { ...dp, clipNorm: f.dpClipNorm ?? dp.clipNorm } : undefined;
   }
 
   private readonly normal = cryptoNormal();
@@ -198,7 +204,7 @@ export class RoundEngine {
   private aggregate(f: FederationRow, round: RoundRow, rows: UpdateRow[], now: number): boolean {
     const { store, blobs } = this.deps;
     const started = performance.now();
-    const aggregator = this.aggregator(f.config);
+    const aggregator = this.aggregator(f.config, this.dpSettings(f));
     const global = this.vector(round.base_hash);
     // Long updates clipped (only accepted past the bound when the federation clips); the
     // aggregator caps each claimed count to the round's maxClientWeightShare.
@@ -238,6 +244,8 @@ export class RoundEngine {
     // Differential privacy's budget: the federation ends before a round would exceed it.
     const dp = f.config.differentialPrivacy;
     const budgetSpent = dp?.targetEpsilon !== undefined && federationEpsilon(dp.noiseMultiplier, store.closedRoundCount() + 2, dp.delta) > dp.targetEpsilon;
+    const settings = this.dpSettings(f);
+    const nextClip = settings && out.unclippedFraction !== undefined ? nextClipNorm(settings, out.unclippedFraction) : null;
     const closed = store.transaction(() => {
       if (store.round(round.id)?.status !== 'open') return false; // already aggregated
       store.insertVersion({ hash: resultHash, kind: 'global', cycle: round.cycle, round_id: round.id, created_at: now });
@@ -245,6 +253,7 @@ export class RoundEngine {
       store.closeRound(round.id, resultHash, now);
       for (const r of contributions) store.insertLineage(resultHash, round.id, r.clientId, r.sampleCount);
       store.setLatestHash(resultHash);
+      if (nextClip !== null) store.setDpClipNorm(nextClip);
       if (budgetSpent) {
         store.setPhase('finished', round.cycle, null);
       } else if (!isLastRound) {
@@ -272,6 +281,7 @@ export class RoundEngine {
       roundIndex: round.round_index,
       updates: contributions.length,
       secure: f.config.secureAggregation !== undefined,
+      ...(nextClip !== null ? { nextClipNorm: Math.round(nextClip * 1e4) / 1e4 } : {}),
       strategy: f.config.aggregation.name,
       version: resultHash,
       aggregateMs: Math.round(computedMs * 10) / 10,

@@ -238,6 +238,7 @@ export class SecureRounds {
             range: c.secureAggregation?.range ?? 1,
             weightCap: c.secureAggregation?.weightCap ?? 1,
             normBound: updateNormBound(this.deps.vector(round.base_hash), c),
+            ...(c.differentialPrivacy ? { clipNorm: f.dpClipNorm ?? c.differentialPrivacy.clipNorm } : {}),
           },
         };
       }

@@ -24,13 +24,13 @@ function roundSummary(store: FederationStore, r: RoundRow): z.input<typeof Round
   };
 }
 
-function privacyView(store: FederationStore, dp: DifferentialPrivacy | undefined): Status['privacy'] {
+function privacyView(store: FederationStore, dp: DifferentialPrivacy | undefined, clipNorm: number | null): Status['privacy'] {
   if (!dp) return null;
   const rounds = store.closedRoundCount();
   const target = dp.targetEpsilon ?? null;
   return {
     noiseMultiplier: dp.noiseMultiplier,
-    clipNorm: dp.clipNorm,
+    clipNorm: clipNorm ?? dp.clipNorm,
     delta: dp.delta,
     rounds,
     epsilon: federationEpsilon(dp.noiseMultiplier, rounds, dp.delta),
@@ -67,7 +67,7 @@ export function buildStatus(store: FederationStore): Status {
       createdAt: iso(v.created_at),
       contributors: store.contributors(v.hash),
     })),
-    privacy: privacyView(store, f.config.differentialPrivacy),
+    privacy: privacyView(store, f.config.differentialPrivacy, f.dpClipNorm),
   };
   // Parsing brands the ids and guards the contract.
   return StatusSchema.parse(status);

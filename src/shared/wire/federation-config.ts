@@ -131,6 +131,21 @@ export const DifferentialPrivacySchema = z.strictObject({
   delta: z.number().gt(0).lt(0.1).default(1e-5),
   /** Stop training (and say so) before a round would take epsilon above this. */
   targetEpsilon: z.number().positive().optional(),
+  /**
+   * Adaptive clipping (Andrew et al. 2021): clipNorm is the start; after each round it moves
+   * towards the targetQuantile of the clinics' delta norms, estimated from a noised count. The
+   * count's noise comes out of the same budget (the delta keeps z_delta, see core/privacy).
+   */
+  adaptiveClipping: z
+    .strictObject({
+      targetQuantile: z.number().gt(0).lt(1).default(0.5),
+      learningRate: z.number().positive().max(10).default(0.2),
+      countNoiseMultiplier: z.number().positive().max(1e4),
+    })
+    .optional(),
+}).refine((d) => !d.adaptiveClipping || d.adaptiveClipping.countNoiseMultiplier > d.noiseMultiplier / 2, {
+  message: 'adaptive clipping: countNoiseMultiplier must exceed noiseMultiplier / 2, or the count would use up the whole privacy budget',
+  path: ['adaptiveClipping', 'countNoiseMultiplier'],
 });
 export type DifferentialPrivacy = z.infer<typeof DifferentialPrivacySchema>;
 

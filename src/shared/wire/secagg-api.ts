@@ -81,7 +81,9 @@ export const SecureTrainSchema = z.strictObject({
   members: z.array(SecAggMemberSchema).min(3),
   /** The shares sealed to this client, one per member. */
   incoming: z.array(SealedShareSchema),
-  kind: z.enum(['weighted', 'scaffold', 'dp']),
+  kind: z.enum(['weighted', 'scaffold', 'dp', 'dp-adaptive']),
+  /** Differential privacy: this round's clipping norm (adaptive clipping moves it between rounds). */
+  clipNorm: z.number().positive().optional(),
   vectorLength: z.number().int().positive(),
   scaleBits: z.number().int().min(8).max(24),
   range: z.number().positive(),

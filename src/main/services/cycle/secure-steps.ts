@@ -55,7 +55,8 @@ export interface TrainedUpdate {
 
 /** The trained update as a masked contribution: clipped, weighted (and noised) by the clinic itself. */
 export async function sendMasked(link: FederationLink, config: FederationConfig, roundId: number, sa: SecureTrain, u: TrainedUpdate): Promise<boolean> {
-  const dp: DpSettings | undefined = config.differentialPrivacy;
+  const configured = config.differentialPrivacy;
+  const dp: DpSettings | undefined = configured ? { ...configured, clipNorm: sa.clipNorm ?? configured.clipNorm } : undefined;
   const contribution = secureContribution({
     kind: sa.kind,
     global: u.base,
