@@ -76,6 +76,9 @@ test('federated: the UI client joins, labels its queues and the federation compl
     queryDeadlineSeconds: 300,
     // Short: a client whose ready report is lost must not stall the run for long.
     labelingDeadlineSeconds: 90,
+    // Issue 19: the clinics run secure aggregation with distributed DP noise (small, so the model still learns).
+    secureAggregation: {},
+    differentialPrivacy: { noiseMultiplier: 0.05, clipNorm: 1, weightCap: 30 },
   });
   const codes = server.enrolCodes(3);
   expect(codes).toHaveLength(3);
@@ -134,9 +137,18 @@ test('federated: the UI client joins, labels its queues and the federation compl
     // Settings says, in plain words, what this workstation sent the server.
     await page.getByTestId('nav-settings').click();
     await expect(page.getByTestId('what-leaves')).toContainText('never leave this workstation');
-    await expect(page.getByTestId('what-leaves')).toContainText('Model update');
+    await expect(page.getByTestId('what-leaves')).toContainText('Model update, masked (secure aggregation)');
+    await expect(page.getByTestId('privacy-description')).toContainText('Secure aggregation: this clinic\'s model update leaves the workstation masked');
+    await expect(page.getByTestId('privacy-description')).toContainText('Each clinic adds its share of the noise');
+    for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+      await page.setViewportSize({ width, height });
+      await page.getByTestId('privacy-description').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: screenshotPath(`ui-federated-privacy-${width}x${height}.png`) });
+    }
     await page.getByTestId('what-leaves').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('ui-federated-settings.png') });
+    // The server unmasked sums only: it logged its secure rounds, and every round closed that way.
+    expect(server.output()).toContain('secure aggregation: sum unmasked');
     const status = server.status() as { clients?: unknown[] };
     expect(JSON.stringify(status)).toContain('finished');
     // The server heard "withheld" from this clinic, and gamma_bar came from the others.

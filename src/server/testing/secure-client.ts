@@ -26,6 +26,31 @@ export class SecureTestClient {
   private attempt = -1;
   /** The last plaintext contribution it masked (what the server must never see). */
   lastContribution: Float64Array | null = null;
+  /** What the clinic spent (for bench/privacy): milliseconds of its own computation, bytes it sent. */
+  readonly cost = { cpuMs: 0, bytesUp: 0 };
+
+  private timed<T>(fn: () => T): T {
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.cost.cpuMs += performance.now() - t0;
+    }
+  }
+
+  private async timedAsync<T>(fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.cost.cpuMs += performance.now() - t0;
+    }
+  }
+
+  private send(p: string, body: string | Uint8Array): Promise<Response> {
+    this.cost.bytesUp += typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    return typeof body === 'string' ? this.client.request('POST', p, body) : this.client.request('POST', p, body as BodyInit, 'application/octet-stream');
+  }
 
   constructor(
     /** Replaceable: after a server restart the clinic talks to the new process with its same secrets. */
@@ -47,18 +72,19 @@ export class SecureTestClient {
   }
 
   async keys(task: { roundId: number; attempt: number }): Promise<Response> {
-    const ad = this.crypto(task.roundId, task.attempt, 1).advertise();
-    return this.client.json('POST', this.path(task.roundId, task.attempt, 'keys'), {
-      maskKey: b64(ad.publicKey),
-      encryptionKey: b64(ad.encryptionKey),
-      selfSeedCommitment: b64(ad.selfSeedCommitment),
-      maskKeyCommitment: b64(ad.privateKeyCommitment),
+    const body = this.timed(() => {
+      const ad = this.crypto(task.roundId, task.attempt, 1).advertise();
+      return JSON.stringify({ maskKey: b64(ad.publicKey), encryptionKey: b64(ad.encryptionKey), selfSeedCommitment: b64(ad.selfSeedCommitment), maskKeyCommitment: b64(ad.privateKeyCommitment) });
     });
+    return this.send(this.path(task.roundId, task.attempt, 'keys'), body);
   }
 
   async shares(task: SecAggSharesTask): Promise<Response> {
-    const sealed = await this.crypto(task.roundId, task.attempt, task.index).sealedShares(task.members.map(toAd), task.threshold);
-    return this.client.json('POST', this.path(task.roundId, task.attempt, 'shares'), { shares: sealed.map((s) => ({ to: s.to, sealed: b64(s.sealed) })) });
+    const body = await this.timedAsync(async () => {
+      const sealed = await this.crypto(task.roundId, task.attempt, task.index).sealedShares(task.members.map(toAd), task.threshold);
+      return JSON.stringify({ shares: sealed.map((s) => ({ to: s.to, sealed: b64(s.sealed) })) });
+    });
+    return this.send(this.path(task.roundId, task.attempt, 'shares'), body);
   }
 
   /** The masked upload of `u` for a secure train task, and the response. */
@@ -66,6 +92,12 @@ export class SecureTestClient {
     const sa = task.secureAggregation;
     if (!sa) throw new Error('not a secure train task');
     this.held = { members: sa.members, incoming: sa.incoming, index: sa.index };
+    const masked = this.timed(() => this.maskedBody(task, base, u));
+    return this.send(this.path(task.roundId, sa.attempt, 'masked'), masked);
+  }
+
+  private maskedBody(task: TrainTask, base: Float32Array, u: SecureUpdate): Uint8Array {
+    const sa = task.secureAggregation!;
     const contribution = secureContribution({
       kind: sa.kind,
       global: base,
@@ -81,7 +113,7 @@ export class SecureTestClient {
     this.lastContribution = contribution;
     const encoded = encodeFixed(contribution, { scaleBits: sa.scaleBits, range: sa.range });
     const masked = this.crypto(task.roundId, sa.attempt, sa.index).maskedInput(encoded, { keys: new Map(sa.members.map((m) => [m.index, unb64(m.maskKey)])) });
-    return this.client.request('POST', this.path(task.roundId, sa.attempt, 'masked'), new Uint8Array(masked.buffer) as BodyInit, 'application/octet-stream');
+    return new Uint8Array(masked.buffer);
   }
 
   private held: { members: SecAggMember[]; incoming: { from: number; to: number; sealed: string }[]; index: number } | null = null;
@@ -102,7 +134,8 @@ export class SecureTestClient {
   }
 
   async reveal(task: SecAggUnmaskTask, tamper = false): Promise<Response> {
-    return this.client.json('POST', this.path(task.roundId, task.attempt, 'reveal'), this.revealBody(task, tamper));
+    const body = this.timed(() => JSON.stringify(this.revealBody(task, tamper)));
+    return this.send(this.path(task.roundId, task.attempt, 'reveal'), body);
   }
 
   /**

@@ -57,8 +57,12 @@ export const FederationPlanSchema = z.object({
       /** Epsilon after every planned round (cycles x rounds), or the target where training stops first. */
       plannedEpsilon: z.number(),
       targetEpsilon: z.number().nullable(),
+      /** The clipping norm adapts between rounds (Andrew et al. 2021). */
+      adaptiveClipping: z.boolean().optional(),
     })
     .optional(),
+  /** Secure aggregation (issue 19): the server learns only each round's sum. */
+  secureAggregation: z.object({ survivorFraction: z.number() }).optional(),
 });
 export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 

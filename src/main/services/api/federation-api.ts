@@ -56,6 +56,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     ...(c.backbone ? { backbone: c.backbone } : {}),
     ...(c.pretrained ? { pretrained: c.pretrained } : {}),
     ...(c.differentialPrivacy ? { privacy: privacyOf(c.differentialPrivacy, c.cycles * c.roundsPerCycle) } : {}),
+    ...(c.secureAggregation ? { secureAggregation: { survivorFraction: c.secureAggregation.survivorFraction } } : {}),
   };
 }
 
@@ -82,7 +83,7 @@ export function connectionStatus(deps: FederationApiDeps): ConnectionStatus {
 function privacyOf(dp: DifferentialPrivacy, plannedRounds: number): NonNullable<FederationPlan['privacy']> {
   const all = federationEpsilon(dp.noiseMultiplier, plannedRounds, dp.delta);
   const target = dp.targetEpsilon ?? null;
-  return { noiseMultiplier: dp.noiseMultiplier, delta: dp.delta, plannedEpsilon: target !== null ? Math.min(all, target) : all, targetEpsilon: target };
+  return { noiseMultiplier: dp.noiseMultiplier, delta: dp.delta, plannedEpsilon: target !== null ? Math.min(all, target) : all, targetEpsilon: target, ...(dp.adaptiveClipping ? { adaptiveClipping: true } : {}) };
 }
 
 function backboneStatus(deps: FederationApiDeps): BackboneStatus {

@@ -19,9 +19,20 @@ describe('model in words', () => {
 describe('privacy in words', () => {
   it('states epsilon, delta, the stop and what it does not cover', () => {
     expect(describePrivacy({})).toBeNull();
-    const words = describePrivacy({ privacy: { noiseMultiplier: 1.1, delta: 1e-5, plannedEpsilon: 7.9123, targetEpsilon: 8 } })!;
+    const words = describePrivacy({ privacy: { noiseMultiplier: 1.1, delta: 1e-5, plannedEpsilon: 7.9123, targetEpsilon: 8 } })!.join(' ');
     expect(words).toMatch(/ε = 7\.91 over the whole study \(δ = 0\.00001; smaller ε is stronger\)/);
     expect(words).toMatch(/stops before it would go past ε = 8/);
+    expect(words).toMatch(/This is a moderate guarantee\./);
     expect(words).toMatch(/not what the study server sees/);
+  });
+
+  it('states secure aggregation, and that each clinic adds its share of the noise with it', () => {
+    const words = describePrivacy({ secureAggregation: { survivorFraction: 2 / 3 }, privacy: { noiseMultiplier: 1, delta: 1e-5, plannedEpsilon: 42.7, targetEpsilon: null, adaptiveClipping: true } })!.join(' ');
+    expect(words).toMatch(/^Secure aggregation: .*never this clinic's update or how many images it labeled\. A round counts only if at least 67% of its clinics stay/);
+    expect(words).toMatch(/the limit adapts/);
+    expect(words).toMatch(/With ε above 10 the guarantee is weak/);
+    expect(words).toMatch(/ε = 42\.7 over the whole study/);
+    expect(words).toMatch(/Each clinic adds its share of the noise before its update leaves\./);
+    expect(words).not.toMatch(/not what the study server sees/);
   });
 });

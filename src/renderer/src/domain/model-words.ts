@@ -20,11 +20,24 @@ export function describeModel(task: Pick<FederationPlan, 'model' | 'inputShape' 
   return `${task.model} (${size})`;
 }
 
-/** The federation's differential-privacy guarantee in words (issue 19), or null without one. */
-export function describePrivacy(task: Pick<FederationPlan, 'privacy'>): string | null {
+/** The federation's protections in words (issue 19): one paragraph per protection; null without any. */
+export function describePrivacy(task: Pick<FederationPlan, 'privacy' | 'secureAggregation'>): string[] | null {
+  const parts: string[] = [];
+  const sa = task.secureAggregation;
+  if (sa) {
+    parts.push(
+      `Secure aggregation: this clinic's model update leaves the workstation masked, and the masks cancel only when all the clinics' updates of a round are added up. The study server learns each round's sum, never this clinic's update or how many images it labeled. A round counts only if at least ${Math.round(sa.survivorFraction * 100)}% of its clinics stay until the end.`,
+    );
+  }
   const p = task.privacy;
-  if (!p) return null;
-  const eps = p.plannedEpsilon < 10 ? p.plannedEpsilon.toFixed(2) : p.plannedEpsilon.toFixed(1);
-  const stop = p.targetEpsilon !== null ? ` Training stops before it would go past ε = ${p.targetEpsilon}.` : '';
-  return `Differential privacy: every clinic's influence on each shared model is limited and random noise is added (noise multiplier ${p.noiseMultiplier}), so that the shared models reveal little about whether this clinic took part: ε = ${eps} over the whole study (δ = ${p.delta}; smaller ε is stronger).${stop} It protects what is shared with the clinics, not what the study server sees.`;
+  if (p) {
+    const eps = p.plannedEpsilon < 10 ? p.plannedEpsilon.toFixed(2) : p.plannedEpsilon.toFixed(1);
+    const stop = p.targetEpsilon !== null ? ` Training stops before it would go past ε = ${p.targetEpsilon}.` : '';
+    const strength = p.plannedEpsilon <= 1 ? ' This is a strong guarantee.' : p.plannedEpsilon <= 10 ? ' This is a moderate guarantee.' : ' With ε above 10 the guarantee is weak: it limits little of what the models could reveal.';
+    const where = sa ? ' Each clinic adds its share of the noise before its update leaves.' : ' It protects what is shared with the clinics, not what the study server sees.';
+    parts.push(
+      `Differential privacy: every clinic's influence on each shared model is limited${p.adaptiveClipping ? ' (the limit adapts to the clinics’ typical update)' : ''} and random noise is added (noise multiplier ${p.noiseMultiplier}), so that the shared models reveal little about whether this clinic took part: ε = ${eps} over the whole study (δ = ${p.delta}; smaller ε is stronger).${strength}${stop}${where}`,
+    );
+  }
+  return parts.length > 0 ? parts : null;
 }

@@ -88,7 +88,12 @@ export function SettingsScreen() {
             )}
             <dt>Study</dt><dd>{conn?.task ? <span title={`model ${conn.task.model}`}>{conn.task.name} · {conn.task.budgetPerCycle} labels per cycle</span> : '—'}</dd>
             {conn?.task && (<><dt>Model</dt><dd data-testid="model-description">{describeModel(conn.task)}</dd></>)}
-            {conn?.task && describePrivacy(conn.task) && (<><dt>Privacy</dt><dd data-testid="privacy-description">{describePrivacy(conn.task)}</dd></>)}
+            {conn?.task && describePrivacy(conn.task) && (
+              <>
+                <dt>Privacy</dt>
+                <dd data-testid="privacy-description">{describePrivacy(conn.task)?.map((p) => <p key={p.slice(0, 24)} className="privacy-paragraph">{p}</p>)}</dd>
+              </>
+            )}
           </dl>
           {conn?.task && <BackbonePanel taskKey={`${conn.task.name}:${conn.task.backbone?.sha256 ?? ''}`} />}
           {conn?.transportWarning && <Notice tone="warn">{conn.transportWarning}</Notice>}

@@ -9,9 +9,19 @@ interface Row {
   learns: string;
 }
 
+const PLAIN_UPDATE: Row = { what: 'Model update (the trained weights) and how many labeled images trained it', when: 'every training round', learns: 'this clinic’s model update and label count; updates like these can leak information about the training images, most for a clinic with few images' };
+const SECURE_UPDATE: Row = {
+  what: 'Model update, masked (secure aggregation), with its weight inside; two public keys and key shares sealed to the other clinics',
+  when: 'every training round',
+  learns: 'only the sum of all clinics’ updates of the round, and which clinics took part; not this clinic’s update or label count',
+};
+
 /** Everything a federated client sends; images, labels, file names, class counts and names never leave. */
-export const FEDERATED_ROWS: readonly Row[] = [
-  { what: 'Model update (the trained weights) and how many labeled images trained it', when: 'every training round', learns: 'this clinic’s model update and label count; updates like these can leak information about the training images, most for a clinic with few images' },
+export function federatedRows(secureAggregation: boolean): readonly Row[] {
+  return [secureAggregation ? SECURE_UPDATE : PLAIN_UPDATE, ...OTHER_ROWS];
+}
+
+const OTHER_ROWS: readonly Row[] = [
   { what: 'One balance figure (gamma_k, a number between 0 and 1), unless withheld below', when: 'once, at the first query', learns: 'a coarse hint of how evenly the shared model treats this clinic’s classes (withheld: only that it was withheld)' },
   { what: '“Labeling done” for the cycle', when: 'after each labeling round', learns: 'that this clinic finished labeling' },
   { what: 'The enrolment code and the display name you chose', when: 'once, when joining', learns: 'that this workstation takes part, under that name' },
@@ -31,7 +41,7 @@ export function WhatLeavesPanel({ conn, choices }: { conn: ConnectionStatus | nu
             <span className="mono">{conn.serverUrl}</span> receives only:
           </p>
           <dl className="facts compact">
-            {FEDERATED_ROWS.map((r) => (
+            {federatedRows(conn.task?.secureAggregation !== undefined).map((r) => (
               <div key={r.what} style={{ display: 'contents' }}>
                 <dt>{r.when}</dt>
                 <dd>
