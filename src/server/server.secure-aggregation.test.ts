@@ -197,6 +197,10 @@ describe('secure aggregation through the federation API', () => {
     const t0 = await clients[0]!.task();
     expect(t0.kind).toBe('secagg-unmask');
     if (t0.kind !== 'secagg-unmask') return;
+    // The admin sees the stage and who uploaded (never what).
+    const open = (await h.status()).currentRound!;
+    expect(open.secureAggregation).toEqual({ attempt: 0, stage: 'unmask', members: 3, threshold: 2 });
+    expect(open.reported).toHaveLength(3);
     // A reveal for another attempt, or naming a survivor's key share, is refused.
     expect((await clients[0]!.json('POST', `/v1/rounds/${t0.roundId}/secagg/5/reveal`, clinics[0]!.revealBody(t0))).status).toBe(409);
     const good = clinics[0]!.revealBody(t0);

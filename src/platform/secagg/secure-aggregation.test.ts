@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../core/rng';
 import { checkCapacity, decodeFixed, encodeFixed, FixedPointError, type FixedPointSpec } from './fixed-point';
-import { SecAggClient, unmaskSum, type ShareBundle } from './round';
+import { newClientSecrets, SecAggClient, unmaskSum, type ShareBundle } from './round';
 
 const SPEC: FixedPointSpec = { scaleBits: 16, range: 8 };
 const LENGTH = 4000;
@@ -109,5 +109,23 @@ describe('secure aggregation', () => {
     expect(() => encodeFixed([Number.NaN], SPEC)).toThrow(/not finite/);
     expect(() => checkCapacity(SPEC, 10)).not.toThrow();
     expect(() => checkCapacity(SPEC, 5000)).toThrow(FixedPointError);
+  });
+
+  it('a sealed share opens only for its recipient, in its round and direction: replayed or tampered, it is refused', async () => {
+    const secrets = [newClientSecrets(), newClientSecrets(), newClientSecrets()];
+    const [a, b, c] = secrets.map((s, i) => new SecAggClient(i + 1, 'fed round 4 attempt 0', s)) as [SecAggClient, SecAggClient, SecAggClient];
+    const members = [a.advertise(), b.advertise(), c.advertise()];
+    const sealed = await a.sealedShares(members, 2);
+    const toB = sealed.find((s) => s.to === 2)!;
+    expect(b.openShares(members, [toB])[0]).toMatchObject({ from: 1, to: 2 });
+    // The same ciphertext replayed into another attempt does not open, even between the same keys.
+    const bNext = new SecAggClient(2, 'fed round 4 attempt 1', secrets[1]);
+    expect(() => bNext.openShares(members, [toB])).toThrow(/does not open/);
+    // Handed to another member, or with one flipped bit, it is refused.
+    expect(() => c.openShares(members, [{ ...toB, to: 3 }])).toThrow(/does not open/);
+    const flipped = Uint8Array.from(toB.sealed);
+    flipped[40] = (flipped[40] as number) ^ 1;
+    expect(() => b.openShares(members, [{ ...toB, sealed: flipped }])).toThrow(/does not open/);
+    expect(() => b.openShares(members, [{ ...toB, to: 3 }])).toThrow(/was handed to client 2/);
   });
 });

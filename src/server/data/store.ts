@@ -284,6 +284,14 @@ export class FederationStore {
       .all(roundId) as UpdateRow[];
   }
 
+  /** Who reported a round: plaintext updates, or masked uploads under secure aggregation. */
+  reporters(roundId: number): string[] {
+    const rows = this.db
+      .prepare('SELECT client_id FROM updates WHERE round_id = ? UNION SELECT client_id FROM secagg_uploads WHERE round_id = ?')
+      .all(roundId, roundId) as { client_id: string }[];
+    return rows.map((r) => r.client_id);
+  }
+
   /** Every blob the database still needs: versions plus updates of open rounds. */
   referencedBlobs(): Set<string> {
     const rows = this.db

@@ -4,8 +4,16 @@ import type { z } from 'zod';
 import { StatusSchema, type DifferentialPrivacy, type RoundSummarySchema, type Status } from '../../shared/wire';
 import { federationEpsilon } from '../../core/privacy';
 import type { FederationStore, RoundRow } from '../data/store';
+import { SecAggStore } from '../data/secagg-store';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An open secure round's stage, for the admin (members and threshold once fixed). */
+function secureView(store: FederationStore, r: RoundRow): { secureAggregation?: z.input<typeof RoundSummarySchema>['secureAggregation'] } {
+  if (r.status !== 'open') return {};
+  const s = new SecAggStore(store.db).round(r.id);
+  return s ? { secureAggregation: { attempt: s.attempt, stage: s.stage, members: s.members, threshold: s.threshold } } : {};
+}
 
 function roundSummary(store: FederationStore, r: RoundRow): z.input<typeof RoundSummarySchema> {
   const m = store.roundMetrics(r.id);
@@ -19,8 +27,9 @@ function roundSummary(store: FederationStore, r: RoundRow): z.input<typeof Round
     closedAt: r.closed_at === null ? null : iso(r.closed_at),
     baseModelHash: r.base_hash,
     resultModelHash: r.result_hash,
-    reported: store.updates(r.id).map((u) => u.client_id),
+    reported: store.reporters(r.id),
     metrics: { reporters: m.reporters, meanLocalTestAccuracy: m.mean },
+    ...secureView(store, r),
   };
 }
 

@@ -207,6 +207,15 @@ export const RoundSummarySchema = z.strictObject({
   reported: z.array(ClientIdSchema),
   /** Shared metrics of the global model this round produced: mean over reporting clients. */
   metrics: z.strictObject({ reporters: z.number().int().nonnegative(), meanLocalTestAccuracy: z.number().nullable() }),
+  /** An open round under secure aggregation: its attempt and stage (members and threshold once fixed). */
+  secureAggregation: z
+    .strictObject({
+      attempt: z.number().int().nonnegative(),
+      stage: z.enum(['keys', 'shares', 'upload', 'unmask']),
+      members: z.number().int().nullable(),
+      threshold: z.number().int().nullable(),
+    })
+    .optional(),
 });
 export type RoundSummary = z.infer<typeof RoundSummarySchema>;
 
