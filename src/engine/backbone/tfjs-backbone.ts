@@ -34,17 +34,19 @@ function concat(parts: Buffer[]): ArrayBuffer {
  * NaN or infinite weights are refused at load: ReLU and max pooling can hide them in the
  * features (max(0, NaN) is 0 on some backends), so checking outputs alone is not enough.
  */
-function checkFinite(specs: tf.io.WeightsManifestEntry[], files: Buffer[], name: string): void {
-  const all = Buffer.concat(files);
+function checkFinite(specs: tf.io.WeightsManifestEntry[], weightData: ArrayBuffer, name: string): void {
+  // Read in place (a DataView: a bool weight can leave later floats unaligned), no second copy.
+  const all = new DataView(weightData);
   let offset = 0;
   for (const s of specs) {
     const n = s.shape.reduce((a, b) => a * b, 1);
     const bytes = n * (s.dtype === 'bool' ? 1 : 4);
     if (s.quantization) return; // quantized weights are stored as integers: nothing to check here
-    if (offset + bytes > all.length) throw new BackboneError(`${name}: the weight files hold ${all.length} bytes, fewer than its manifest lists (truncated?)`);
+    if (offset + bytes > all.byteLength) throw new BackboneError(`${name}: the weight files hold ${all.byteLength} bytes, fewer than its manifest lists (truncated?)`);
     if (s.dtype === 'float32' || s.dtype === undefined) {
-      const view = new Float32Array(all.buffer.slice(all.byteOffset + offset, all.byteOffset + offset + bytes));
-      for (const v of view) if (!Number.isFinite(v)) throw new BackboneError(`${name}: weight '${s.name}' holds a non-finite value (NaN or infinity)`);
+      for (let at = offset; at < offset + bytes; at += 4) {
+        if (!Number.isFinite(all.getFloat32(at, true))) throw new BackboneError(`${name}: weight '${s.name}' holds a non-finite value (NaN or infinity)`);
+      }
     }
     offset += bytes;
   }
@@ -70,12 +72,13 @@ export function readTfjsFiles(modelJson: string): TfjsFiles {
     throw new BackboneError(`${path.basename(modelJson)} is not a TensorFlow.js model.json: ${e instanceof z.ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (e as Error).message}`);
   }
   const weightFiles = parsed.weightsManifest.flatMap((g) => g.paths.map((p) => readBounded(siblingPath(modelJson, p), 'weight file')));
-  checkFinite(parsed.weightsManifest.flatMap((g) => g.weights) as unknown as tf.io.WeightsManifestEntry[], weightFiles, path.basename(modelJson));
+  const weightData = concat(weightFiles);
+  checkFinite(parsed.weightsManifest.flatMap((g) => g.weights) as unknown as tf.io.WeightsManifestEntry[], weightData, path.basename(modelJson));
   const format: BackboneFormat = parsed.format === 'graph-model' ? 'tfjs-graph' : 'tfjs-layers';
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: parsed.modelTopology as tf.io.ModelArtifacts['modelTopology'],
     weightSpecs: parsed.weightsManifest.flatMap((g) => g.weights) as unknown as tf.io.WeightsManifestEntry[],
-    weightData: concat(weightFiles),
+    weightData,
     ...(parsed.format ? { format: parsed.format } : {}),
     ...(parsed.signature ? { signature: parsed.signature } : {}),
     ...(parsed.userDefinedMetadata ? { userDefinedMetadata: parsed.userDefinedMetadata as Record<string, object> } : {}),
