@@ -42,6 +42,26 @@ export interface RunResult {
 
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
+// One run per output folder: two at once would overwrite each other's peer files.
+const lock = join(out, '.lock');
+try {
+  writeFileSync(lock, String(process.pid), { flag: 'wx' });
+} catch {
+  const holder = Number(readFileSync(lock, 'utf8'));
+  let alive = false;
+  try {
+    process.kill(holder, 0);
+    alive = true;
+  } catch {
+    alive = false;
+  }
+  if (alive) {
+    console.error(`${out} is in use by process ${holder} (another bench/learning/run.ts); give this one another --out`);
+    process.exit(2);
+  }
+  writeFileSync(lock, String(process.pid));
+}
+process.on('exit', () => rmSync(lock, { force: true }));
 
 function runClient(key: DatasetKey, seed: number, cycles: number): RunResult {
   const file = join(out, `${key}-seed${seed}.json`);
