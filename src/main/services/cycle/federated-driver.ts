@@ -6,6 +6,7 @@ import { FederationOfflineError, FederationRejectedError } from '../federation/h
 import type { FederationLink } from '../federation/link';
 import { ModelHashSchema, RoundIdSchema, type ClientTask, type SecureTrain, type TrainTask } from '../../../shared/wire';
 import { secAggOutboxKey } from '../federation/link';
+import { FixedPointError } from '../../../platform/secagg';
 import { sendKeys, sendMasked, sendReveal, sendShares, type TrainedUpdate } from './secure-steps';
 import type { FederationPlan } from '../../../shared/api';
 import { CycleCancelledError, type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
@@ -154,5 +155,13 @@ async function trainRound(rt: CycleRuntime, link: FederationLink, info: Federati
 async function submitSecure(rt: CycleRuntime, link: FederationLink, roundId: number, sa: SecureTrain, u: TrainedUpdate): Promise<void> {
   const config = link.enrolment()?.federation.config;
   if (!config) throw new Error('secure aggregation without an enrolment');
-  if (!(await sendMasked(link, config, roundId, sa, u))) throw new Error(`secure aggregation: round ${roundId}'s keys disappeared while it trained`);
+  try {
+    if (!(await sendMasked(link, config, roundId, sa, u))) throw new Error(`secure aggregation: round ${roundId}'s keys disappeared while it trained`);
+  } catch (err) {
+    if (!(err instanceof FixedPointError)) throw err;
+    // Retrying would train again to the same values: sit the round out and say why.
+    link.secAgg.forget(roundId, sa.attempt);
+    rt.deps.log?.(`secure aggregation: ${err.message}`);
+    rt.update({ message: `This clinic's update for round ${roundId} holds ${err.message.replace(/^value \d+ is /, 'a value ')}; it sits this round out. Ask the study's coordinator to raise the secure-aggregation range.` }, false);
+  }
 }

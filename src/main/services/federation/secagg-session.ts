@@ -54,6 +54,11 @@ export class SecAggSession {
     return this.state(roundId, attempt) !== null;
   }
 
+  /** Drops a round's secrets: the clinic sits the rest of that attempt out (nothing it holds is needed by the others). */
+  forget(roundId: number, attempt: number): void {
+    if (this.state(roundId, attempt)) this.cell.delete();
+  }
+
   /** Stage keys: this attempt's public keys (fresh secrets are stored first). */
   keys(roundId: number, attempt: number): SecAggKeysRequest {
     let s = this.state(roundId, attempt);
