@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FederationConfigSchema } from '../../shared/wire';
+import { federationEpsilon } from '../../core/privacy';
 import { privacySummary, withPrivacyFlags } from './privacy-flags';
 
 const base = {
@@ -34,8 +35,17 @@ describe('federation create: privacy flags', () => {
     expect(summary).toMatch(/noise multiplier 1.1, clip 0.5 \(adaptive\), epsilon \d+(\.\d+)? at delta 0.00001 over all 40 rounds; training stops before epsilon passes 8/);
   });
 
+  it('a target epsilon without a noise multiplier: the noise follows from the planned rounds', () => {
+    const c = FederationConfigSchema.parse(withPrivacyFlags(base, { 'dp-clip': '1', 'dp-target-epsilon': '10' }));
+    const dp = c.differentialPrivacy!;
+    // 40 planned rounds: the smallest z (to 0.1%, rounded up) whose epsilon stays within 10.
+    expect(federationEpsilon(dp.noiseMultiplier, 40, 1e-5)).toBeLessThanOrEqual(10);
+    expect(federationEpsilon(dp.noiseMultiplier * 0.99, 40, 1e-5)).toBeGreaterThan(10);
+    expect(dp.targetEpsilon).toBe(10);
+  });
+
   it('refuses what cannot work, naming the problem', () => {
-    expect(() => withPrivacyFlags(base, { 'dp-noise': '1' })).toThrow(/needs both --dp-noise .* and --dp-clip/);
+    expect(() => withPrivacyFlags(base, { 'dp-noise': '1' })).toThrow(/needs --dp-clip/);
     expect(() => withPrivacyFlags(base, { 'survivor-fraction': '0.7' })).toThrow(/goes with --secure-aggregation/);
     expect(() => withPrivacyFlags(base, { 'dp-noise': 'x', 'dp-clip': '1' })).toThrow(/--dp-noise must be a number/);
     expect(errors(withPrivacyFlags(base, { 'dp-noise': '0', 'dp-clip': '1' }))).toMatch(/zero noise gives no differential privacy/);

@@ -1,7 +1,7 @@
 // `federation create`'s privacy flags (issue 19): they fill the config's secureAggregation and
 // differentialPrivacy sections, which the config schema then validates like the rest (a flag
 // given twice, in the file and on the command line, takes the flag's value).
-import { federationEpsilon } from '../../core/privacy';
+import { federationEpsilon, noiseForEpsilon } from '../../core/privacy';
 import type { FederationConfig } from '../../shared/wire';
 import { num, UsageError } from './args';
 
@@ -18,7 +18,7 @@ export const PRIVACY_OPTIONS = {
 } as const;
 
 export const PRIVACY_USAGE = `    [--secure-aggregation [--survivor-fraction 0.67]]
-    [--dp-noise Z --dp-clip C [--dp-weight-cap 100] [--dp-delta 1e-5] [--dp-target-epsilon E]
+    [--dp-clip C (--dp-noise Z | --dp-target-epsilon E) [--dp-weight-cap 100] [--dp-delta 1e-5]
      [--dp-adaptive-quantile 0.5 --dp-count-noise S]]`;
 
 type Values = Partial<Record<keyof typeof PRIVACY_OPTIONS, string | boolean | undefined>>;
@@ -52,7 +52,13 @@ export function withPrivacyFlags(json: Record<string, unknown>, v: Values): Reco
         countNoiseMultiplier: num('dp-count-noise', str(v['dp-count-noise']), 0),
       };
     }
-    if (dp.noiseMultiplier === undefined || dp.clipNorm === undefined) throw new UsageError('differential privacy needs both --dp-noise (the noise multiplier) and --dp-clip (the clipping norm)');
+    if (dp.noiseMultiplier === undefined && dp.targetEpsilon !== undefined) {
+      // The admin set the budget: the noise multiplier follows from the planned rounds.
+      const rounds = Number(json.cycles) * Number(json.roundsPerCycle);
+      if (!(rounds >= 1)) throw new UsageError('--dp-target-epsilon without --dp-noise needs the config\'s cycles and roundsPerCycle (the planned rounds)');
+      dp.noiseMultiplier = Math.ceil(noiseForEpsilon(Number(dp.targetEpsilon), rounds, Number(dp.delta ?? 1e-5)) * 1000) / 1000;
+    }
+    if (dp.noiseMultiplier === undefined || dp.clipNorm === undefined) throw new UsageError('differential privacy needs --dp-clip (the clipping norm) and --dp-noise (the noise multiplier) or --dp-target-epsilon (the noise follows from it)');
     out.differentialPrivacy = dp;
   }
   return out;

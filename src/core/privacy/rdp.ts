@@ -92,3 +92,23 @@ export function federationEpsilon(noiseMultiplier: number, rounds: number, delta
   if (rounds === 0) return 0;
   return epsilonFromRdp(DEFAULT_ORDERS, rdpSampledGaussian(1, noiseMultiplier, rounds, DEFAULT_ORDERS), delta).epsilon;
 }
+
+/**
+ * The smallest noise multiplier (to 0.1%) whose epsilon over `rounds` stays within `targetEpsilon`:
+ * for an admin who sets the budget and lets the noise follow. Epsilon falls as the noise grows,
+ * so a bisection on log z finds it.
+ */
+export function noiseForEpsilon(targetEpsilon: number, rounds: number, delta: number): number {
+  if (!(targetEpsilon > 0)) throw new RangeError(`target epsilon must be > 0, got ${targetEpsilon}`);
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new RangeError(`rounds must be a whole number >= 1, got ${rounds}`);
+  let lo = 0.01;
+  let hi = 1000;
+  if (federationEpsilon(hi, rounds, delta) > targetEpsilon) throw new RangeError(`epsilon ${targetEpsilon} over ${rounds} rounds needs a noise multiplier above ${hi}`);
+  if (federationEpsilon(lo, rounds, delta) <= targetEpsilon) return lo;
+  while (hi / lo > 1.001) {
+    const mid = Math.sqrt(lo * hi);
+    if (federationEpsilon(mid, rounds, delta) > targetEpsilon) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
