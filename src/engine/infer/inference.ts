@@ -65,7 +65,25 @@ export async function predict(model: ModelHandle, ws: WeightSet, data: ImageSet,
   } finally {
     disposeParams(params);
   }
+  noInformationWhereNotFinite(probs, features, n, C, o.features ? D : 0);
   return { count: n, numClasses: C, probs, featureDim: o.features ? D : 0, features };
+}
+
+/**
+ * A model whose outputs are not finite (weights blown up, e.g. by differential-privacy noise
+ * far larger than the updates) says nothing about those images: their probabilities become
+ * uniform and their features zero, so every step after it (gamma_k, the query, the metrics)
+ * still runs and measures such a model at chance instead of failing on NaN.
+ */
+function noInformationWhereNotFinite(probs: Float32Array, features: Float32Array, n: number, C: number, D: number): void {
+  for (let r = 0; r < n; r++) {
+    let finite = true;
+    for (let c = 0; c < C && finite; c++) finite = Number.isFinite(probs[r * C + c] as number);
+    for (let d = 0; d < D && finite; d++) finite = Number.isFinite(features[r * D + d] as number);
+    if (finite) continue;
+    probs.fill(1 / C, r * C, (r + 1) * C);
+    if (D > 0) features.fill(0, r * D, (r + 1) * D);
+  }
 }
 
 export async function evaluate(model: ModelHandle, ws: WeightSet, data: ImageSet, indices: ArrayLike<number>, o: PredictOptions = {}): Promise<ClassificationMetrics> {

@@ -7,6 +7,7 @@ import type { FederationLink } from '../federation/link';
 import { ModelHashSchema, RoundIdSchema, type ClientTask, type SecureTrain, type TrainTask } from '../../../shared/wire';
 import { secAggOutboxKey } from '../federation/link';
 import { FixedPointError } from '../../../platform/secagg';
+import { DpArgumentError } from '../../../core/privacy';
 import { sendKeys, sendMasked, sendReveal, sendShares, type TrainedUpdate } from './secure-steps';
 import type { FederationPlan } from '../../../shared/api';
 import { CycleCancelledError, type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
@@ -158,8 +159,8 @@ async function submitSecure(rt: CycleRuntime, link: FederationLink, roundId: num
   try {
     if (!(await sendMasked(link, config, roundId, sa, u))) throw new Error(`secure aggregation: round ${roundId}'s keys disappeared while it trained`);
   } catch (err) {
-    if (!(err instanceof FixedPointError)) throw err;
-    // Retrying would train again to the same values: sit the round out and say why.
+    // Out of the fixed-point range, or not finite (training diverged): retrying would train again to the same values.
+    if (!(err instanceof FixedPointError) && !(err instanceof DpArgumentError)) throw err;
     link.secAgg.forget(roundId, sa.attempt);
     rt.deps.log?.(`secure aggregation: ${err.message}`);
     rt.update({ message: `This clinic's update for round ${roundId} holds ${err.message.replace(/^value \d+ is /, 'a value ')}; it sits this round out. Ask the study's coordinator to raise the secure-aggregation range.` }, false);
