@@ -49,13 +49,19 @@ const ARMS: Arm[] = [
 const lines: string[] = [];
 for (const fraction of [0.05, 0.25]) {
   lines.push(`**At ${Math.round(fraction * 100)}% labeled** (mean ± sample std over the seeds that reached it; seeds listed)`, '');
-  lines.push('| arm | seeds | accuracy % | balanced accuracy % | minority recall % | epsilon (delta 1e-5) over the rounds run |', '|---|---|---|---|---|---|');
+  lines.push('| arm | seeds | accuracy % | balanced accuracy % | minority recall % | balanced accuracy vs plain, same seeds | epsilon (delta 1e-5) over the rounds run |', '|---|---|---|---|---|---|---|');
+  const plainAt = (seed: number) => cycles(join(PLAIN, `fairfal-seed${seed}`)).find((c) => Math.abs(c.nominalFraction - fraction) < 1e-6);
   for (const arm of ARMS) {
     const reached = SEEDS.map((s) => ({ s, c: cycles(arm.dirs(s)).find((c) => Math.abs(c.nominalFraction - fraction) < 1e-6) })).filter((x) => x.c !== undefined) as { s: number; c: Cycle }[];
     const rounds = (Math.round((fraction - 0.05) / 0.05) + 1) * ROUNDS_PER_CYCLE;
     const eps = arm.z === null ? (arm.name.startsWith('plain') ? 'none' : 'none (no DP)') : federationEpsilon(arm.z, rounds, DELTA).toPrecision(3);
+    const diffs = reached.flatMap((x) => {
+      const p = plainAt(x.s);
+      return p ? [x.c.balancedAccuracy - p.balancedAccuracy] : [];
+    });
+    const vsPlain = arm.name.startsWith('plain') || diffs.length === 0 ? '-' : diffs.map((d) => `${d >= 0 ? '+' : ''}${(100 * d).toFixed(2)}`).join(', ');
     lines.push(
-      `| ${arm.name} | ${reached.map((x) => x.s).join(', ') || '-'} | ${pct(reached.map((x) => x.c.testAccuracy))} | ${pct(reached.map((x) => x.c.balancedAccuracy))} | ${pct(reached.map((x) => x.c.minorityRecall))} | ${eps} |`,
+      `| ${arm.name} | ${reached.map((x) => x.s).join(', ') || '-'} | ${pct(reached.map((x) => x.c.testAccuracy))} | ${pct(reached.map((x) => x.c.balancedAccuracy))} | ${pct(reached.map((x) => x.c.minorityRecall))} | ${vsPlain} | ${eps} |`,
     );
   }
   lines.push('');
