@@ -3,21 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FederationConfigSchema } from '../../shared/wire';
+import { minimalFederationConfig } from '../../shared/wire/testing/minimal-config';
 import { federationEpsilon } from '../../core/privacy';
 import { privacySummary, withPrivacyFlags } from './privacy-flags';
 
-const base = {
-  name: 'derm',
-  classNames: ['a', 'b', 'c'],
-  model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
-  cycles: 2,
-  roundsPerCycle: 20,
-  localEpochs: 1,
-  labelingBudgetPerCycle: 30,
-  minClientsPerRound: 3,
-  roundDeadlineSeconds: 600,
-  labelingDeadlineSeconds: 600,
-};
+const base: Record<string, unknown> = { ...minimalFederationConfig({ name: 'derm', roundsPerCycle: 20, minClientsPerRound: 3 }) };
 
 const errors = (json: unknown) => {
   const r = FederationConfigSchema.safeParse(json);

@@ -6,25 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { sha256Of } from '../../engine/backbone/files';
 import { engineWeightsFromBackbone } from '../../engine/backbone/engine-weights';
 import { FederationConfigSchema, type FederationConfigInput } from '../../shared/wire';
+import { minimalFederationConfig } from '../../shared/wire/testing/minimal-config';
 import { pretrainedInitialWeights } from './initial-weights';
 
 const dir = path.resolve('bench/learning/transfer/backbone');
 const file = path.join(dir, 'model.json');
 const sha256 = sha256Of([readFileSync(file), readFileSync(path.join(dir, 'weights.bin'))]);
-const base: FederationConfigInput = {
+const base: FederationConfigInput = minimalFederationConfig({
   name: 'fine-tune',
   classNames: ['0', '1', '2', '3', '4'],
-  model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
-  cycles: 2,
-  roundsPerCycle: 2,
-  localEpochs: 1,
   labelingBudgetPerCycle: 20,
-  minClientsPerRound: 2,
-  roundDeadlineSeconds: 60,
-  labelingDeadlineSeconds: 60,
   training: { frozenBlocks: ['block1', 'block2', 'block3'] },
   pretrained: { sha256, format: 'tfjs-layers', featureDim: 64, inputShape: [28, 28, 3] },
-};
+});
 
 describe('initial weights of a fine-tuning federation', () => {
   it("are the pretrained network's, classifier seeded", () => {

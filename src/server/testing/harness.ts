@@ -18,22 +18,14 @@ import {
   type Status,
 } from '../../shared/wire';
 import { createFederation } from '../domain/create-federation';
+import { minimalFederationConfig } from '../../shared/wire/testing/minimal-config';
 import { jsonLogger, silentLogger, type Clock, type FaultHook, type Logger } from '../domain/runtime';
 import { startServer, type RunningServer } from '../http/server';
 
 export function testConfig(over: Partial<FederationConfigInput> = {}): FederationConfigInput {
   return {
-    name: 'test federation',
-    classNames: ['a', 'b', 'c'],
-    model: { name: 'CNN4Conv', inputShape: [28, 28, 3] },
-    cycles: 2,
-    roundsPerCycle: 2,
-    localEpochs: 1,
-    labelingBudgetPerCycle: 30,
-    minClientsPerRound: 3,
-    roundDeadlineSeconds: 60,
+    ...minimalFederationConfig({ model: { name: 'CNN4Conv', inputShape: [28, 28, 3] }, minClientsPerRound: 3, labelingDeadlineSeconds: 600 }),
     queryDeadlineSeconds: 60,
-    labelingDeadlineSeconds: 600,
     maxUpdateNorm: 1000,
     // The synthetic updates of these tests move a 64-value model far and declare any count;
     // the bounded-weighting tests (server.weighting.test.ts) set these back.

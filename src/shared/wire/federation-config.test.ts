@@ -2,19 +2,9 @@
 // say so consistently, or be refused with a message naming the mismatch.
 import { describe, expect, it } from 'vitest';
 import { FederationConfigSchema, type FederationConfigInput } from './federation-config';
+import { minimalFederationConfig } from './testing/minimal-config';
 
-const base: FederationConfigInput = {
-  name: 'fundus study',
-  classNames: ['a', 'b', 'c'],
-  model: { name: 'cnn4conv', inputShape: [28, 28, 3] },
-  cycles: 2,
-  roundsPerCycle: 2,
-  localEpochs: 1,
-  labelingBudgetPerCycle: 30,
-  minClientsPerRound: 2,
-  roundDeadlineSeconds: 60,
-  labelingDeadlineSeconds: 60,
-};
+const base: FederationConfigInput = minimalFederationConfig({ name: 'fundus study' });
 const backbone = { sha256: 'a'.repeat(64), format: 'onnx' as const, featureDim: 64, inputShape: [28, 28, 3] as [number, number, 3] };
 
 describe('federation config with a backbone', () => {
