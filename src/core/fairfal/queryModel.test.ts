@@ -33,6 +33,8 @@ describe('query-model selection pieces', () => {
   it('gamma_k is min/max over present classes only', () => {
     expect(globalRatio([0.5, 0.01, 0.25, 0.24], [0, 2, 3])).toBeCloseTo(0.24 / 0.5, 12);
     expect(() => globalRatio([0.5], [])).toThrow(QueryInputError);
+    // No probability on any of the clinic's classes (a ruined model): 0, not NaN.
+    expect(globalRatio([0, 1, 0, 0], [0, 2, 3])).toBe(0);
   });
 
   it('d_k is 0 for identical vectors, symmetric, and uses all classes', () => {

@@ -53,6 +53,10 @@ export function globalRatio(globalMeanProbs: ArrayLike<number>, present: readonl
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  // A model that gives none of the clinic's classes any probability (it predicts an absent class
+  // everywhere, e.g. weights ruined by DP noise) has no balance to measure: 0, as unbalanced as it
+  // gets, so FairFAL leans on the local model rather than on NaN.
+  if (!(hi > 0)) return 0;
   return lo / hi;
 }
 
