@@ -9,6 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fedAvg, scaffoldAggregate } from '../core/aggregation';
+import { federationEpsilon } from '../core/privacy';
+import { encodeFixed } from '../platform/secagg';
 import type { ClientTask, FederationConfigInput, TrainTask } from '../shared/wire';
 import { createHarness, type Harness, type TestClient, updateFor } from './testing/harness';
 import { SecureTestClient, type SecureUpdate } from './testing/secure-client';
@@ -68,8 +70,9 @@ async function roundModels(h: Harness, c: TestClient): Promise<Float32Array[]> {
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
 
 describe('secure aggregation through the federation API', () => {
-  it.each(['fedavg', 'scaffold'] as const)('secure aggregation: every round of %s equals the plaintext aggregate of the same updates', async (name) => {
-    const aggregation = name === 'scaffold' ? { name: 'scaffold' as const, globalLearningRate: 1 } : { name: 'fedavg' as const };
+  it.each(['fedavg', 'fedprox', 'scaffold'] as const)('secure aggregation: every round of %s equals the plaintext aggregate of the same updates', async (name) => {
+    // FedProx differs from FedAvg only in the clinics' training (the proximal term): the server sums the same way.
+    const aggregation = name === 'scaffold' ? { name: 'scaffold' as const, globalLearningRate: 1 } : name === 'fedprox' ? { name: 'fedprox' as const, mu: 0.01 } : { name: 'fedavg' as const };
     const secure = await federation({ aggregation, secureAggregation: {} }, 3);
     const plain = await federation({ aggregation }, 3);
     const clinics = secure.clients.map((c) => new SecureTestClient(c, secure.h.initialHash));
@@ -135,8 +138,17 @@ describe('secure aggregation through the federation API', () => {
     }
     expect(Math.abs(sxy / Math.sqrt(sxx * syy))).toBeLessThan(0.06);
     // No stored file holds the update's float bytes or its fixed-point encoding.
-    const needle = Buffer.from(new Float32Array(updateOf(0, 0, h.initial).weights.subarray(100, 116)).buffer);
-    for (const f of readdirSync(path.join(h.dataDir, 'blobs'))) expect(readFileSync(path.join(h.dataDir, 'blobs', f)).indexOf(needle)).toBe(-1);
+    const floats = Buffer.from(new Float32Array(updateOf(0, 0, h.initial).weights.subarray(100, 116)).buffer);
+    const fixed = encodeFixed(plainValues.subarray(100, 116), { scaleBits: 23, range: 64 });
+    const fixedBytes = Buffer.from(fixed.buffer, fixed.byteOffset, fixed.byteLength);
+    // Every file the server keeps: the blobs, the database and its write-ahead log.
+    const files = readdirSync(h.dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    expect(files.length).toBeGreaterThan(2);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      expect(bytes.indexOf(floats), f).toBe(-1);
+      expect(bytes.indexOf(fixedBytes), f).toBe(-1);
+    }
     // Finish the round: the log names stages and counts, never a value of an update.
     await drive(h, clinics, (k, t, base) => updateOf(k, t.roundIndex, base), 1);
     expect(lines.some((l) => l.includes('sum unmasked'))).toBe(true);
@@ -190,8 +202,22 @@ describe('secure aggregation through the federation API', () => {
     expect(maxDiff(model!, expected)).toBeLessThan(1e-5);
   });
 
+  it('secure aggregation: 3 clinics, one drops before its upload: the sum of the other two is never unmasked (each would learn the other\'s update)', async () => {
+    const { h, clients } = await federation({ roundsPerCycle: 1, secureAggregation: { survivorFraction: 0.51 } }, 3);
+    const clinics = clients.map((c) => new SecureTestClient(c, h.initialHash));
+    expect(await drive(h, clinics, (k, t, base) => updateOf(k, t.roundIndex, base), 1, (k, t) => k === 2 && t.kind === 'train')).toBe('stalled');
+    expect((await h.status()).currentRound?.secureAggregation).toMatchObject({ members: 3, threshold: 3 });
+    h.clock.advance(61_000);
+    for (let i = 0; i < 50 && (await clients[0]!.task()).kind !== 'secagg-keys'; i++) await sleep(10);
+    expect(await clients[0]!.task()).toMatchObject({ kind: 'secagg-keys', attempt: 1 });
+    expect((await h.status()).versions.filter((v) => v.kind === 'global')).toHaveLength(0);
+    const db = new Database(path.join(h.dataDir, 'federation.sqlite'), { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM secagg_reveals').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
   it('secure aggregation: a tampered share is refused (the others recover the seed); replayed, misplaced or double reveals are refused', async () => {
-    const { h, clients } = await federation({ roundsPerCycle: 1, secureAggregation: {} }, 3);
+    const { h, clients } = await federation({ roundsPerCycle: 1, secureAggregation: { survivorFraction: 0.51 } }, 4);
     const clinics = clients.map((c) => new SecureTestClient(c, h.initialHash));
     await drive(h, clinics, (k, t, base) => updateOf(k, t.roundIndex, base), 1, (_k, t) => t.kind === 'secagg-unmask');
     const t0 = await clients[0]!.task();
@@ -199,8 +225,8 @@ describe('secure aggregation through the federation API', () => {
     if (t0.kind !== 'secagg-unmask') return;
     // The admin sees the stage and who uploaded (never what).
     const open = (await h.status()).currentRound!;
-    expect(open.secureAggregation).toEqual({ attempt: 0, stage: 'unmask', members: 3, threshold: 2 });
-    expect(open.reported).toHaveLength(3);
+    expect(open.secureAggregation).toEqual({ attempt: 0, stage: 'unmask', members: 4, threshold: 3 });
+    expect(open.reported).toHaveLength(4);
     // A reveal for another attempt, or naming a survivor's key share, is refused.
     expect((await clients[0]!.json('POST', `/v1/rounds/${t0.roundId}/secagg/5/reveal`, clinics[0]!.revealBody(t0))).status).toBe(409);
     const good = clinics[0]!.revealBody(t0);
@@ -209,8 +235,8 @@ describe('secure aggregation through the federation API', () => {
     // Clinic 0 reveals a tampered share; a second, different reveal is a conflict.
     expect((await clinics[0]!.reveal(t0, true)).status).toBe(200);
     expect((await clients[0]!.json('POST', `/v1/rounds/${t0.roundId}/secagg/${t0.attempt}/reveal`, good)).status).toBe(409);
-    for (const k of [1, 2]) expect((await clinics[k]!.reveal((await clients[k]!.task()) as never)).status).toBe(200);
-    // Three shares for t = 2: the tampered one fails its commitment, the two others recover the seed.
+    for (const k of [1, 2, 3]) expect((await clinics[k]!.reveal((await clients[k]!.task()) as never)).status).toBe(200);
+    // Four shares for t = 3: the tampered one fails its commitment, the three others recover the seed.
     expect(await drive(h, clinics, (k, t, base) => updateOf(k, t.roundIndex, base), 1)).toBe('closed');
     const [model] = await roundModels(h, clients[0]!);
     const expected = fedAvg(clinics.map((_, k) => ({ weights: updateOf(k, 0, h.initial).weights, sampleCount: updateOf(k, 0, h.initial).labelCount })));
@@ -245,8 +271,28 @@ describe('secure aggregation through the federation API', () => {
     expect(await short.text()).toMatch(/16004 bytes/);
   });
 
+  it('differential privacy under secure aggregation: the budget stop ends training, and the clinics are told why', async () => {
+    const dp = { noiseMultiplier: 2, clipNorm: 1, weightCap: 10, delta: 1e-5 };
+    // A budget one round fits and two do not.
+    const targetEpsilon = (federationEpsilon(2, 1, 1e-5) + federationEpsilon(2, 2, 1e-5)) / 2;
+    const lines: string[] = [];
+    const h = await createHarness({ config: { cycles: 2, roundsPerCycle: 3, minClientsPerRound: 3, differentialPrivacy: { ...dp, targetEpsilon }, secureAggregation: {} }, paramCount: P, logger: (_level, msg) => lines.push(msg) });
+    harnesses.push(h);
+    const clients: TestClient[] = [];
+    for (let k = 0; k < 3; k++) clients.push(await h.enrol(`clinic ${k}`));
+    const clinics = clients.map((c) => new SecureTestClient(c, h.initialHash, { ...dp }));
+    await drive(h, clinics, (k, t, base) => updateOf(k, t.roundIndex, base), 1);
+    const s = await h.status();
+    expect(s.phase).toBe('finished');
+    expect(s.privacy).toMatchObject({ rounds: 1, budgetSpent: true, targetEpsilon });
+    expect(s.privacy!.epsilon).toBeLessThanOrEqual(targetEpsilon);
+    expect(await clients[0]!.task()).toMatchObject({ kind: 'finished', reason: 'privacy-budget', privacy: { rounds: 1, epsilon: s.privacy!.epsilon, delta: 1e-5 } });
+    expect(lines).toContain('differential privacy: the budget is spent, training stops');
+  });
+
   it('differential privacy with adaptive clipping, secure and central: the clipping norm moves towards the quantile after each round', async () => {
-    const dp = { noiseMultiplier: 0.01, clipNorm: 50, weightCap: 10, adaptiveClipping: { targetQuantile: 0.5, learningRate: 0.2, countNoiseMultiplier: 0.01 } };
+    // Tiny noise (its draws come from the OS's random source): the count's moves the norm by ~3e-4, well inside the tolerance.
+    const dp = { noiseMultiplier: 0.0001, clipNorm: 50, weightCap: 10, adaptiveClipping: { targetQuantile: 0.5, learningRate: 0.2, countNoiseMultiplier: 0.0001 } };
     // Secure: every clinic's delta (norm ~0.45) is within 50, so the unclipped fraction is 1 (test clinics add no noise).
     const secure = await federation({ roundsPerCycle: 2, differentialPrivacy: dp, secureAggregation: {} }, 3);
     const clinics = secure.clients.map((c) => new SecureTestClient(c, secure.h.initialHash, { ...dp }));

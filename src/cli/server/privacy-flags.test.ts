@@ -44,5 +44,11 @@ describe('federation create: privacy flags', () => {
     expect(errors(withPrivacyFlags(base, { 'dp-noise': '4', 'dp-clip': '1', 'dp-count-noise': '1' }))).toMatch(/countNoiseMultiplier must exceed noiseMultiplier \/ 2/);
     expect(errors(withPrivacyFlags({ ...base, aggregation: { name: 'scaffold' } }, { 'dp-noise': '1', 'dp-clip': '1' }))).toMatch(/'scaffold' is not supported with it yet/);
     expect(errors(withPrivacyFlags(base, { 'secure-aggregation': true, 'survivor-fraction': '0.4' }))).toMatch(/survivorFraction/);
+    // A budget one round already exceeds would let round 1 run past it: refused up front.
+    expect(federationEpsilon(0.1, 1, 1e-5)).toBeGreaterThan(10);
+    expect(errors(withPrivacyFlags(base, { 'dp-noise': '0.1', 'dp-clip': '1', 'dp-target-epsilon': '10' }))).toMatch(/one round at noise multiplier 0.1 already spends epsilon [\d.e+]+, above the target 10/);
+    // A clinic's noise share must fit the fixed-point range, or every clinic would sit out.
+    expect(errors(withPrivacyFlags(base, { 'secure-aggregation': true, 'dp-noise': '10', 'dp-clip': '3' }))).toMatch(/noised values reach 124, beyond the secure-aggregation range 64/);
+    expect(errors({ ...base, minClientsPerRound: 20, secureAggregation: { range: 1e6 } })).toMatch(/holds at most 8 clinics, fewer than minClientsPerRound \(20\)/);
   });
 });

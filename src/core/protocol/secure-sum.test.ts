@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../rng';
 import { normalSampler } from '../privacy';
 import { createAggregator, dpFedAvg } from './aggregators';
-import { aggregateSecureSum, secureContribution, secureScaleBits, secureSumKind, secureThreshold, secureVectorLength, type SecureSumKind } from './secure-sum';
+import { aggregateSecureSum, maxSecureMembers, secureContribution, secureScaleBits, secureSumKind, secureThreshold, secureVectorLength, type SecureSumKind } from './secure-sum';
 
 const P = 500;
 const rng = createRng(11);
@@ -69,13 +69,18 @@ describe('secure sum', () => {
   });
 
   it('threshold, fixed-point scale and refusals', () => {
-    expect(secureThreshold(3, 2 / 3)).toBe(2);
+    expect(secureThreshold(3, 2 / 3)).toBe(3); // never a sum of 2: each would learn the other's update
+    expect(secureThreshold(4, 0.51)).toBe(3);
+    expect(secureThreshold(2, 2 / 3)).toBe(3); // above n: never unmasks
     expect(secureThreshold(10, 2 / 3)).toBe(7);
     expect(secureThreshold(10, 0.51)).toBe(6);
     expect(secureThreshold(100, 2 / 3)).toBe(67);
     expect(secureScaleBits(64, 10)).toBe(21);
     expect(secureScaleBits(64, 100)).toBe(18);
     expect(() => secureScaleBits(1e6, 1000)).toThrow(/fewer than 8 fractional bits/);
+    expect(maxSecureMembers(64)).toBe(131_071);
+    expect(() => secureScaleBits(1e6, maxSecureMembers(1e6))).not.toThrow();
+    expect(() => secureScaleBits(1e6, maxSecureMembers(1e6) + 1)).toThrow(/fewer than 8 fractional bits/);
     expect(() => secureSumKind({ name: 'median' })).toThrow(/needs every clinic's individual update/);
     expect(() => secureSumKind({ name: 'scaffold', globalLearningRate: 1 }, { noiseMultiplier: 1, clipNorm: 1, weightCap: 1 })).toThrow(/SCAFFOLD/);
   });

@@ -42,12 +42,16 @@ export function secureVectorLength(kind: SecureSumKind, paramCount: number): num
   return kind === 'weighted' || kind === 'dp-adaptive' ? paramCount + 1 : kind === 'scaffold' ? 2 * paramCount : paramCount;
 }
 
+/** Fewest uploads a sum may be unmasked over: with 2, each clinic learns the other's update. */
+export const MIN_SECURE_SURVIVORS = 3;
+
 /**
  * Survivors needed to unmask: a strict majority (two disjoint groups could otherwise be asked
- * for both secrets of one clinic) and at least `fraction` of the round's n members.
+ * for both secrets of one clinic), at least `fraction` of the round's n members, and at least
+ * 3 (a sum of two updates gives each its partner's). Above n for n < 3: such a round never unmasks.
  */
 export function secureThreshold(n: number, fraction: number): number {
-  return Math.min(n, Math.max(2, Math.floor(n / 2) + 1, Math.ceil(fraction * n - 1e-9)));
+  return Math.max(MIN_SECURE_SURVIVORS, Math.min(n, Math.max(Math.floor(n / 2) + 1, Math.ceil(fraction * n - 1e-9))));
 }
 
 /** Fractional bits such that n values of at most `range` sum inside (-2^31, 2^31). */
@@ -55,6 +59,13 @@ export function secureScaleBits(range: number, n: number): number {
   const bits = Math.min(24, Math.floor(Math.log2(2 ** 31 / (n * range)) - 1e-9));
   if (bits < 8) throw new SecureSumError(`${n} clinics x range ${range} leave fewer than 8 fractional bits in the 32-bit sum: lower the range`);
   return bits;
+}
+
+/** The most members one secure round can sum at this range (secureScaleBits keeps 8 bits or more). */
+export function maxSecureMembers(range: number): number {
+  let n = Math.max(1, Math.floor(2 ** 23 / range));
+  while (n > 1 && Math.floor(Math.log2(2 ** 31 / (n * range)) - 1e-9) < 8) n--;
+  return n;
 }
 
 export interface ContributionInput {

@@ -3,7 +3,7 @@
 // restart resumes it); the server relays public keys and sealed shares it cannot open, stores
 // masked uploads, and from the survivors' reveals removes the masks of the SUM only. Too few
 // survivors at any stage: the attempt fails without unmasking anything and starts again.
-import { aggregateSecureSum, secureScaleBits, secureSumKind, secureThreshold, secureVectorLength, updateNormBound, type AggregationOutput, type SecureSumKind } from '../../core/protocol';
+import { aggregateSecureSum, maxSecureMembers, MIN_SECURE_SURVIVORS, secureScaleBits, secureSumKind, secureThreshold, secureVectorLength, updateNormBound, type AggregationOutput, type SecureSumKind } from '../../core/protocol';
 import { decodeFixed, secAggRoundLabel, unmaskSum, type Advertisement } from '../../platform/secagg';
 import { b64, CycleIndexSchema, RoundIdSchema, SecAggRevealRequestSchema, unb64, type ClientTask, type FederationConfig, type SecAggKeysRequest, type SecAggMember, type SecAggRevealRequest, type TrainTask } from '../../shared/wire';
 import { sha256Hex } from '../../platform/hash';
@@ -15,8 +15,6 @@ import type { Contribution, EngineDeps } from './round-engine';
 import type { EventEmitter } from 'node:events';
 
 const SECOND = 1000;
-/** Fewer members than this and the sum would tell each the others' update. */
-export const MIN_SECURE_MEMBERS = 3;
 
 export interface SecureRoundDeps extends EngineDeps {
   events: EventEmitter;
@@ -81,7 +79,8 @@ export class SecureRounds {
     const t = r.threshold ?? Infinity;
     switch (r.stage) {
       case 'keys': {
-        if (members.length >= Math.max(MIN_SECURE_MEMBERS, c.minClientsPerRound) || (late && members.length >= MIN_SECURE_MEMBERS)) {
+        const enough = members.length >= Math.max(MIN_SECURE_SURVIVORS, Math.min(c.minClientsPerRound, maxSecureMembers(sa.range)));
+        if (enough || (late && members.length >= MIN_SECURE_SURVIVORS)) {
           const n = members.length;
           const threshold = secureThreshold(n, sa.survivorFraction);
           this.store.setStage(round.id, 'shares', stageDeadline, { members: n, threshold, scaleBits: secureScaleBits(sa.range, n) });
@@ -204,7 +203,11 @@ export class SecureRounds {
     const k: Key = { roundId: round.id, attempt: r.attempt };
     const me = this.store.member(k, clientId);
     const base = { cycle: CycleIndexSchema.parse(f.cycle), deadline: iso(r.stage_deadline), roundId: RoundIdSchema.parse(round.id), attempt: r.attempt };
-    if (r.stage === 'keys') return me ? wait(`keys received for round ${round.id}; waiting for the other clinics`) : { kind: 'secagg-keys', ...base };
+    if (r.stage === 'keys') {
+      if (me) return wait(`keys received for round ${round.id}; waiting for the other clinics`);
+      if (this.full(f, k)) return wait(`round ${round.id} has the most members secure aggregation can sum at its range; this clinic joins the next round`);
+      return { kind: 'secagg-keys', ...base };
+    }
     if (!me) return wait(`round ${round.id} started its secure aggregation without this clinic; it joins the next round`);
     const members = this.store.members(k);
     const shared = members.filter((m) => m.shared === 1);
@@ -260,6 +263,12 @@ export class SecureRounds {
   // ---- reports ----
 
   /** The round and its secure state, checked against the attempt and stage a message is for. */
+  /** The attempt already has as many members as the 32-bit sum can hold at the federation's range. */
+  private full(f: FederationRow, k: Key): boolean {
+    const range = f.config.secureAggregation?.range;
+    return range !== undefined && this.store.members(k).length >= maxSecureMembers(range);
+  }
+
   private current(roundId: number, attempt: number, stage: SecAggStage): { round: RoundRow; r: SecAggRoundRow; k: Key } {
     const round = this.deps.store.round(roundId);
     if (!round) throw new NotFoundError(`round ${roundId} does not exist`);
@@ -279,6 +288,7 @@ export class SecureRounds {
         if (Buffer.compare(existing.mask_key, keys.mask_key) === 0 && Buffer.compare(existing.encryption_key, keys.encryption_key) === 0) return { index: existing.idx };
         throw new ConflictError(`this clinic already sent other keys for round ${roundId}, attempt ${attempt}`);
       }
+      if (this.full(this.deps.store.federation(), k)) throw new ConflictError(`round ${roundId} already has the ${this.store.members(k).length} members secure aggregation can sum at its range; this clinic joins the next round`);
       const clash = this.store.members(k).find((m) => Buffer.compare(m.mask_key, keys.mask_key) === 0 || Buffer.compare(m.encryption_key, keys.encryption_key) === 0);
       if (clash) throw new ConflictError('these public keys are already another member\u2019s: every clinic draws its own');
       return { index: this.store.insertMember(k, { client_id: clientId, ...keys }) };

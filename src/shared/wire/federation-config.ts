@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { STRATEGY_NAMES } from '../../core/strategies/registry';
 import type { AggregatorName, AggregatorSpec, RecipeSettings } from '../../core/protocol';
+import { maxSecureMembers, MIN_SECURE_SURVIVORS } from '../../core/protocol/secure-sum';
+import { federationEpsilon } from '../../core/privacy/rdp';
 
 export const AggregationConfigSchema = z.discriminatedUnion('name', [
   /** FedAvg weighted by each client's labeled sample count (the default). */
@@ -228,6 +230,17 @@ export const FederationConfigSchema = z.strictObject({
   if (c.secureAggregation) {
     if (c.minClientsPerRound < 3) ctx.addIssue({ code: 'custom', path: ['secureAggregation'], message: `secure aggregation needs at least 3 clinics per round (minClientsPerRound is ${c.minClientsPerRound}): with 2, each learns the other's update from the sum` });
     if (c.aggregation.name === 'median' || c.aggregation.name === 'trimmed-mean') ctx.addIssue({ code: 'custom', path: ['secureAggregation'], message: `secure aggregation reveals only a sum: '${c.aggregation.name}' needs every clinic's individual update` });
+    const most = maxSecureMembers(c.secureAggregation.range);
+    if (c.minClientsPerRound > most) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'range'], message: `at range ${c.secureAggregation.range} the 32-bit secure sum holds at most ${most} clinics, fewer than minClientsPerRound (${c.minClientsPerRound}): lower the range` });
+    const dp = c.differentialPrivacy;
+    // A clinic's share of the noise, N(0, (zC)^2 / t) with t >= 3, must fit the range beside its clipped delta (7 std: ~1e-12 per value).
+    const reach = dp ? dp.clipNorm * (1 + (7 * dp.noiseMultiplier) / Math.sqrt(MIN_SECURE_SURVIVORS)) : 0;
+    if (dp && reach > c.secureAggregation.range) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'range'], message: `with clip norm ${dp.clipNorm} and noise multiplier ${dp.noiseMultiplier} a clinic's noised values reach ${reach.toPrecision(3)}, beyond the secure-aggregation range ${c.secureAggregation.range}: raise the range or lower the clip norm` });
+  }
+  const budget = c.differentialPrivacy;
+  if (budget?.targetEpsilon !== undefined) {
+    const first = federationEpsilon(budget.noiseMultiplier, 1, budget.delta);
+    if (first > budget.targetEpsilon) ctx.addIssue({ code: 'custom', path: ['differentialPrivacy', 'targetEpsilon'], message: `one round at noise multiplier ${budget.noiseMultiplier} already spends epsilon ${first.toPrecision(3)}, above the target ${budget.targetEpsilon}: raise the noise multiplier or the target` });
   }
   if (c.differentialPrivacy && c.aggregation.name !== 'fedavg' && c.aggregation.name !== 'fedprox') {
     ctx.addIssue({ code: 'custom', path: ['differentialPrivacy'], message: `differential privacy clips and noises a weighted sum (FedAvg, FedProx); '${c.aggregation.name}' ${c.aggregation.name === 'scaffold' ? 'is not supported with it yet' : 'needs individual updates'}` });

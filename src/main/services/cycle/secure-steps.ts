@@ -5,6 +5,7 @@
 // the round) sits the round out: the others finish it without it.
 import { secureContribution, type DpSettings } from '../../../core/protocol';
 import { cryptoNormal } from '../../../platform/crypto-normal';
+import { SecAggError } from '../../../platform/secagg';
 import { secAggOutboxKey, type FederationLink } from '../federation/link';
 import type { FederationConfig, SecAggKeysTask, SecAggSharesTask, SecAggUnmaskTask, SecureTrain } from '../../../shared/wire';
 import type { CycleRuntime } from './cycle-runtime';
@@ -26,7 +27,20 @@ export async function sendKeys(rt: CycleRuntime, link: FederationLink, task: Sec
 
 export async function sendShares(rt: CycleRuntime, link: FederationLink, task: SecAggSharesTask): Promise<void> {
   if (await queued(rt, link, task.roundId, task.attempt, 'shares')) return;
-  const body = await link.secAgg.shares(task);
+  const fraction = link.enrolment()?.federation.config.secureAggregation?.survivorFraction;
+  if (fraction === undefined) throw new Error('a secure-aggregation task in a federation without secure aggregation');
+  let body: Awaited<ReturnType<typeof link.secAgg.shares>>;
+  try {
+    body = await link.secAgg.shares(task, fraction);
+  } catch (err) {
+    if (!(err instanceof SecAggError)) throw err;
+    // The server's round breaks the federation's rule: this clinic keeps its secrets to itself.
+    link.secAgg.forget(task.roundId, task.attempt);
+    rt.deps.log?.(`secure aggregation: ${err.message}`);
+    rt.update({ message: `Secure aggregation: ${err.message}. This clinic sits round ${task.roundId} out.` }, false);
+    await rt.idle(2000);
+    return;
+  }
   if (!body) {
     rt.update({ message: `Secure aggregation: this app lost round ${task.roundId}'s keys; it sits this round out` }, false);
     await rt.idle(2000);

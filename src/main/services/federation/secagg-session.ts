@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { encodeFixed, newClientSecrets, SecAggClient, secAggRoundLabel, SecAggError, type Advertisement } from '../../../platform/secagg';
 import { b64, unb64, type SecAggKeysRequest, type SecAggMember, type SecAggRevealRequest, type SecAggSharesTask, type SecAggUnmaskTask, type SecureTrain } from '../../../shared/wire';
 import { KvCell, type Db } from '../storage/node-db';
+import { MIN_SECURE_SURVIVORS, secureThreshold } from '../../../core/protocol/secure-sum';
 
 const StateSchema = z.object({
   roundId: z.number().int(),
@@ -18,6 +19,8 @@ const StateSchema = z.object({
   members: z.array(z.object({ index: z.number(), maskKey: z.string(), encryptionKey: z.string(), selfSeedCommitment: z.string(), maskKeyCommitment: z.string() })).default([]),
   incoming: z.array(z.object({ from: z.number(), to: z.number(), sealed: z.string() })).default([]),
   revealed: z.boolean().default(false),
+  /** The threshold agreed at the shares stage: an unmask task must carry the same. */
+  threshold: z.number().int().optional(),
 });
 type State = z.infer<typeof StateSchema>;
 
@@ -81,10 +84,17 @@ export class SecAggSession {
   }
 
   /** Stage shares, or null when this app lost the round's secrets (it sits the round out). */
-  async shares(task: SecAggSharesTask): Promise<{ shares: { to: number; sealed: string }[] } | null> {
+  async shares(task: SecAggSharesTask, survivorFraction: number): Promise<{ shares: { to: number; sealed: string }[] } | null> {
     const s = this.state(task.roundId, task.attempt);
     if (!s) return null;
     this.checkSelf(s, task.index, task.members);
+    // The server could otherwise ask two small groups for both secrets of one clinic, or unmask a sum of two.
+    const n = task.members.length;
+    const least = secureThreshold(n, survivorFraction);
+    if (n < MIN_SECURE_SURVIVORS || task.threshold < least || task.threshold > n) {
+      throw new SecAggError(`the server asks for ${task.threshold} of ${n} survivors to unmask round ${task.roundId}; this federation's rule needs ${least} (at least 3 and a majority): refusing to share keys`);
+    }
+    this.cell.set({ ...s, threshold: task.threshold });
     const sealed = await this.client(s, task.index).sealedShares(task.members.map(toAd), task.threshold);
     return { shares: sealed.map((x) => ({ to: x.to, sealed: b64(x.sealed) })) };
   }
@@ -109,6 +119,9 @@ export class SecAggSession {
   reveal(task: SecAggUnmaskTask, index: number | null): SecAggRevealRequest | null {
     const s = this.state(task.roundId, task.attempt);
     if (!s || s.revealed || s.members.length === 0) return null;
+    if (s.threshold !== undefined && task.threshold !== s.threshold) {
+      throw new SecAggError(`the unmask task for round ${task.roundId} names threshold ${task.threshold}, the shares were made for ${s.threshold}: nothing is revealed`);
+    }
     const me = index ?? s.members.find((m) => m.maskKey === this.keys(s.roundId, s.attempt).maskKey)?.index;
     if (me === undefined) return null;
     const client = this.client(s, me);

@@ -26,7 +26,7 @@ export function describePrivacy(task: Pick<FederationPlan, 'privacy' | 'secureAg
   const sa = task.secureAggregation;
   if (sa) {
     parts.push(
-      `Secure aggregation: this clinic's model update leaves the workstation masked, and the masks cancel only when all the clinics' updates of a round are added up. The study server learns each round's sum, never this clinic's update or how many images it labeled. A round counts only if at least ${Math.round(sa.survivorFraction * 100)}% of its clinics stay until the end.`,
+      `Secure aggregation: this clinic's model update leaves the workstation masked, and the masks cancel only when all the clinics' updates of a round are added up. The study server learns each round's sum, never this clinic's update or how many images it labeled. A round counts only if at least ${Math.round(sa.survivorFraction * 100)}% of its clinics, and never fewer than 3, stay until the end.`,
     );
   }
   const p = task.privacy;
