@@ -173,6 +173,7 @@ describe('federated run on loopback', () => {
     expect(status.phase).toBe('finished');
     expect(status.privacy).toMatchObject({ noiseMultiplier: 1.5, rounds: 3, budgetSpent: false, targetEpsilon: null });
     expect(status.privacy!.epsilon).toBeCloseTo(federationEpsilon(1.5, 3, 1e-5), 10);
+    expect(status.privacy!.cycles).toEqual([{ cycle: 0, rounds: 3, epsilon: status.privacy!.epsilon, cumulativeEpsilon: status.privacy!.epsilon }]);
 
     // A budget that one round fits and two do not: training stops after the first round.
     const budget = (federationEpsilon(1.5, 1, 1e-5) + federationEpsilon(1.5, 2, 1e-5)) / 2;
@@ -183,6 +184,9 @@ describe('federated run on loopback', () => {
     expect(stopped.phase).toBe('finished');
     expect(stopped.privacy).toMatchObject({ rounds: 1, budgetSpent: true });
     expect(stopped.privacy!.epsilon).toBeLessThanOrEqual(budget);
+    expect(stopped.privacy!.cycles).toEqual([{ cycle: 0, rounds: 1, epsilon: stopped.privacy!.epsilon, cumulativeEpsilon: stopped.privacy!.epsilon }]);
+    // Each clinic is told why training ended and what guarantee the models carry.
+    for (const r of cappedRuns) expect((r.lines.find((l) => l.event === 'done') as { message: string }).message).toMatch(/stopped training early: its privacy budget is spent\. Its shared models carry differential privacy of ε = [\d.]+ \(δ = 0\.00001\) over 1 rounds/);
   });
 
   // Issue 19: secure aggregation with distributed DP noise. Three real headless clients exchange
@@ -199,6 +203,11 @@ describe('federated run on loopback', () => {
     expect(status.phase).toBe('finished');
     expect(status.recentRounds.filter((r) => r.status === 'closed').length).toBe(4);
     expect(status.privacy).toMatchObject({ rounds: 4, budgetSpent: false });
+    // Per cycle and cumulatively: two cycles of two rounds.
+    expect(status.privacy!.cycles.map((c) => [c.cycle, c.rounds])).toEqual([[0, 2], [1, 2]]);
+    expect(status.privacy!.cycles[0]!.epsilon).toBeCloseTo(federationEpsilon(0.5, 2, 1e-5), 10);
+    expect(status.privacy!.cycles[1]!.cumulativeEpsilon).toBeCloseTo(federationEpsilon(0.5, 4, 1e-5), 10);
+    expect(status.privacy!.cycles[1]!.cumulativeEpsilon).toBe(status.privacy!.epsilon);
     for (const v of status.versions.filter((x) => x.kind === 'global')) expect(v.contributors).toHaveLength(3);
   });
 });

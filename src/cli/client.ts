@@ -251,7 +251,7 @@ async function main(): Promise<number> {
     if (node.orchestrator.state().mode === 'standalone') node.orchestrator.startLocalWork();
     await done;
     await node.link.flush(true).catch(() => undefined);
-    say({ event: 'done', step: node.orchestrator.state().step, cycle: node.orchestrator.state().cycle, metrics: node.orchestrator.metrics(), outboxPending: node.link.outbox.pendingCount() });
+    say({ event: 'done', step: node.orchestrator.state().step, message: node.orchestrator.state().message, cycle: node.orchestrator.state().cycle, metrics: node.orchestrator.metrics(), outboxPending: node.link.outbox.pendingCount() });
     return 0;
   } finally {
     await node.close();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccountantError, DEFAULT_ORDERS, epsilonFromRdp, rdpSampledGaussian } from './rdp';
 
-describe('RDP accountant of the sampled Gaussian mechanism', () => {
+describe('differential privacy: the RDP accountant of the sampled Gaussian mechanism', () => {
   it('reproduces the published RDP values at integer and fractional orders', () => {
     expect(rdpSampledGaussian(0.1, 2, 10, [5])[0]).toBeCloseTo(0.07737, 5);
     const ref = [0.00065, 0.001085, 0.00218075, 0.023846, 167.416307, Infinity];

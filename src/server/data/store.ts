@@ -242,6 +242,11 @@ export class FederationStore {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM rounds WHERE status = 'closed'").get() as { n: number }).n;
   }
 
+  /** Published rounds per cycle, in cycle order (the accountant's epsilon per cycle). */
+  closedRoundsByCycle(): { cycle: number; rounds: number }[] {
+    return this.db.prepare("SELECT cycle, COUNT(*) AS rounds FROM rounds WHERE status = 'closed' GROUP BY cycle ORDER BY cycle").all() as { cycle: number; rounds: number }[];
+  }
+
   extendRoundDeadline(roundId: number, deadline: number): void {
     this.db.prepare("UPDATE rounds SET deadline = ? WHERE id = ? AND status = 'open'").run(deadline, roundId);
   }

@@ -16,6 +16,7 @@ import { federationEpsilon } from '../../core/privacy';
 import { cryptoNormal } from '../../platform/crypto-normal';
 import { engineInitialWeights, varianceRanges } from './initial-weights';
 import { SecureRounds } from './secure-round';
+import { wouldExceed } from './privacy-budget';
 
 const SECOND = 1000;
 
@@ -243,7 +244,8 @@ export class RoundEngine {
     const isLastRound = round.round_index + 1 >= f.config.roundsPerCycle;
     // Differential privacy's budget: the federation ends before a round would exceed it.
     const dp = f.config.differentialPrivacy;
-    const budgetSpent = dp?.targetEpsilon !== undefined && federationEpsilon(dp.noiseMultiplier, store.closedRoundCount() + 2, dp.delta) > dp.targetEpsilon;
+    // This round is not closed yet: +1 for it, +1 for the next.
+    const budgetSpent = dp !== undefined && wouldExceed(dp, store.closedRoundCount() + 2);
     const settings = this.dpSettings(f);
     const nextClip = settings && out.unclippedFraction !== undefined ? nextClipNorm(settings, out.unclippedFraction) : null;
     const closed = store.transaction(() => {
@@ -268,6 +270,10 @@ export class RoundEngine {
       return true;
     });
     if (!closed) return false;
+    if (budgetSpent && dp) {
+      const rounds = store.closedRoundCount();
+      log('info', 'differential privacy: the budget is spent, training stops', { rounds, epsilon: federationEpsilon(dp.noiseMultiplier, rounds, dp.delta), delta: dp.delta, targetEpsilon: dp.targetEpsilon });
+    }
     const publishedMs = performance.now() - started;
     fault('aggregate:committed');
     // Update bodies are no longer needed once the version is committed (lineage stays in the

@@ -2,9 +2,9 @@
 // never per-client sample (label) counts.
 import type { z } from 'zod';
 import { StatusSchema, type DifferentialPrivacy, type RoundSummarySchema, type Status } from '../../shared/wire';
-import { federationEpsilon } from '../../core/privacy';
 import type { FederationStore, RoundRow } from '../data/store';
 import { SecAggStore } from '../data/secagg-store';
+import { privacySpent } from './privacy-budget';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -35,16 +35,16 @@ function roundSummary(store: FederationStore, r: RoundRow): z.input<typeof Round
 
 function privacyView(store: FederationStore, dp: DifferentialPrivacy | undefined, clipNorm: number | null): Status['privacy'] {
   if (!dp) return null;
-  const rounds = store.closedRoundCount();
-  const target = dp.targetEpsilon ?? null;
+  const spent = privacySpent(store, dp);
   return {
     noiseMultiplier: dp.noiseMultiplier,
     clipNorm: clipNorm ?? dp.clipNorm,
     delta: dp.delta,
-    rounds,
-    epsilon: federationEpsilon(dp.noiseMultiplier, rounds, dp.delta),
-    targetEpsilon: target,
-    budgetSpent: target !== null && federationEpsilon(dp.noiseMultiplier, rounds + 1, dp.delta) > target,
+    rounds: spent.rounds,
+    epsilon: spent.epsilon,
+    cycles: spent.cycles,
+    targetEpsilon: dp.targetEpsilon ?? null,
+    budgetSpent: spent.budgetSpent,
   };
 }
 

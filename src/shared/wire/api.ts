@@ -115,7 +115,14 @@ export const WaitTaskSchema = z.strictObject({
 });
 export type WaitTask = z.infer<typeof WaitTaskSchema>;
 
-export const FinishedTaskSchema = z.strictObject({ kind: z.literal('finished'), finalModelHash: ModelHashSchema });
+export const FinishedTaskSchema = z.strictObject({
+  kind: z.literal('finished'),
+  finalModelHash: ModelHashSchema,
+  /** Why training ended: every cycle ran, or differential privacy's budget was spent (issue 19). */
+  reason: z.enum(['completed', 'privacy-budget']).default('completed'),
+  /** With differential privacy: the guarantee the published models carry. */
+  privacy: z.strictObject({ epsilon: z.number().nonnegative(), delta: z.number(), rounds: z.number().int().nonnegative() }).optional(),
+});
 export type FinishedTask = z.infer<typeof FinishedTaskSchema>;
 
 /** What the server asks a client to do next (GET /v1/task): train a round, report gamma, query and label, wait, or stop. */
@@ -242,6 +249,8 @@ export const StatusSchema = z.strictObject({
       /** Published rounds, each a use of the Gaussian mechanism. */
       rounds: z.number().int().nonnegative(),
       epsilon: z.number().nonnegative(),
+      /** Each cycle's rounds and epsilon alone, and the total at its end. */
+      cycles: z.array(z.strictObject({ cycle: z.number().int().nonnegative(), rounds: z.number().int().nonnegative(), epsilon: z.number().nonnegative(), cumulativeEpsilon: z.number().nonnegative() })),
       targetEpsilon: z.number().nullable(),
       /** The next round would go past targetEpsilon: training stopped. */
       budgetSpent: z.boolean(),

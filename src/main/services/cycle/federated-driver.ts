@@ -4,9 +4,9 @@
 // is never redone.
 import { FederationOfflineError, FederationRejectedError } from '../federation/http';
 import type { FederationLink } from '../federation/link';
-import { ModelHashSchema, RoundIdSchema, type ClientTask, type SecureTrain, type TrainTask } from '../../../shared/wire';
+import { ModelHashSchema, RoundIdSchema, type ClientTask, type FinishedTask, type SecureTrain, type TrainTask } from '../../../shared/wire';
 import { secAggOutboxKey } from '../federation/link';
-import { FixedPointError } from '../../../platform/secagg';
+import { FixedPointError, SecAggError } from '../../../platform/secagg';
 import { DpArgumentError } from '../../../core/privacy';
 import { sendKeys, sendMasked, sendReveal, sendShares, type TrainedUpdate } from './secure-steps';
 import type { FederationPlan } from '../../../shared/api';
@@ -61,7 +61,7 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
     }
     case 'finished': {
       await link.model(task.finalModelHash);
-      rt.update({ step: 'finished', modelHash: task.finalModelHash, message: 'The federation has finished: the final model is ready to export' });
+      rt.update({ step: 'finished', modelHash: task.finalModelHash, message: finishedMessage(task) });
       rt.stopped = true;
       return;
     }
@@ -112,6 +112,15 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
   }
 }
 
+/** The final words: why the federation stopped and, with differential privacy, the guarantee its models carry. */
+export function finishedMessage(task: FinishedTask): string {
+  const p = task.privacy;
+  const eps = p ? (p.epsilon < 10 ? p.epsilon.toFixed(2) : p.epsilon.toFixed(1)) : '';
+  const guarantee = p ? ` Its shared models carry differential privacy of ε = ${eps} (δ = ${p.delta}) over ${p.rounds} rounds.` : '';
+  if (task.reason === 'privacy-budget') return `The federation stopped training early: its privacy budget is spent.${guarantee} The final model is ready to export.`;
+  return `The federation has finished: the final model is ready to export.${guarantee}`;
+}
+
 /** One round of local training from the round's global model; the update goes out through the outbox. */
 async function trainRound(rt: CycleRuntime, link: FederationLink, info: FederationPlan, task: TrainTask): Promise<void> {
   const sa = task.secureAggregation;
@@ -160,9 +169,13 @@ async function submitSecure(rt: CycleRuntime, link: FederationLink, roundId: num
     if (!(await sendMasked(link, config, roundId, sa, u))) throw new Error(`secure aggregation: round ${roundId}'s keys disappeared while it trained`);
   } catch (err) {
     // Out of the fixed-point range, or not finite (training diverged): retrying would train again to the same values.
-    if (!(err instanceof FixedPointError) && !(err instanceof DpArgumentError)) throw err;
+    // A SecAggError: the server's round breaks the protocol's rules (a forged member list).
+    if (!(err instanceof FixedPointError) && !(err instanceof DpArgumentError) && !(err instanceof SecAggError)) throw err;
     link.secAgg.forget(roundId, sa.attempt);
     rt.deps.log?.(`secure aggregation: ${err.message}`);
-    rt.update({ message: `This clinic's update for round ${roundId} holds ${err.message.replace(/^value \d+ is /, 'a value ')}; it sits this round out. Ask the study's coordinator to raise the secure-aggregation range.` }, false);
+    const message = err instanceof SecAggError
+      ? `Secure aggregation: ${err.message}.`
+      : `This clinic's update for round ${roundId} holds ${err.message.replace(/^value \d+ is /, 'a value ')}; it sits this round out. Ask the study's coordinator to raise the secure-aggregation range.`;
+    rt.update({ message }, false);
   }
 }
