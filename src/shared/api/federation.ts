@@ -61,6 +61,8 @@ export const FederationPlanSchema = z.object({
       adaptiveClipping: z.boolean().optional(),
     })
     .optional(),
+  /** How the server combines updates ('fedavg', 'fedprox', 'scaffold', ...): SCAFFOLD also sends a control delta. */
+  aggregation: z.string().optional(),
   /** Secure aggregation (issue 19): the server learns only each round's sum. */
   secureAggregation: z.object({ survivorFraction: z.number() }).optional(),
 });

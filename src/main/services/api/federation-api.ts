@@ -53,6 +53,7 @@ export function taskFromFederation(f: PublicFederation, clients: number | null =
     localOnly: c.localOnly,
     learningRate: c.learningRate.initial,
     validation: c.validation,
+    aggregation: c.aggregation.name,
     ...(c.backbone ? { backbone: c.backbone } : {}),
     ...(c.pretrained ? { pretrained: c.pretrained } : {}),
     ...(c.differentialPrivacy ? { privacy: privacyOf(c.differentialPrivacy, c.cycles * c.roundsPerCycle) } : {}),
