@@ -43,6 +43,8 @@ interface Arm {
 const ARMS: Arm[] = [
   { name: 'plain (no protection)', dirs: (s) => join(PLAIN, `fairfal-seed${s}`), z: null },
   { name: 'secure aggregation', dirs: (s) => join(ROOT, `secagg-seed${s}`), z: null },
+  // Clipping at C = 3 and the weight cap with negligible noise: what clipping alone costs.
+  { name: 'secure aggregation + clipping only (z = 0.0001, C = 3)', dirs: (s) => join(ROOT, `dp-z0.0001-seed${s}`), z: 0.0001 },
   ...['0.01', '0.1', '1'].map((z) => ({ name: `secure aggregation + DP, z = ${z}, C = 3`, dirs: (s: number) => join(ROOT, `dp-z${z}-seed${s}`), z: Number(z) })),
 ];
 

@@ -35,6 +35,7 @@ const ABLATIONS: [string, string[]][] = [
 
 /** Issue 19: DP-FedAvg's three noise levels (clip 3: honest round deltas measure 2-6; weight full at 30 labels). */
 const DP_LEVELS = ['0.01', '0.1', '1'];
+const CLIP_ONLY = '0.0001';
 const dpRun = (z: string, seed: number): QueuedRun => ({
   strategy: 'fairfal',
   seed,
@@ -52,6 +53,9 @@ export const QUEUES: Record<string, { root: string; runs: QueuedRun[] }> = {
       secAggRun(1), ...DP_LEVELS.map((z) => dpRun(z, 1)),
       secAggRun(2), secAggRun(3),
       ...DP_LEVELS.flatMap((z) => [dpRun(z, 2), dpRun(z, 3)]),
+      // Clipping and the weight cap with negligible noise (z C / 10 = 3e-5 per value): separates
+      // what clipping costs from what the noise costs.
+      dpRun(CLIP_ONLY, 1), dpRun(CLIP_ONLY, 2), dpRun(CLIP_ONLY, 3),
     ],
   },
   issue8: {
