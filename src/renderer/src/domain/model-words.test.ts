@@ -28,7 +28,7 @@ describe('privacy in words', () => {
 
   it('states secure aggregation, and that each clinic adds its share of the noise with it', () => {
     const words = describePrivacy({ secureAggregation: { survivorFraction: 2 / 3 }, privacy: { noiseMultiplier: 1, delta: 1e-5, plannedEpsilon: 42.7, targetEpsilon: null, adaptiveClipping: true } })!.join(' ');
-    expect(words).toMatch(/^Secure aggregation: .*never this clinic's update or how many images it labeled\. A round counts only if at least 67% of its clinics stay/);
+    expect(words).toMatch(/^Secure aggregation: .*never this clinic's update or how many images it labeled\. A round counts only if at least 67% of its clinics, and never fewer than 3, stay/);
     expect(words).toMatch(/the limit adapts/);
     expect(words).toMatch(/With ε above 10 the guarantee is weak/);
     expect(words).toMatch(/ε = 42\.7 over the whole study/);
