@@ -68,6 +68,9 @@ export const FederationPlanSchema = z.object({
 });
 export type FederationPlan = z.infer<typeof FederationPlanSchema>;
 
+/** Epsilon as every screen and message writes it: two decimals below 10, one above. */
+export const formatEpsilon = (epsilon: number): string => (epsilon < 10 ? epsilon.toFixed(2) : epsilon.toFixed(1));
+
 export const ConnectionStateSchema = z.enum([
   'none', // neither joined nor standalone: first run
   'standalone', // no server involved

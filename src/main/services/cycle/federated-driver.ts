@@ -9,7 +9,7 @@ import { secAggOutboxKey } from '../federation/link';
 import { FixedPointError, SecAggError } from '../../../platform/secagg';
 import { DpArgumentError } from '../../../core/privacy';
 import { sendKeys, sendMasked, sendReveal, sendShares, type TrainedUpdate } from './secure-steps';
-import type { FederationPlan } from '../../../shared/api';
+import { formatEpsilon, type FederationPlan } from '../../../shared/api';
 import { CycleCancelledError, type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
 import { runQuery, seedQueue } from './cycle-steps';
 import { computeGammaK } from './query-step';
@@ -115,8 +115,7 @@ async function handleTask(rt: CycleRuntime, link: FederationLink, task: ClientTa
 /** The final words: why the federation stopped and, with differential privacy, the guarantee its models carry. */
 export function finishedMessage(task: FinishedTask): string {
   const p = task.privacy;
-  const eps = p ? (p.epsilon < 10 ? p.epsilon.toFixed(2) : p.epsilon.toFixed(1)) : '';
-  const guarantee = p ? ` Its shared models carry differential privacy of ε = ${eps} (δ = ${p.delta}) over ${p.rounds} rounds.` : '';
+  const guarantee = p ? ` Its shared models carry differential privacy of ε = ${formatEpsilon(p.epsilon)} (δ = ${p.delta}) over ${p.rounds} rounds.` : '';
   if (task.reason === 'privacy-budget') return `The federation stopped training early: its privacy budget is spent.${guarantee} The final model is ready to export.`;
   return `The federation has finished: the final model is ready to export.${guarantee}`;
 }

@@ -1,5 +1,5 @@
 // What the study's model is, in words a clinician reads in Settings (issue 16).
-import type { FederationPlan } from '../../../shared/api';
+import { formatEpsilon, type FederationPlan } from '../../../shared/api';
 
 export function describeModel(task: Pick<FederationPlan, 'model' | 'inputShape' | 'backbone' | 'pretrained' | 'training'>): string {
   const b = task.backbone;
@@ -31,7 +31,7 @@ export function describePrivacy(task: Pick<FederationPlan, 'privacy' | 'secureAg
   }
   const p = task.privacy;
   if (p) {
-    const eps = p.plannedEpsilon < 10 ? p.plannedEpsilon.toFixed(2) : p.plannedEpsilon.toFixed(1);
+    const eps = formatEpsilon(p.plannedEpsilon);
     const stop = p.targetEpsilon !== null ? ` Training stops before it would go past ε = ${p.targetEpsilon}.` : '';
     const strength = p.plannedEpsilon <= 1 ? ' This is a strong guarantee.' : p.plannedEpsilon <= 10 ? ' This is a moderate guarantee.' : ' With ε above 10 the guarantee is weak: it limits little of what the models could reveal.';
     const where = sa ? ' Each clinic adds its share of the noise before its update leaves.' : ' It protects what is shared with the clinics, not what the study server sees.';

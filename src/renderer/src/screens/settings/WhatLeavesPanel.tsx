@@ -1,7 +1,7 @@
 // "What leaves this workstation", in plain words for a clinic (issue 19, item 3; the full field
 // list with protections is docs/WHAT-LEAVES-A-SITE.md, built from the wire contract).
 import type { ReactNode } from 'react';
-import type { ConnectionStatus, FederationPlan } from '../../../../shared/api';
+import { formatEpsilon, type ConnectionStatus, type FederationPlan } from '../../../../shared/api';
 
 interface Row {
   what: string;
@@ -17,7 +17,7 @@ const NOT_MASKED = 'Not masked: it goes to the server as it is, even with secure
 
 function updateRows(p: Protections): Row[] {
   const secure = p.secureAggregation !== undefined;
-  const dp = p.privacy ? ` Differential privacy: the update is clipped and ${secure ? 'this clinic adds its share of the noise' : 'the server adds noise to the sum'}, so every shared model carries ε = ${p.privacy.plannedEpsilon < 10 ? p.privacy.plannedEpsilon.toFixed(2) : p.privacy.plannedEpsilon.toFixed(1)} over the study.` : '';
+  const dp = p.privacy ? ` Differential privacy: the update is clipped and ${secure ? 'this clinic adds its share of the noise' : 'the server adds noise to the sum'}, so every shared model carries ε = ${formatEpsilon(p.privacy.plannedEpsilon)} over the study.` : '';
   const rows: Row[] = [
     secure
       ? {
