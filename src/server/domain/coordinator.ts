@@ -38,7 +38,7 @@ import { EnrolThrottle } from './enrol-throttle';
 import { RoundEngine } from './round-engine';
 import { systemClock, silentLogger, type Clock, type FaultHook, type Logger } from './runtime';
 import { buildStatus } from './status-view';
-import { privacySpent } from './privacy-budget';
+import { finishedReason } from './privacy-budget';
 import { maxUpdateBodyBytes, validateUpdate } from './update-validation';
 
 export interface FederationCoordinatorOptions {
@@ -205,17 +205,8 @@ export class FederationCoordinator {
           strategy: c.strategy,
         };
       }
-      case 'finished': {
-        const dp = c.differentialPrivacy;
-        const spent = dp ? privacySpent(this.store, dp) : null;
-        return {
-          kind: 'finished',
-          finalModelHash: ModelHashSchema.parse(f.latestHash),
-          // Every cycle ran unless the budget ended training first.
-          reason: spent?.budgetSpent && this.store.closedRoundCount() < c.cycles * c.roundsPerCycle ? 'privacy-budget' : 'completed',
-          ...(spent ? { privacy: { epsilon: spent.epsilon, delta: spent.delta, rounds: spent.rounds } } : {}),
-        };
-      }
+      case 'finished':
+        return { kind: 'finished', finalModelHash: ModelHashSchema.parse(f.latestHash), ...finishedReason(this.store, c) };
     }
   }
 

@@ -2,7 +2,7 @@
 // published so far, per cycle and in all, and whether the next round would go past the admin's
 // target. One place, so the status, the round engine and the clients' final task agree.
 import { federationEpsilon } from '../../core/privacy';
-import type { DifferentialPrivacy } from '../../shared/wire';
+import type { DifferentialPrivacy, FederationConfig, FinishedTask } from '../../shared/wire';
 import type { FederationStore } from '../data/store';
 
 export interface PrivacySpent {
@@ -29,4 +29,13 @@ export function privacySpent(store: FederationStore, dp: DifferentialPrivacy): P
 /** Whether `rounds` published rounds would take epsilon past the target (false without one). */
 export function wouldExceed(dp: DifferentialPrivacy, rounds: number): boolean {
   return dp.targetEpsilon !== undefined && federationEpsilon(dp.noiseMultiplier, rounds, dp.delta) > dp.targetEpsilon;
+}
+
+/** Why the federation finished, for its clinics: every cycle ran, or the budget ended training first. */
+export function finishedReason(store: FederationStore, c: FederationConfig): Pick<FinishedTask, 'reason' | 'privacy'> {
+  const dp = c.differentialPrivacy;
+  if (!dp) return { reason: 'completed' };
+  const spent = privacySpent(store, dp);
+  const early = spent.budgetSpent && spent.rounds < c.cycles * c.roundsPerCycle;
+  return { reason: early ? 'privacy-budget' : 'completed', privacy: { epsilon: spent.epsilon, delta: spent.delta, rounds: spent.rounds } };
 }

@@ -262,13 +262,13 @@ export class SecureRounds {
 
   // ---- reports ----
 
-  /** The round and its secure state, checked against the attempt and stage a message is for. */
   /** The attempt already has as many members as the 32-bit sum can hold at the federation's range. */
   private full(f: FederationRow, k: Key): boolean {
     const range = f.config.secureAggregation?.range;
     return range !== undefined && this.store.members(k).length >= maxSecureMembers(range);
   }
 
+  /** The round and its secure state, checked against the attempt and stage a message is for. */
   private current(roundId: number, attempt: number, stage: SecAggStage): { round: RoundRow; r: SecAggRoundRow; k: Key } {
     const round = this.deps.store.round(roundId);
     if (!round) throw new NotFoundError(`round ${roundId} does not exist`);

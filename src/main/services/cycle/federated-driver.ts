@@ -8,7 +8,7 @@ import { ModelHashSchema, RoundIdSchema, type ClientTask, type FinishedTask, typ
 import { secAggOutboxKey } from '../federation/link';
 import { FixedPointError, SecAggError } from '../../../platform/secagg';
 import { DpArgumentError } from '../../../core/privacy';
-import { sendKeys, sendMasked, sendReveal, sendShares, type TrainedUpdate } from './secure-steps';
+import { sendKeys, sendMasked, sendReveal, sendShares, sitOut, type TrainedUpdate } from './secure-steps';
 import { formatEpsilon, type FederationPlan } from '../../../shared/api';
 import { CycleCancelledError, type CycleRuntime, modelTask, SEED_SALT } from './cycle-runtime';
 import { runQuery, seedQueue } from './cycle-steps';
@@ -170,11 +170,9 @@ async function submitSecure(rt: CycleRuntime, link: FederationLink, roundId: num
     // Out of the fixed-point range, or not finite (training diverged): retrying would train again to the same values.
     // A SecAggError: the server's round breaks the protocol's rules (a forged member list).
     if (!(err instanceof FixedPointError) && !(err instanceof DpArgumentError) && !(err instanceof SecAggError)) throw err;
-    link.secAgg.forget(roundId, sa.attempt);
-    rt.deps.log?.(`secure aggregation: ${err.message}`);
     const message = err instanceof SecAggError
       ? `Secure aggregation: ${err.message}.`
       : `This clinic's update for round ${roundId} holds ${err.message.replace(/^value \d+ is /, 'a value ')}; it sits this round out. Ask the study's coordinator to raise the secure-aggregation range.`;
-    rt.update({ message }, false);
+    sitOut(rt, link, roundId, sa.attempt, err, message);
   }
 }

@@ -35,9 +35,7 @@ export async function sendShares(rt: CycleRuntime, link: FederationLink, task: S
   } catch (err) {
     if (!(err instanceof SecAggError)) throw err;
     // The server's round breaks the federation's rule: this clinic keeps its secrets to itself.
-    link.secAgg.forget(task.roundId, task.attempt);
-    rt.deps.log?.(`secure aggregation: ${err.message}`);
-    rt.update({ message: `Secure aggregation: ${err.message}. This clinic sits round ${task.roundId} out.` }, false);
+    sitOut(rt, link, task.roundId, task.attempt, err, `Secure aggregation: ${err.message}. This clinic sits round ${task.roundId} out.`);
     await rt.idle(2000);
     return;
   }
@@ -47,6 +45,13 @@ export async function sendShares(rt: CycleRuntime, link: FederationLink, task: S
     return;
   }
   await link.sendSecAgg(task.roundId, task.attempt, 'shares', json(body));
+}
+
+/** Drops the attempt's secrets (nothing this clinic holds is needed by the others), logs why and tells the clinic. */
+export function sitOut(rt: CycleRuntime, link: FederationLink, roundId: number, attempt: number, err: Error, message: string): void {
+  link.secAgg.forget(roundId, attempt);
+  rt.deps.log?.(`secure aggregation: ${err.message}`);
+  rt.update({ message }, false);
 }
 
 export async function sendReveal(rt: CycleRuntime, link: FederationLink, task: SecAggUnmaskTask): Promise<void> {
