@@ -144,7 +144,10 @@ test('federated: the UI client joins, labels its queues and the federation compl
       await page.setViewportSize({ width, height });
       await page.getByTestId('privacy-description').scrollIntoViewIfNeeded();
       await page.screenshot({ path: screenshotPath(`ui-federated-privacy-${width}x${height}.png`) });
+      await page.getByTestId('what-leaves').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: screenshotPath(`ui-federated-what-leaves-${width}x${height}.png`) });
     }
+    await expect(page.getByTestId('what-leaves')).toContainText('Not masked: it goes to the server as it is, even with secure aggregation');
     await page.getByTestId('what-leaves').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('ui-federated-settings.png') });
     // The server unmasked sums only: it logged its secure rounds, and every round closed that way.
